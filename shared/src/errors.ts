@@ -1,0 +1,55 @@
+// The one error type of Aircheck: a stable code per failure, a message that says what was expected,
+// what arrived and what to do. Runs in the browser and in Node (no node:* imports).
+// docs/errors.md documents every code; shared/src/errors.test.ts keeps the two in step.
+
+/** Every stable error code, with the HTTP status it becomes at an HTTP edge. */
+export const ERROR_CODES = {
+  CONFIG_INVALID: 500,
+  CONFIG_FILE_UNREADABLE: 500,
+  DATA_DIR_UNUSABLE: 500,
+  HTTP_BAD_REQUEST: 400,
+  HTTP_HEADER_TOO_LARGE: 431,
+  HTTP_METHOD_NOT_ALLOWED: 405,
+  HTTP_TIMEOUT: 408,
+  HTTP_NOT_FOUND: 404,
+  RATE_LIMITED: 429,
+  SOURCE_AUTH_FAILED: 401,
+  SOURCE_MOUNT_UNKNOWN: 404,
+  MOUNT_IN_USE: 409,
+  MOUNT_INVALID: 400,
+  SOURCE_UNSUPPORTED_FORMAT: 415,
+  SOURCE_BAD_AUDIO: 400,
+  SOURCE_TIMEOUT: 408,
+  SOURCE_BODY_INVALID: 400,
+  LISTENER_AUTH_FAILED: 401,
+  LISTENER_LIMIT_REACHED: 503,
+  LISTENER_TOO_SLOW: 503,
+  MOUNT_NOT_FOUND: 404,
+  MOUNT_OFFLINE: 404,
+  ADMIN_AUTH_FAILED: 401,
+  ADMIN_BAD_REQUEST: 400,
+  ADMIN_CLIENT_NOT_FOUND: 404,
+  FALLBACK_FILE_INVALID: 500,
+  SERVER_SHUTTING_DOWN: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class AircheckError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AircheckError';
+    this.code = code;
+  }
+
+  /** The HTTP status this error becomes at an HTTP edge. */
+  get httpStatus(): number {
+    return ERROR_CODES[this.code];
+  }
+}
+
+export function isAircheckError(err: unknown, code?: ErrorCode): err is AircheckError {
+  return err instanceof AircheckError && (code === undefined || err.code === code);
+}
