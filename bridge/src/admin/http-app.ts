@@ -1,0 +1,188 @@
+// Every request that is not a source or a mount GET: Icecast's status and admin endpoints, our
+// status JSON, Prometheus metrics, health, and the web player page. Runs on node:http for both the
+// stream port (handed over by the stream server) and the web port.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { AircheckError, isAircheckError } from '../../../shared/src/errors.ts';
+import type { MountRegistry } from '../mounts/mount-registry.ts';
+import type { Credentials } from '../config/credentials.ts';
+import type { AuthThrottle } from '../http/auth-throttle.ts';
+import { parseBasicAuth } from '../http/request-head.ts';
+import { CORS_HEADERS, SERVER_HEADER } from '../http/responses.ts';
+import type { Metrics } from './metrics.ts';
+import { aircheckStatus, icecastStatus, iceResponse, listClientsXml, listMountsXml, type ServerFacts } from './status.ts';
+import { webPlayerPage } from './web-page.ts';
+
+export interface HttpAppDeps {
+  registry: MountRegistry;
+  credentials: () => Credentials;
+  throttle: AuthThrottle;
+  metrics: Metrics;
+  facts: ServerFacts;
+  log: Logger;
+  /** Base URL listeners use for mounts (the stream port), for status documents. */
+  streamBaseUrl: (req: IncomingMessage) => string;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
+
+export function createHttpApp(deps: HttpAppDeps) {
+  const send = (res: ServerResponse, status: number, type: string, body: string | Buffer, extra: [string, string][] = []) => {
+    res.statusCode = status;
+    res.setHeader('Server', SERVER_HEADER);
+    res.setHeader('Content-Type', type);
+    res.setHeader('Cache-Control', 'no-cache, no-store');
+    for (const [k, v] of [...CORS_HEADERS, ...extra]) res.setHeader(k, v);
+    res.end(body);
+  };
+  const sendError = (res: ServerResponse, err: AircheckError, extra: [string, string][] = []) =>
+    send(res, err.httpStatus, 'text/plain; charset=utf-8', `${err.code}: ${err.message}\n`, extra);
+  const json = (res: ServerResponse, body: unknown) => send(res, 200, 'application/json; charset=utf-8', JSON.stringify(body));
+
+  /** Admin credentials (or, where allowed, the mount's source credentials). Throws ADMIN_AUTH_FAILED. */
+  async function authenticate(req: IncomingMessage, mountForSource?: string): Promise<void> {
+    const remote = req.socket.remoteAddress ?? 'unknown';
+    if (deps.throttle.blocked(remote)) throw new AircheckError('RATE_LIMITED', 'too many failed logins from this address: wait a minute');
+    const auth = parseBasicAuth(req.headers.authorization ?? '');
+    if (auth) {
+      const creds = deps.credentials();
+      if (await creds.admin.verify(auth.user, auth.password)) return;
+      const source = mountForSource ? creds.mounts.get(mountForSource)?.source : undefined;
+      if (source && (await source.verify(auth.user, auth.password))) return;
+      deps.throttle.fail(remote);
+    }
+    throw new AircheckError('ADMIN_AUTH_FAILED', auth ? 'wrong admin user or password' : 'this page needs the admin user and password (Basic auth)');
+  }
+
+  const mountParam = (url: URL, name = 'mount') => {
+    const path = url.searchParams.get(name);
+    if (!path) throw new AircheckError('ADMIN_BAD_REQUEST', `parameter "${name}" is missing: add ?${name}=/live (a mount path)`);
+    if (!deps.registry.get(path)) throw new AircheckError('MOUNT_NOT_FOUND', `mount "${path.slice(0, 80)}" does not exist: use a configured mount path such as /live`);
+    return path;
+  };
+
+  const admin: Record<string, Handler> = {
+    async '/admin/metadata'(req, res, url) {
+      const path = mountParam(url);
+      await authenticate(req, path);
+      const mode = url.searchParams.get('mode');
+      if (mode !== 'updinfo') throw new AircheckError('ADMIN_BAD_REQUEST', `mode "${(mode ?? '').slice(0, 40)}" is not supported: use mode=updinfo`);
+      const title = metadataTitle(url);
+      deps.registry.get(path)!.setTitle(title);
+      deps.log.info({ mount: path, title }, 'metadata updated');
+      send(res, 200, 'text/xml; charset=utf-8', iceResponse('Metadata update successful', true));
+    },
+    async '/admin/listclients'(req, res, url) {
+      await authenticate(req);
+      const path = mountParam(url);
+      const listeners = deps.registry.listenersOf(path);
+      if (url.searchParams.get('format') === 'json') {
+        json(res, { mount: path, listeners: listeners.map((l) => ({ ...l.info, feed: l.feedPath, bytesSent: l.bytesSent })) });
+      } else send(res, 200, 'text/xml; charset=utf-8', listClientsXml(path, listeners, Date.now()));
+    },
+    async '/admin/killclient'(req, res, url) {
+      await authenticate(req);
+      const path = mountParam(url);
+      const id = Number(url.searchParams.get('id'));
+      const listener = Number.isSafeInteger(id) ? deps.registry.findListener(path, id) : undefined;
+      if (!listener) throw new AircheckError('ADMIN_CLIENT_NOT_FOUND', `no listener with id "${(url.searchParams.get('id') ?? '').slice(0, 20)}" on ${path}: see /admin/listclients?mount=${path}`);
+      listener.close('killed');
+      deps.log.info({ mount: path, id }, 'listener killed by admin');
+      send(res, 200, 'text/xml; charset=utf-8', iceResponse(`Client ${id} removed`, true));
+    },
+    async '/admin/killsource'(req, res, url) {
+      await authenticate(req);
+      const path = mountParam(url);
+      const source = deps.registry.sourceOf(path);
+      if (!source) throw new AircheckError('MOUNT_OFFLINE', `mount ${path} has no source to kill`);
+      source.kill('killed by admin');
+      deps.log.info({ mount: path }, 'source killed by admin');
+      send(res, 200, 'text/xml; charset=utf-8', iceResponse('Source Removed', true));
+    },
+    async '/admin/moveclients'(req, res, url) {
+      await authenticate(req);
+      const from = mountParam(url);
+      const to = mountParam(url, 'destination');
+      if (from === to) throw new AircheckError('ADMIN_BAD_REQUEST', 'mount and destination are the same: give another destination');
+      const moved = deps.registry.moveListeners(from, to);
+      deps.log.info({ from, to, moved }, 'listeners moved by admin');
+      send(res, 200, 'text/xml; charset=utf-8', iceResponse(`Clients moved from ${from} to ${to}`, true));
+    },
+    async '/admin/listmounts'(req, res) {
+      await authenticate(req);
+      send(res, 200, 'text/xml; charset=utf-8', listMountsXml(deps.registry, Date.now()));
+    },
+    async '/admin/status.json'(req, res) {
+      await authenticate(req);
+      json(res, aircheckStatus(deps.registry, deps.facts, true));
+    },
+  };
+
+  const routes: Record<string, Handler> = {
+    '/status-json.xsl'(req, res) {
+      json(res, icecastStatus(deps.registry, deps.facts, deps.streamBaseUrl(req)));
+    },
+    '/status.json'(_req, res) {
+      json(res, aircheckStatus(deps.registry, deps.facts, false));
+    },
+    async '/metrics'(_req, res) {
+      send(res, 200, deps.metrics.registry.contentType, await deps.metrics.registry.metrics());
+    },
+    '/health'(_req, res) {
+      send(res, 200, 'text/plain; charset=utf-8', 'ok\n');
+    },
+    '/'(req, res) {
+      send(res, 200, 'text/html; charset=utf-8', webPlayerPage(deps.registry, deps.facts, deps.streamBaseUrl(req)));
+    },
+  };
+
+  return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      return sendError(res, new AircheckError('HTTP_BAD_REQUEST', 'request target is not a valid path'));
+    }
+    try {
+      if (req.method === 'OPTIONS') return send(res, 204, 'text/plain', '');
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        throw new AircheckError('HTTP_METHOD_NOT_ALLOWED', `method ${req.method} is not allowed on ${url.pathname}: use GET (sources use SOURCE or PUT on a mount)`);
+      }
+      const handler = admin[url.pathname] ?? routes[url.pathname];
+      if (!handler) {
+        throw new AircheckError(url.pathname.startsWith('/admin/') ? 'HTTP_NOT_FOUND' : 'MOUNT_NOT_FOUND', `nothing at ${url.pathname.slice(0, 80)}: mounts are ${deps.registry.all().filter((m) => !m.settings.hidden).map((m) => m.path).join(', ')}; status at /status-json.xsl`);
+      }
+      await handler(req, res, url);
+    } catch (err) {
+      const error = isAircheckError(err) ? err : new AircheckError('HTTP_BAD_REQUEST', 'request failed', { cause: err });
+      if (!isAircheckError(err)) deps.log.error({ err }, 'http handler failed');
+      sendError(res, error, error.code === 'ADMIN_AUTH_FAILED' ? [['WWW-Authenticate', 'Basic realm="Icecast2 Server"']] : []);
+    }
+  };
+}
+
+/**
+ * The title of an updinfo request: `song`, or `artist - title`, decoded in the request's charset
+ * (Icecast's `charset` parameter; default UTF-8, ISO-8859-1 as sent by older encoders).
+ */
+export function metadataTitle(url: URL): string {
+  const charset = (url.searchParams.get('charset') ?? 'UTF-8').toUpperCase();
+  const get = (name: string): string | null => {
+    if (charset === 'UTF-8' || charset === 'UTF8') return url.searchParams.get(name);
+    // Percent-decode to bytes ourselves, then decode those bytes as latin1.
+    for (const pair of url.search.slice(1).split('&')) {
+      const [k, v = ''] = pair.split('=');
+      if (k === name) {
+        const bytes = Buffer.from(v.replace(/\+/g, ' ').replace(/%([0-9a-fA-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16))), 'latin1');
+        return bytes.toString('latin1');
+      }
+    }
+    return null;
+  };
+  const song = get('song');
+  const title = get('title');
+  const artist = get('artist');
+  const value = song ?? (artist && title ? `${artist} - ${title}` : (title ?? artist ?? ''));
+  // eslint-disable-next-line no-control-regex
+  return value.replace(/[\u0000-\u001f\u007f]/g, '').slice(0, 1024);
+}

@@ -1,0 +1,42 @@
+// Prometheus metrics (prom-client) under aircheck_*, with bounded labels: configured mount paths
+// and fixed reason/code sets, never a label per listener. Fed by the registry observer and the
+// request handlers; read by GET /metrics.
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { DropReason } from '../listeners/listener.ts';
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly listeners: Gauge<'mount'>;
+  readonly sources: Gauge<'mount'>;
+  readonly bytesSent: Counter<'mount'>;
+  readonly bytesReceived: Counter<'mount'>;
+  readonly listenerConnections: Counter<'mount'>;
+  readonly listenerDisconnects: Counter<'mount' | 'reason'>;
+  readonly listenerDrops: Counter<'mount'>;
+  readonly listenerRejections: Counter<'mount' | 'code'>;
+  readonly sourceConnections: Counter<'mount' | 'result'>;
+  readonly sourceErrors: Counter<'mount' | 'code'>;
+  readonly requestRejections: Counter<'code'>;
+
+  constructor() {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'aircheck_process_' });
+    this.listeners = new Gauge({ name: 'aircheck_listeners', help: 'Listeners connected, by the mount they asked for', labelNames: ['mount'], registers });
+    this.sources = new Gauge({ name: 'aircheck_sources', help: '1 while a source feeds the mount', labelNames: ['mount'], registers });
+    this.bytesSent = new Counter({ name: 'aircheck_bytes_sent_total', help: 'Audio bytes written to listeners, by feeding mount', labelNames: ['mount'], registers });
+    this.bytesReceived = new Counter({ name: 'aircheck_bytes_received_total', help: 'Bytes received from sources', labelNames: ['mount'], registers });
+    this.listenerConnections = new Counter({ name: 'aircheck_listener_connections_total', help: 'Listeners admitted', labelNames: ['mount'], registers });
+    this.listenerDisconnects = new Counter({ name: 'aircheck_listener_disconnects_total', help: 'Listeners gone, by reason', labelNames: ['mount', 'reason'], registers });
+    this.listenerDrops = new Counter({ name: 'aircheck_listener_drops_total', help: 'Listeners dropped because they could not keep up', labelNames: ['mount'], registers });
+    this.listenerRejections = new Counter({ name: 'aircheck_listener_rejections_total', help: 'Listener requests refused, by error code', labelNames: ['mount', 'code'], registers });
+    this.sourceConnections = new Counter({ name: 'aircheck_source_connections_total', help: 'Source connection attempts, accepted or rejected', labelNames: ['mount', 'result'], registers });
+    this.sourceErrors = new Counter({ name: 'aircheck_source_errors_total', help: 'Sources ended by an error, by code', labelNames: ['mount', 'code'], registers });
+    this.requestRejections = new Counter({ name: 'aircheck_request_rejections_total', help: 'Connections refused before routing, by code', labelNames: ['code'], registers });
+  }
+
+  listenerLeft(mount: string, reason: DropReason): void {
+    this.listeners.dec({ mount });
+    this.listenerDisconnects.inc({ mount, reason });
+    if (reason === 'slow') this.listenerDrops.inc({ mount });
+  }
+}

@@ -1,0 +1,216 @@
+// The composition root of the bridge: creates every stage from the config and wires them together
+// (stages do not import each other's instances). Used by main.ts and by tests.
+import http from 'node:http';
+import type net from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { resolve as resolvePath } from 'node:path';
+import type { Logger } from 'pino';
+import type { Config } from './config/config.ts';
+import type { Credentials } from './config/credentials.ts';
+import { AuthThrottle } from './http/auth-throttle.ts';
+import { createStreamServer } from './http/stream-server.ts';
+import { MountRegistry } from './mounts/mount-registry.ts';
+import { FileFeed } from './mounts/file-feed.ts';
+import type { StreamFormat } from './sources/formats/audio-unit.ts';
+import { handleSourceRequest } from './sources/source-request.ts';
+import { handleListenerRequest } from './listeners/listener-request.ts';
+import { Metrics } from './admin/metrics.ts';
+import { createHttpApp } from './admin/http-app.ts';
+import type { ServerFacts } from './admin/status.ts';
+
+export const VERSION = '0.1.0';
+
+const BUNDLED_DIR = fileURLToPath(new URL('../assets/fallback/', import.meta.url));
+const BUNDLED_FILES: Record<StreamFormat, string> = {
+  mp3: resolvePath(BUNDLED_DIR, 'fallback.mp3'),
+  'ogg-opus': resolvePath(BUNDLED_DIR, 'fallback.opus'),
+  'ogg-vorbis': resolvePath(BUNDLED_DIR, 'fallback.ogg'),
+};
+
+export interface Bridge {
+  start(): Promise<{ streamUrl: string; webUrl: string }>;
+  /** Applies new mount settings and credentials; nobody connected is dropped. */
+  reload(config: Config, credentials: Credentials): void;
+  /** Stops accepting, ends sources and listeners after their queued audio, closes the servers. */
+  stop(graceMs?: number): Promise<void>;
+  readonly registry: MountRegistry;
+  readonly metrics: Metrics;
+}
+
+export function createBridge(initialConfig: Config, initialCredentials: Credentials, log: Logger): Bridge {
+  let config = initialConfig;
+  let credentials = initialCredentials;
+  const metrics = new Metrics();
+  const throttle = new AuthThrottle(config.limits.auth_failures_per_minute);
+  const facts: ServerFacts = {
+    name: config.server.name,
+    location: config.server.location,
+    adminContact: config.server.admin_contact,
+    startedAtMs: Date.now(),
+    version: VERSION,
+  };
+
+  // Fallback files: loaded when first needed, kept while the server runs; a bad file fails loudly.
+  const fileFeeds = new Map<string, FileFeed | null>();
+  let feedCounter = 0;
+  const fileFeedFor = (setting: string, format: StreamFormat): FileFeed | null => {
+    const file = setting === 'bundled' ? BUNDLED_FILES[format] : resolvePath(config.configFile ? resolvePath(config.configFile, '..') : process.cwd(), setting);
+    if (fileFeeds.has(file)) return fileFeeds.get(file)!;
+    let feed: FileFeed | null = null;
+    try {
+      feed = new FileFeed(file, `#fallback-${++feedCounter}`, setting === 'bundled' ? 'Aircheck fallback' : file);
+      registry.registerFileFeed(file, feed);
+      log.info({ file, format: feed.format, durationMs: Math.round(feed.durationUs / 1000) }, 'fallback file loaded');
+    } catch (err) {
+      log.error({ file, err }, 'fallback file unusable');
+    }
+    fileFeeds.set(file, feed);
+    return feed;
+  };
+
+  const registry: MountRegistry = new MountRegistry({
+    mounts: config.mounts,
+    limits: registryLimits(config),
+    fileFeedFor,
+    observer: {
+      sourceStarted: (m) => metrics.sources.set({ mount: m.path }, 1),
+      sourceEnded: (m, _reason, error) => {
+        metrics.sources.set({ mount: m.path }, 0);
+        if (error) metrics.sourceErrors.inc({ mount: m.path, code: error.code });
+      },
+      listenerJoined: (m) => {
+        metrics.listeners.inc({ mount: m.path });
+        metrics.listenerConnections.inc({ mount: m.path });
+      },
+      listenerLeft: (path, reason) => metrics.listenerLeft(path, reason),
+      bytesSent: (m, bytes) => metrics.bytesSent.inc({ mount: m.isFileFeed ? 'fallback-file' : m.path }, bytes),
+      bytesReceived: (path, bytes) => metrics.bytesReceived.inc({ mount: path }, bytes),
+    },
+  });
+  // Validate configured fallback files at start, not when the first source drops.
+  const preloadFallbacks = () => {
+    for (const m of config.mounts) if (m.fallback_file && m.fallback_file !== 'bundled') fileFeedFor(m.fallback_file, 'mp3');
+  };
+  preloadFallbacks();
+
+  const baseUrlFor = (port: number) => (req: http.IncomingMessage) => {
+    const host = req.headers.host ?? `${config.server.host === '0.0.0.0' ? '127.0.0.1' : config.server.host}:${port}`;
+    return `http://${host.includes(':') ? host.replace(/:\d+$/, '') : host}:${port}`;
+  };
+
+  let streamPort = 0;
+  const app = createHttpApp({
+    registry,
+    credentials: () => credentials,
+    throttle,
+    metrics,
+    facts,
+    log,
+    streamBaseUrl: (req) => baseUrlFor(streamPort)(req),
+  });
+  const streamHttp = http.createServer({ requestTimeout: 30_000, headersTimeout: 10_000, maxHeaderSize: config.limits.max_head_bytes }, (req, res) => {
+    res.shouldKeepAlive = false;
+    void app(req, res);
+  });
+  const webHttp = http.createServer({ requestTimeout: 30_000, headersTimeout: 10_000, maxHeaderSize: config.limits.max_head_bytes }, (req, res) => void app(req, res));
+  for (const s of [streamHttp, webHttp]) s.on('clientError', (_err, socket) => socket.destroy());
+
+  const streamServer: net.Server = createStreamServer({
+    maxPendingConnections: () => config.limits.max_pending_connections,
+    maxHeadBytes: () => config.limits.max_head_bytes,
+    headTimeoutMs: () => config.limits.head_timeout_ms,
+    isMount: (path) => registry.get(path) !== undefined,
+    onSource: (socket, head, rest) => {
+      handleSourceRequest(socket, head, rest, {
+        registry,
+        credentials: () => credentials,
+        throttle,
+        limits: () => ({ sourceTimeoutMs: config.limits.source_timeout_ms, sourceLeadMs: config.limits.source_lead_ms }),
+        log,
+        onSourceEvent: (result, mount, code) => {
+          metrics.sourceConnections.inc({ mount, result });
+          if (code) metrics.requestRejections.inc({ code });
+        },
+        onBytes: (mount, bytes) => metrics.bytesReceived.inc({ mount }, bytes),
+      }).catch((err) => {
+        log.error({ err }, 'source request failed');
+        socket.destroy();
+      });
+    },
+    onListener: (socket, head) => {
+      handleListenerRequest(socket, head, {
+        registry,
+        credentials: () => credentials,
+        throttle,
+        log,
+        onRejected: (mount, code) => metrics.listenerRejections.inc({ mount, code }),
+      });
+    },
+    http: streamHttp,
+    onRejected: (code) => metrics.requestRejections.inc({ code }),
+    log,
+  });
+
+  let ticker: NodeJS.Timeout | null = null;
+  const startTicker = () => {
+    if (ticker) clearInterval(ticker);
+    ticker = setInterval(() => registry.tick(Date.now()), config.limits.flush_interval_ms);
+  };
+
+  const listen = (server: net.Server, port: number): Promise<number> =>
+    new Promise((resolve, reject) => {
+      server.once('error', reject);
+      // A deep accept queue: a burst of listeners is admitted, not refused (the kernel caps it at somaxconn).
+      server.listen({ host: config.server.host, port, backlog: 65535 }, () => {
+        server.off('error', reject);
+        resolve((server.address() as net.AddressInfo).port);
+      });
+    });
+
+  const sameWebPort = () => config.server.web_port === config.server.stream_port && config.server.web_port !== 0;
+
+  return {
+    registry,
+    metrics,
+    async start() {
+      streamPort = await listen(streamServer, config.server.stream_port);
+      let webPort = streamPort;
+      if (!sameWebPort()) webPort = await listen(webHttp, config.server.web_port);
+      startTicker();
+      const shownHost = config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;
+      return { streamUrl: `http://${shownHost}:${streamPort}/`, webUrl: `http://${shownHost}:${webPort}/` };
+    },
+    reload(newConfig, newCredentials) {
+      const flushChanged = newConfig.limits.flush_interval_ms !== config.limits.flush_interval_ms;
+      config = newConfig;
+      credentials = newCredentials;
+      throttle.maxPerMinute = config.limits.auth_failures_per_minute;
+      registry.limits = registryLimits(config);
+      registry.applyMounts(config.mounts);
+      preloadFallbacks();
+      if (flushChanged) startTicker();
+      log.info({ mounts: config.mounts.map((m) => m.path) }, 'configuration reloaded');
+    },
+    async stop(graceMs = 5000) {
+      const closed = Promise.all([
+        new Promise<void>((r) => streamServer.close(() => r())),
+        sameWebPort() ? Promise.resolve() : new Promise<void>((r) => webHttp.close(() => r())),
+      ]);
+      // Play out what was already released, then end every connection.
+      registry.tick(Date.now());
+      registry.closeAll();
+      if (ticker) clearInterval(ticker);
+      streamHttp.closeAllConnections();
+      webHttp.closeAllConnections();
+      await Promise.race([closed, new Promise((r) => setTimeout(r, graceMs).unref())]);
+    },
+  };
+}
+
+function registryLimits(config: Config) {
+  return {
+    maxListeners: config.limits.max_listeners,
+    maxSources: config.limits.max_sources,
+    listenerQueueSeconds: config.limits.listener_queue_seconds,
+  };
+}

@@ -1,0 +1,94 @@
+// The one schema of Aircheck's configuration (TOML file + AIRCHECK_* environment), with every default.
+// Fed by config.ts (which reads the file and the environment); feeds every stage through `Config`.
+// print-config.ts renders this schema's defaults and descriptions as a commented template.
+import { z } from 'zod';
+
+export const MOUNT_PATH_RE = /^\/[a-z0-9][a-z0-9._-]{0,63}$/;
+export const MOUNT_PATH_HINT =
+  "use lowercase letters, digits, '-', '_', '.', starting with '/', at most 64 characters";
+
+const mountPath = z
+  .string()
+  .regex(MOUNT_PATH_RE, { message: `invalid mount path: ${MOUNT_PATH_HINT}` });
+
+const secret = (what: string) =>
+  z
+    .string()
+    .min(8, { message: `${what} is too short: use at least 8 characters (or leave it unset to have one generated)` })
+    .max(256);
+
+export const MountSchema = z
+  .object({
+    path: mountPath.describe('where listeners find the stream, e.g. "/live"'),
+    source_user: z.string().min(1).max(64).default('source').describe('user name a source client sends'),
+    source_password: secret('source_password')
+      .optional()
+      .describe('password a source client sends; /live and /test get generated ones when unset'),
+    private: z.boolean().default(false).describe('listeners need ?token=LISTENER_TOKEN'),
+    listener_token: secret('listener_token').optional().describe('token of a private mount; generated when unset'),
+    max_listeners: z.number().int().min(0).default(0).describe('0 = only the global limit applies'),
+    burst_seconds: z.number().min(0).max(30).default(2).describe('audio sent at once to a new listener'),
+    fallback_mount: mountPath.optional().describe('mount whose audio listeners hear while this one has no source'),
+    fallback_file: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('audio file looped in real time while this mount has no source ("bundled" = the bundled file)'),
+    name: z.string().max(256).optional().describe('stream name; overrides the source client\'s ice-name'),
+    description: z.string().max(1024).optional().describe('overrides ice-description'),
+    genre: z.string().max(256).optional().describe('overrides ice-genre'),
+    url: z.string().max(1024).optional().describe('overrides ice-url'),
+    hidden: z.boolean().default(false).describe('leave out of the public status pages'),
+  })
+  .strict();
+
+export type MountConfig = z.infer<typeof MountSchema>;
+
+export const ConfigSchema = z
+  .object({
+    data_dir: z.string().min(1).default('./data').describe('credentials, spool and state live here'),
+    server: z
+      .object({
+        host: z.string().min(1).default('0.0.0.0').describe('address to listen on'),
+        stream_port: z.number().int().min(0).max(65535).default(8000).describe('sources and listeners (Icecast protocol)'),
+        web_port: z.number().int().min(0).max(65535).default(8080).describe('studio, admin and web player; may equal stream_port'),
+        name: z.string().max(256).default('Aircheck').describe('server name in status pages'),
+        location: z.string().max(256).default('Earth').describe('shown in status pages'),
+        admin_contact: z.string().max(256).default('admin@localhost').describe('shown in status pages'),
+      })
+      .strict()
+      .prefault({}),
+    admin: z
+      .object({
+        user: z.string().min(1).max(64).default('admin'),
+        password: secret('admin.password').optional().describe('generated on first start when unset'),
+      })
+      .strict()
+      .prefault({}),
+    limits: z
+      .object({
+        max_listeners: z.number().int().min(1).default(20000).describe('listeners across all mounts'),
+        max_sources: z.number().int().min(1).default(64),
+        max_pending_connections: z.number().int().min(10).default(4000).describe('connections that have not finished their request head'),
+        max_head_bytes: z.number().int().min(1024).max(1048576).default(16384).describe('request line + headers'),
+        head_timeout_ms: z.number().int().min(100).default(10000).describe('time a client has to send its request head'),
+        source_timeout_ms: z.number().int().min(100).default(10000).describe('a source silent this long is disconnected'),
+        listener_queue_seconds: z.number().min(1).max(600).default(15).describe('audio queued for a slow listener before it is dropped'),
+        source_lead_ms: z.number().int().min(100).max(60000).default(3000).describe('audio read ahead of real time before a fast source is paused'),
+        flush_interval_ms: z.number().int().min(10).max(1000).default(100).describe('how often queued audio is written to listeners (coalescing)'),
+        auth_failures_per_minute: z.number().int().min(1).default(20).describe('per client address, then 429'),
+      })
+      .strict()
+      .prefault({}),
+    log: z
+      .object({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      })
+      .strict()
+      .prefault({}),
+    mounts: z.array(MountSchema).max(1000).default([]).describe('extra mounts; /live and /test always exist'),
+  })
+  .strict();
+
+export type ConfigInput = z.input<typeof ConfigSchema>;
+export type RawConfig = z.infer<typeof ConfigSchema>;

@@ -1,0 +1,188 @@
+// Reads the configuration once: TOML file (optional) + AIRCHECK_* environment, validated by the zod
+// schema with every problem reported together, then frozen. The only module that reads process.env.
+// Feeds main.ts (createBridge) and the SIGHUP reload.
+import { readFileSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
+import { parse as parseToml } from 'smol-toml';
+import type { z } from 'zod';
+import { AircheckError } from '../../../shared/src/errors.ts';
+import { ConfigSchema, MountSchema, type MountConfig, type RawConfig } from './config-schema.ts';
+
+export type Config = Readonly<
+  Omit<RawConfig, 'mounts'> & { mounts: readonly MountConfig[]; configFile: string | null }
+>;
+
+/** Mounts that always exist; a config entry with the same path overrides their fields. */
+const DEFAULT_MOUNTS: MountConfig[] = [
+  MountSchema.parse({ path: '/live', fallback_file: 'bundled' }),
+  MountSchema.parse({ path: '/test', private: true }),
+];
+
+const RESERVED_PATHS = new Set(['/admin', '/status-json.xsl', '/status.json', '/metrics', '/health', '/studio', '/api', '/assets']);
+
+/** Environment variables with their own names (as documented in the README). */
+const NAMED_ENV: Record<string, (raw: Record<string, any>, value: string) => void> = {
+  AIRCHECK_DATA_DIR: (raw, v) => (raw.data_dir = v),
+  AIRCHECK_HOST: (raw, v) => (section(raw, 'server').host = v),
+  AIRCHECK_STREAM_PORT: (raw, v) => (section(raw, 'server').stream_port = toNumber(v)),
+  AIRCHECK_WEB_PORT: (raw, v) => (section(raw, 'server').web_port = toNumber(v)),
+  AIRCHECK_ADMIN_PASSWORD: (raw, v) => (section(raw, 'admin').password = v),
+  AIRCHECK_LIVE_SOURCE_PASSWORD: (raw, v) => (mountEntry(raw, '/live').source_password = v),
+  AIRCHECK_TEST_SOURCE_PASSWORD: (raw, v) => (mountEntry(raw, '/test').source_password = v),
+  AIRCHECK_TEST_LISTENER_TOKEN: (raw, v) => (mountEntry(raw, '/test').listener_token = v),
+  AIRCHECK_LIVE_FALLBACK_FILE: (raw, v) => (mountEntry(raw, '/live').fallback_file = v),
+  AIRCHECK_LOG_LEVEL: (raw, v) => (section(raw, 'log').level = v),
+};
+
+/** Sections whose scalar keys can be set as AIRCHECK_<SECTION>_<KEY>. */
+const ENV_SECTIONS = ['server', 'admin', 'limits', 'log'] as const;
+
+function section(raw: Record<string, any>, name: string): Record<string, any> {
+  if (typeof raw[name] !== 'object' || raw[name] === null || Array.isArray(raw[name])) raw[name] = {};
+  return raw[name];
+}
+
+function mountEntry(raw: Record<string, any>, path: string): Record<string, any> {
+  if (!Array.isArray(raw.mounts)) raw.mounts = [];
+  let entry = raw.mounts.find((m: any) => m && m.path === path);
+  if (!entry) raw.mounts.push((entry = { path }));
+  return entry;
+}
+
+function toNumber(value: string): number | string {
+  return /^-?\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value;
+}
+
+/** The zod type name of a leaf, looking through defaults and optionals. */
+function leafType(schema: z.ZodType | undefined): string | undefined {
+  let s: any = schema;
+  while (s && (s._zod.def.type === 'default' || s._zod.def.type === 'optional')) s = s._zod.def.innerType;
+  return s?._zod.def.type;
+}
+
+function applyEnv(raw: Record<string, any>, env: NodeJS.ProcessEnv, problems: string[]): void {
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith('AIRCHECK_') || value === undefined) continue;
+    const named = NAMED_ENV[name];
+    if (named) {
+      named(raw, value);
+      continue;
+    }
+    const rest = name.slice('AIRCHECK_'.length).toLowerCase();
+    const sec = ENV_SECTIONS.find((s) => rest.startsWith(`${s}_`));
+    const key = sec ? rest.slice(sec.length + 1) : '';
+    const sectionSchema: any = sec ? (ConfigSchema.shape[sec] as any)._zod.def.innerType : undefined;
+    const leaf = sectionSchema?.shape?.[key];
+    if (!sec || !leaf) {
+      problems.push(
+        `environment variable ${name} is not an Aircheck setting: see \`npm start -- --print-config\` for the keys (AIRCHECK_<SECTION>_<KEY>, e.g. AIRCHECK_LIMITS_MAX_LISTENERS)`,
+      );
+      continue;
+    }
+    const type = leafType(leaf);
+    section(raw, sec)[key] =
+      type === 'number' ? toNumber(value) : type === 'boolean' ? (value === 'true' ? true : value === 'false' ? false : value) : value;
+  }
+}
+
+function formatIssue(issue: z.core.$ZodIssue, raw: unknown): string {
+  const path = issue.path.length ? issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') : '(top level)';
+  let got: unknown = raw;
+  for (const p of issue.path) got = got == null ? undefined : (got as any)[p as any];
+  const secretKey = /password|token/.test(path);
+  const shown = secretKey ? '(hidden)' : got === undefined ? 'nothing' : JSON.stringify(got);
+  const unknownKeys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')}: remove them or check their spelling)` : '';
+  return `${path}: ${issue.message}${unknownKeys}; got ${shown}`;
+}
+
+export interface LoadConfigOptions {
+  configFile?: string | null;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+/** Reads, merges and validates the configuration. Throws CONFIG_INVALID listing every problem. */
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const configFile = options.configFile ? resolvePath(cwd, options.configFile) : null;
+  let raw: Record<string, any> = {};
+  if (configFile) {
+    let text: string;
+    try {
+      text = readFileSync(configFile, 'utf8');
+    } catch (cause) {
+      throw new AircheckError(
+        'CONFIG_FILE_UNREADABLE',
+        `config file ${configFile} cannot be read (${(cause as NodeJS.ErrnoException).code ?? 'error'}): check the path given to --config`,
+        { cause },
+      );
+    }
+    try {
+      raw = parseToml(text) as Record<string, any>;
+    } catch (cause) {
+      throw new AircheckError('CONFIG_INVALID', `config file ${configFile} is not valid TOML: ${(cause as Error).message}`, { cause });
+    }
+  }
+  const problems: string[] = [];
+  applyEnv(raw, env, problems);
+
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) for (const issue of parsed.error.issues) problems.push(formatIssue(issue, raw));
+  if (problems.length > 0 || !parsed.success) {
+    throw new AircheckError('CONFIG_INVALID', `configuration is invalid:\n  - ${problems.join('\n  - ')}`);
+  }
+  const cfg = parsed.data;
+
+  // Merge the default mounts with configured ones (same path: configured fields win).
+  const mounts: MountConfig[] = DEFAULT_MOUNTS.map((m) => ({ ...m }));
+  const seen = new Set<string>();
+  cfg.mounts.forEach((m, i) => {
+    if (seen.has(m.path)) problems.push(`mounts[${i}].path: mount "${m.path}" is listed twice; keep one entry per mount`);
+    seen.add(m.path);
+    if (RESERVED_PATHS.has(m.path)) problems.push(`mounts[${i}].path: "${m.path}" is reserved for the server's own pages; pick another path`);
+    const rawEntry = (raw.mounts as any[])[i] ?? {};
+    const existing = mounts.findIndex((d) => d.path === m.path);
+    if (existing >= 0) {
+      // Only the keys the user actually wrote override the defaults.
+      const overrides = Object.fromEntries(Object.keys(rawEntry).map((k) => [k, (m as any)[k]]));
+      mounts[existing] = { ...mounts[existing]!, ...overrides };
+    } else {
+      mounts.push(m);
+    }
+  });
+  const paths = new Set(mounts.map((m) => m.path));
+  mounts.forEach((m, i) => {
+    if (m.fallback_mount && !paths.has(m.fallback_mount)) {
+      problems.push(`mounts[${i}].fallback_mount: "${m.fallback_mount}" is not a mount; list it under [[mounts]] or remove fallback_mount`);
+    }
+    // Follow the chain to find cycles (a → b → a).
+    const chain = [m.path];
+    let next = m.fallback_mount;
+    while (next) {
+      if (chain.includes(next)) {
+        problems.push(`mounts[${i}].fallback_mount: fallback chain ${[...chain, next].join(' → ')} loops; break the cycle`);
+        break;
+      }
+      chain.push(next);
+      next = mounts.find((x) => x.path === next)?.fallback_mount;
+    }
+  });
+  if (problems.length > 0) throw new AircheckError('CONFIG_INVALID', `configuration is invalid:\n  - ${problems.join('\n  - ')}`);
+
+  const config = {
+    ...cfg,
+    data_dir: resolvePath(cwd, cfg.data_dir),
+    mounts,
+    configFile,
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

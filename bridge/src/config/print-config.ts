@@ -1,0 +1,75 @@
+// Renders a complete, commented TOML template of every setting with its default, from the schema
+// itself (so the template can never drift from what is accepted). Used by `--print-config`.
+import { ConfigSchema, MountSchema } from './config-schema.ts';
+
+function unwrap(schema: any): any {
+  let s = schema;
+  while (s?._zod?.def && ['default', 'optional', 'prefault'].includes(s._zod.def.type)) s = s._zod.def.innerType;
+  return s;
+}
+
+function defaultOf(schema: any): unknown {
+  let s = schema;
+  while (s?._zod?.def) {
+    if (s._zod.def.type === 'default') return typeof s._zod.def.defaultValue === 'function' ? s._zod.def.defaultValue() : s._zod.def.defaultValue;
+    if (s._zod.def.type !== 'optional' && s._zod.def.type !== 'prefault') return undefined;
+    s = s._zod.def.innerType;
+  }
+  return undefined;
+}
+
+function describe(schema: any): string | undefined {
+  let s = schema;
+  while (s) {
+    if (s.description) return s.description;
+    s = s?._zod?.def?.innerType;
+  }
+  return undefined;
+}
+
+function toml(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : Array.isArray(value) ? '[]' : String(value);
+}
+
+function renderFields(shape: Record<string, any>, envPrefix: string | null): string[] {
+  const lines: string[] = [];
+  for (const [key, field] of Object.entries(shape)) {
+    const inner = unwrap(field);
+    if (inner?._zod?.def?.type === 'object' || inner?._zod?.def?.type === 'array') continue;
+    const desc = describe(field);
+    const def = defaultOf(field);
+    const env = envPrefix ? `  (env ${envPrefix}${key.toUpperCase()})` : '';
+    if (desc) lines.push(`# ${desc}${env}`);
+    else if (env) lines.push(`#${env}`);
+    lines.push(def === undefined ? `# ${key} = ` : `# ${key} = ${toml(def)}`);
+  }
+  return lines;
+}
+
+export function configTemplate(): string {
+  const out: string[] = [
+    '# Aircheck configuration. Every setting is shown with its default, commented out.',
+    '# Use it with `npm start -- --config FILE`; AIRCHECK_* environment variables override the file.',
+    '# Named overrides: AIRCHECK_DATA_DIR, AIRCHECK_HOST, AIRCHECK_STREAM_PORT, AIRCHECK_WEB_PORT,',
+    '# AIRCHECK_ADMIN_PASSWORD, AIRCHECK_LIVE_SOURCE_PASSWORD, AIRCHECK_TEST_SOURCE_PASSWORD,',
+    '# AIRCHECK_TEST_LISTENER_TOKEN, AIRCHECK_LIVE_FALLBACK_FILE, AIRCHECK_LOG_LEVEL.',
+    '# Secrets left unset are generated on first start, stored (hashed) in data_dir/credentials.json',
+    '# and printed once. Send SIGHUP to reload mounts and credentials without dropping anyone.',
+    '',
+  ];
+  const shape = ConfigSchema.shape as Record<string, any>;
+  out.push(...renderFields(shape, 'AIRCHECK_'), '');
+  for (const [key, field] of Object.entries(shape)) {
+    const inner = unwrap(field);
+    if (inner?._zod?.def?.type !== 'object') continue;
+    out.push(`[${key}]`, ...renderFields(inner.shape, `AIRCHECK_${key.toUpperCase()}_`), '');
+  }
+  out.push(
+    '# Mounts. /live (public, falls back to the bundled file) and /test (private preview) always exist;',
+    '# an entry with their path changes their settings. Add as many [[mounts]] as you need.',
+    '# [[mounts]]',
+    ...renderFields(MountSchema.shape as Record<string, any>, null).map((l) => (l.startsWith('#') ? l : `# ${l}`)),
+    '',
+  );
+  return out.join('\n');
+}

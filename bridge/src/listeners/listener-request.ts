@@ -1,0 +1,114 @@
+// Admits a listener (GET or HEAD of a mount over HTTP/1.0 or 1.1): private-mount token, limits,
+// the feed it will hear (the mount or its fallback), the headers players expect, then the burst.
+// Fed by the stream server; feeds the MountRegistry with a Listener.
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { AircheckError, isAircheckError } from '../../../shared/src/errors.ts';
+import type { RequestHead } from '../http/request-head.ts';
+import { parseBasicAuth } from '../http/request-head.ts';
+import { CORS_HEADERS, responseHead, sendError } from '../http/responses.ts';
+import type { AuthThrottle } from '../http/auth-throttle.ts';
+import type { Credentials } from '../config/credentials.ts';
+import type { MountRegistry } from '../mounts/mount-registry.ts';
+import type { Mount } from '../mounts/mount.ts';
+import { Listener } from './listener.ts';
+
+/** Audio bytes between two ICY metadata blocks (Icecast's default). */
+export const ICY_METAINT_BYTES = 16000;
+
+export interface ListenerRequestDeps {
+  registry: MountRegistry;
+  credentials: () => Credentials;
+  throttle: AuthThrottle;
+  log: Logger;
+  onRejected: (mountPath: string, code: string) => void;
+}
+
+/** The listener token of a private mount: ?token=, a Bearer token, or the password of Basic auth. */
+function tokenOf(head: RequestHead): string | null {
+  const q = head.query.get('token');
+  if (q) return q;
+  const auth = head.headers.get('authorization') ?? '';
+  if (/^bearer /i.test(auth)) return auth.slice(7).trim();
+  return parseBasicAuth(auth)?.password ?? null;
+}
+
+export function handleListenerRequest(socket: Socket, head: RequestHead, deps: ListenerRequestDeps): void {
+  const remote = socket.remoteAddress ?? 'unknown';
+  const path = head.path;
+  const mount = deps.registry.get(path)!;
+  try {
+    if (mount.settings.private) {
+      if (deps.throttle.blocked(remote)) {
+        throw new AircheckError('RATE_LIMITED', 'too many wrong listener tokens from this address: wait a minute');
+      }
+      if (!deps.credentials().listenerTokenOk(path, tokenOf(head))) {
+        deps.throttle.fail(remote);
+        throw new AircheckError('LISTENER_AUTH_FAILED', `mount ${path} is private: add ?token=LISTENER_TOKEN to the URL (the token was printed when it was generated)`);
+      }
+    }
+    deps.registry.checkListenerLimits(mount);
+    const feed = deps.registry.resolveFeed(path, null);
+    if (!feed || !feed.format) {
+      throw new AircheckError('MOUNT_OFFLINE', `mount ${path} has no source right now and no fallback: try again when the show is on`);
+    }
+    const wantsIcy = head.headers.get('icy-metadata') === '1' && feed.format === 'mp3';
+    const headers = listenerHeaders(mount, feed, wantsIcy);
+    socket.setTimeout(0);
+    if (head.method === 'HEAD') {
+      socket.end(responseHead(200, headers));
+      return;
+    }
+    socket.write(responseHead(200, headers));
+    const listener = new Listener({
+      socket,
+      format: feed.format,
+      requestedPath: path,
+      icyMetaIntBytes: wantsIcy ? ICY_METAINT_BYTES : null,
+      info: {
+        ip: remote,
+        userAgent: (head.headers.get('user-agent') ?? '').slice(0, 256),
+        referer: (head.headers.get('referer') ?? '').slice(0, 256),
+        connectedAtMs: Date.now(),
+        httpVersion: head.version,
+      },
+      onClose: (l, reason) => deps.registry.listenerClosed(l, reason),
+    });
+    deps.registry.addListener(listener, feed);
+    // Listeners send nothing after their request; anything they do send is read and discarded.
+    socket.on('data', () => {});
+    socket.resume();
+  } catch (err) {
+    const error = isAircheckError(err) ? err : new AircheckError('HTTP_BAD_REQUEST', 'listener request failed', { cause: err });
+    deps.onRejected(path, error.code);
+    deps.log.debug({ mount: path, remote, code: error.code }, 'listener refused');
+    sendError(socket, error, CORS_HEADERS);
+  }
+}
+
+/** The headers players expect (Icecast's, plus CORS so browser players can read ICY metadata). */
+function listenerHeaders(mount: Mount, feed: Mount, icy: boolean): [string, string][] {
+  const s = mount.settings;
+  const info = mount.isLive ? mount.info : feed.info;
+  const headers: [string, string][] = [
+    ['Content-Type', feed.contentType],
+    ['icy-name', s.name ?? (info.name || mount.path)],
+    ['icy-description', s.description ?? info.description],
+    ['icy-genre', s.genre ?? info.genre],
+    ['icy-url', s.url ?? info.url],
+    ['icy-pub', s.private || s.hidden ? '0' : '1'],
+  ];
+  const br = info.bitrateKbps ?? (feed.bytesPerSecond > 0 ? Math.round((feed.bytesPerSecond * 8) / 1000) : null);
+  if (br) headers.push(['icy-br', String(br)]);
+  if (info.sampleRateHz) headers.push(['icy-sr', String(info.sampleRateHz)]);
+  if (info.audioInfo) headers.push(['ice-audio-info', info.audioInfo]);
+  if (icy) headers.push(['icy-metaint', String(ICY_METAINT_BYTES)]);
+  headers.push(
+    ['Cache-Control', 'no-cache, no-store'],
+    ['Pragma', 'no-cache'],
+    ['Expires', 'Mon, 26 Jul 1997 05:00:00 GMT'],
+    ['Connection', 'Close'],
+    ...CORS_HEADERS,
+  );
+  return headers;
+}

@@ -1,0 +1,95 @@
+// One connected listener: its socket, its bounded queue (the socket's own write buffer, capped), its
+// ICY metadata state and which mount currently feeds it. Created by listener-request.ts; fed by the
+// Mount it is attached to (Mount.flush); dropped when it cannot keep up.
+import type { Socket } from 'node:net';
+import type { StreamFormat } from '../sources/formats/audio-unit.ts';
+import { EMPTY_ICY_BLOCK, IcyInterleaver } from './icy-metadata.ts';
+
+let nextListenerId = 1;
+
+export type DropReason = 'slow' | 'closed' | 'killed' | 'source-ended' | 'format-mismatch' | 'shutdown' | 'moved';
+
+export interface ListenerInfo {
+  id: number;
+  ip: string;
+  userAgent: string;
+  referer: string;
+  connectedAtMs: number;
+  httpVersion: '1.0' | '1.1';
+}
+
+export class Listener {
+  readonly id = nextListenerId++;
+  readonly socket: Socket;
+  readonly format: StreamFormat;
+  readonly info: ListenerInfo;
+  /** The mount the listener asked for (or was moved to by an admin); the feed may be a fallback. */
+  requestedPath: string;
+  /** The mount whose audio the listener hears now, or null when detached. */
+  feedPath: string | null = null;
+  /** True until the listener reaches a unit it may start on (after joining or switching feeds). */
+  needsSync = false;
+  bytesSent = 0;
+  closed = false;
+  private readonly icy: IcyInterleaver | null;
+  private icyBlock: Uint8Array = EMPTY_ICY_BLOCK;
+  private readonly onClose: (listener: Listener, reason: DropReason) => void;
+
+  constructor(opts: {
+    socket: Socket;
+    format: StreamFormat;
+    requestedPath: string;
+    icyMetaIntBytes: number | null;
+    info: Omit<ListenerInfo, 'id'>;
+    onClose: (listener: Listener, reason: DropReason) => void;
+  }) {
+    this.socket = opts.socket;
+    this.format = opts.format;
+    this.requestedPath = opts.requestedPath;
+    this.icy = opts.icyMetaIntBytes ? new IcyInterleaver(opts.icyMetaIntBytes) : null;
+    this.info = { id: this.id, ...opts.info };
+    this.onClose = opts.onClose;
+    this.socket.on('close', () => this.close('closed'));
+    this.socket.on('error', () => this.close('closed'));
+  }
+
+  get usesIcy(): boolean {
+    return this.icy !== null;
+  }
+
+  /** Sets the ICY block to interleave from now on (MP3 listeners that asked for metadata). */
+  setIcyBlock(block: Uint8Array): void {
+    this.icyBlock = block;
+  }
+
+  /**
+   * Queues bytes for the listener. Returns false (and drops the listener) when its queue is over
+   * `queueLimitBytes`: a slow listener is cut loose, it never holds back the source or others.
+   */
+  send(chunk: Uint8Array, queueLimitBytes: number): boolean {
+    if (this.closed) return false;
+    if (this.socket.writableLength > queueLimitBytes) {
+      this.close('slow');
+      return false;
+    }
+    if (this.icy) {
+      const slices = this.icy.interleave(chunk, this.icyBlock);
+      this.socket.cork();
+      for (const s of slices) this.socket.write(s);
+      this.socket.uncork();
+    } else {
+      this.socket.write(chunk);
+    }
+    this.bytesSent += chunk.byteLength;
+    return true;
+  }
+
+  /** Ends the connection after what is queued (graceful) or at once. */
+  close(reason: DropReason, graceful = false): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (graceful) this.socket.end();
+    else this.socket.destroy();
+    this.onClose(this, reason);
+  }
+}

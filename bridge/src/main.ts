@@ -1,0 +1,99 @@
+// The bridge program: reads the config once, resolves credentials (printing generated ones once),
+// starts the bridge, prints its URLs and `ready`; SIGHUP reloads, SIGTERM/SIGINT drain and exit.
+import { parseArgs } from 'node:util';
+import { isAircheckError } from '../../shared/src/errors.ts';
+import { loadConfig } from './config/config.ts';
+import { resolveCredentials, type Credentials } from './config/credentials.ts';
+import { configTemplate } from './config/print-config.ts';
+import { createBridge, VERSION } from './bridge.ts';
+import { createLogger } from './log.ts';
+
+const USAGE = `Usage: npm start -- [--config FILE] [--print-config]
+  --config FILE    read settings from a TOML file (AIRCHECK_* environment variables override it)
+  --print-config   print a commented template of every setting with its default, then exit
+`;
+
+function printGenerated(creds: Credentials): void {
+  if (creds.generated.length === 0) return;
+  const lines = ['', 'Generated credentials (shown once; stored hashed in the data directory):'];
+  for (const g of creds.generated) lines.push(`  ${g.what}: ${g.user ? `${g.user} / ` : ''}${g.secret}`);
+  lines.push('');
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+async function main(): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({ options: { config: { type: 'string' }, 'print-config': { type: 'boolean' }, help: { type: 'boolean' } }, strict: true });
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (args.values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (args.values['print-config']) {
+    process.stdout.write(configTemplate());
+    return 0;
+  }
+  const configFile = args.values.config ?? null;
+  let config;
+  let credentials;
+  try {
+    config = loadConfig({ configFile });
+    credentials = await resolveCredentials(config);
+  } catch (err) {
+    if (isAircheckError(err)) {
+      process.stderr.write(`aircheck: ${err.code}: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const log = createLogger(config.log.level);
+  printGenerated(credentials);
+  const bridge = createBridge(config, credentials, log);
+  let urls;
+  try {
+    urls = await bridge.start();
+  } catch (err) {
+    process.stderr.write(`aircheck: cannot listen: ${(err as Error).message}: choose free ports with AIRCHECK_STREAM_PORT / AIRCHECK_WEB_PORT\n`);
+    return 1;
+  }
+  process.stdout.write(
+    `aircheck ${VERSION}: streaming on ${urls.streamUrl} (sources: SOURCE/PUT ${urls.streamUrl}live and ${urls.streamUrl}test; listeners: ${urls.streamUrl}live)\n` +
+      `aircheck ${VERSION}: web on ${urls.webUrl} (player), status ${urls.streamUrl}status-json.xsl, metrics ${urls.streamUrl}metrics\n` +
+      `aircheck ${VERSION}: data in ${config.data_dir}\n` +
+      'aircheck: ready\n',
+  );
+
+  process.on('SIGHUP', () => {
+    void (async () => {
+      try {
+        const next = loadConfig({ configFile });
+        const nextCreds = await resolveCredentials(next);
+        printGenerated(nextCreds);
+        bridge.reload(next, nextCreds);
+      } catch (err) {
+        log.error({ code: isAircheckError(err) ? err.code : undefined, err: (err as Error).message }, 'reload failed; keeping the running configuration');
+      }
+    })();
+  });
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log.info({ signal }, 'shutting down');
+      void bridge.stop().then(resolve);
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(`aircheck: fatal: ${(err as Error).stack ?? err}\n`);
+    process.exit(1);
+  },
+);

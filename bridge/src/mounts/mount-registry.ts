@@ -1,0 +1,286 @@
+// Owns every mount: which source feeds which mount, which mount feeds each listener (fallbacks
+// included), moving listeners on the same connection when a source drops or returns, and the tick
+// that releases paced audio and flushes it to listeners. Fed by the stream server (sources,
+// listeners) and admin routes; feeds status, metrics and (later) the recorder.
+import { AircheckError } from '../../../shared/src/errors.ts';
+import type { MountConfig } from '../config/config-schema.ts';
+import type { AudioUnit, StreamFormat } from '../sources/formats/audio-unit.ts';
+import type { SourceSession } from '../sources/source-session.ts';
+import type { DropReason, Listener } from '../listeners/listener.ts';
+import { Mount, type StreamInfo } from './mount.ts';
+import type { FileFeed } from './file-feed.ts';
+
+export interface RegistryObserver {
+  sourceStarted(mount: Mount): void;
+  sourceEnded(mount: Mount, reason: string, error: AircheckError | null): void;
+  listenerJoined(mount: Mount): void;
+  listenerLeft(mountPath: string, reason: DropReason): void;
+  bytesSent(mount: Mount, bytes: number): void;
+  bytesReceived(mountPath: string, bytes: number): void;
+}
+
+export interface RegistryLimits {
+  maxListeners: number;
+  maxSources: number;
+  listenerQueueSeconds: number;
+}
+
+export class MountRegistry {
+  private readonly mounts = new Map<string, Mount>();
+  private readonly sources = new Map<string, SourceSession>();
+  private readonly fileFeeds = new Map<string, FileFeed>();
+  /** Listeners fed by a mount other than the one they asked for (a fallback). */
+  private readonly displaced = new Set<Listener>();
+  private listenerTotal = 0;
+  limits: RegistryLimits;
+  private readonly observer: RegistryObserver;
+  /** Resolves a fallback_file setting to a running feed for a given format. */
+  private readonly fileFeedFor: (file: string, format: StreamFormat) => FileFeed | null;
+
+  constructor(opts: {
+    mounts: readonly MountConfig[];
+    limits: RegistryLimits;
+    observer: RegistryObserver;
+    fileFeedFor: (file: string, format: StreamFormat) => FileFeed | null;
+  }) {
+    this.limits = opts.limits;
+    this.observer = opts.observer;
+    this.fileFeedFor = opts.fileFeedFor;
+    this.applyMounts(opts.mounts);
+  }
+
+  /** Adds new mounts and updates settings of existing ones; removed mounts stay until idle. */
+  applyMounts(configs: readonly MountConfig[]): void {
+    for (const c of configs) {
+      const existing = this.mounts.get(c.path);
+      if (existing) existing.applySettings(c);
+      else this.mounts.set(c.path, new Mount(c));
+    }
+    const keep = new Set(configs.map((c) => c.path));
+    for (const [path, m] of this.mounts) {
+      if (!keep.has(path) && !this.sources.has(path) && m.listeners.size === 0) this.mounts.delete(path);
+    }
+  }
+
+  get(path: string): Mount | undefined {
+    return this.mounts.get(path);
+  }
+
+  all(): Mount[] {
+    return [...this.mounts.values()];
+  }
+
+  get listenerCount(): number {
+    return this.listenerTotal;
+  }
+
+  get sourceCount(): number {
+    return this.sources.size;
+  }
+
+  sourceOf(path: string): SourceSession | undefined {
+    return this.sources.get(path);
+  }
+
+  registerFileFeed(key: string, feed: FileFeed): void {
+    this.fileFeeds.set(key, feed);
+  }
+
+  /** The mount whose audio a listener of `path` hears now: itself, else its fallback chain. */
+  resolveFeed(path: string, format: StreamFormat | null): Mount | null {
+    const seen = new Set<string>();
+    let current = this.mounts.get(path);
+    while (current && !seen.has(current.path)) {
+      seen.add(current.path);
+      if (current.isLive && (!format || current.format === format)) return current;
+      if (current.settings.fallback_mount) {
+        const next = this.mounts.get(current.settings.fallback_mount);
+        if (next && (next.isLive || next.settings.fallback_mount || next.settings.fallback_file)) {
+          const resolved = this.resolveFeed(next.path, format);
+          if (resolved) return resolved;
+        }
+      }
+      if (current.settings.fallback_file) {
+        const feed = this.fileFeedFor(current.settings.fallback_file, format ?? current.lastFormat ?? 'mp3');
+        if (feed && (!format || feed.mount.format === format)) return feed.mount;
+      }
+      return null;
+    }
+    return null;
+  }
+
+  // ---- sources ----------------------------------------------------------------------------
+
+  /** Reserves a mount for a source that just authenticated. Throws MOUNT_IN_USE when taken. */
+  claimSource(path: string): void {
+    const current = this.sources.get(path);
+    if (current && current.state === 'streaming') {
+      throw new AircheckError('MOUNT_IN_USE', `mount ${path} already has a source (from ${current.remoteAddress}): stop it first, or ask an admin to kill it with /admin/killsource?mount=${path}`);
+    }
+    if (!current && this.sources.size >= this.limits.maxSources) {
+      throw new AircheckError('LISTENER_LIMIT_REACHED', `the server already has ${this.sources.size} sources (limits.max_sources): raise the limit or stop a source`);
+    }
+    // A source still playing out its last seconds gives way to the new one.
+    if (current) current.kill('replaced by a new source');
+  }
+
+  attachSource(session: SourceSession): void {
+    this.sources.set(session.mountPath, session);
+    const mount = this.mounts.get(session.mountPath);
+    if (mount) mount.hasSource = true;
+  }
+
+  sourceStarted(session: SourceSession, format: StreamFormat, info: StreamInfo): void {
+    const mount = this.mounts.get(session.mountPath);
+    if (!mount || this.sources.get(session.mountPath) !== session) return;
+    mount.startStream(format, info);
+    this.observer.sourceStarted(mount);
+    this.rehome();
+  }
+
+  sourceUnits(session: SourceSession, units: readonly AudioUnit[]): void {
+    const mount = this.mounts.get(session.mountPath);
+    if (!mount || this.sources.get(session.mountPath) !== session) return;
+    for (const u of units) mount.append(u);
+  }
+
+  sourceEnded(session: SourceSession, reason: string, error: AircheckError | null): void {
+    if (this.sources.get(session.mountPath) !== session) return;
+    this.sources.delete(session.mountPath);
+    const mount = this.mounts.get(session.mountPath);
+    if (!mount) return;
+    mount.hasSource = false;
+    // Flush what was released before the source ended, then move its listeners.
+    this.flushMount(mount);
+    const wasLive = mount.isLive;
+    mount.endStream();
+    if (wasLive) this.observer.sourceEnded(mount, reason, error);
+    for (const l of [...mount.listeners]) this.rehomeListener(l, mount);
+  }
+
+  // ---- listeners ----------------------------------------------------------------------------
+
+  /** Checks the limits for a new listener of `path`; throws LISTENER_LIMIT_REACHED. */
+  checkListenerLimits(mount: Mount): void {
+    if (this.listenerTotal >= this.limits.maxListeners) {
+      throw new AircheckError('LISTENER_LIMIT_REACHED', `the server is full (${this.listenerTotal} listeners, limits.max_listeners): try again later`);
+    }
+    const max = mount.settings.max_listeners;
+    if (max > 0 && this.countListenersOf(mount.path) >= max) {
+      throw new AircheckError('LISTENER_LIMIT_REACHED', `mount ${mount.path} is full (${max} listeners, its max_listeners): try again later`);
+    }
+  }
+
+  /** Listeners that asked for `path` (wherever they are fed from). */
+  countListenersOf(path: string): number {
+    let n = 0;
+    const mount = this.mounts.get(path);
+    if (mount) for (const l of mount.listeners) if (l.requestedPath === path) n++;
+    for (const l of this.displaced) if (l.requestedPath === path) n++;
+    return n;
+  }
+
+  listenersOf(path: string): Listener[] {
+    const out: Listener[] = [];
+    const mount = this.mounts.get(path);
+    if (mount) for (const l of mount.listeners) if (l.requestedPath === path) out.push(l);
+    for (const l of this.displaced) if (l.requestedPath === path) out.push(l);
+    return out;
+  }
+
+  addListener(listener: Listener, feed: Mount): void {
+    this.listenerTotal++;
+    const requested = this.mounts.get(listener.requestedPath);
+    if (requested) requested.stats.listenerConnections++;
+    feed.addNewListener(listener);
+    if (feed.path !== listener.requestedPath) this.displaced.add(listener);
+    this.observer.listenerJoined(requested ?? feed);
+  }
+
+  /** Called by the listener when its connection ends, for whatever reason. */
+  listenerClosed(listener: Listener, reason: DropReason): void {
+    this.listenerTotal--;
+    this.displaced.delete(listener);
+    const feed = listener.feedPath ? this.feedMount(listener.feedPath) : undefined;
+    feed?.detach(listener);
+    const requested = this.mounts.get(listener.requestedPath);
+    if (requested && reason === 'slow') requested.stats.drops++;
+    this.observer.listenerLeft(listener.requestedPath, reason);
+  }
+
+  /** Moves every listener of `from` to `to` (admin moveclients): they now belong to `to`. */
+  moveListeners(from: string, to: string): number {
+    const target = this.mounts.get(to);
+    if (!target) throw new AircheckError('MOUNT_NOT_FOUND', `mount ${to} does not exist: give an existing mount as destination`);
+    const listeners = this.listenersOf(from);
+    for (const l of listeners) {
+      l.requestedPath = to;
+      this.rehomeListener(l, l.feedPath ? this.feedMount(l.feedPath) : undefined);
+    }
+    return listeners.length;
+  }
+
+  findListener(path: string, id: number): Listener | undefined {
+    return this.listenersOf(path).find((l) => l.id === id);
+  }
+
+  /** After a source starts: listeners on a fallback whose own mount (or a better one) is live go back. */
+  private rehome(): void {
+    for (const l of [...this.displaced]) {
+      const current = l.feedPath ? this.feedMount(l.feedPath) : undefined;
+      const target = this.resolveFeed(l.requestedPath, l.format);
+      if (target && target !== current) this.moveListener(l, current, target);
+    }
+  }
+
+  private rehomeListener(l: Listener, current: Mount | undefined): void {
+    const target = this.resolveFeed(l.requestedPath, l.format);
+    if (!target) {
+      // Nothing to play and no fallback in the listener's format: end the stream cleanly.
+      current?.detach(l);
+      l.close(this.resolveFeed(l.requestedPath, null) ? 'format-mismatch' : 'source-ended', true);
+      return;
+    }
+    if (target !== current) this.moveListener(l, current, target);
+  }
+
+  private moveListener(l: Listener, from: Mount | undefined, to: Mount): void {
+    from?.detachForMove(l);
+    to.addMovedListener(l);
+    if (to.path === l.requestedPath) this.displaced.delete(l);
+    else this.displaced.add(l);
+  }
+
+  private feedMount(path: string): Mount | undefined {
+    return this.mounts.get(path) ?? this.fileFeedMount(path);
+  }
+
+  private fileFeedMount(path: string): Mount | undefined {
+    for (const f of this.fileFeeds.values()) if (f.mount.path === path) return f.mount;
+    return undefined;
+  }
+
+  // ---- the tick --------------------------------------------------------------------------------
+
+  /** Releases paced audio of every source and file feed, then flushes each mount to its listeners. */
+  tick(nowMs: number): void {
+    for (const s of [...this.sources.values()]) s.tick(nowMs);
+    for (const f of this.fileFeeds.values()) f.tick(nowMs);
+    for (const m of this.mounts.values()) this.flushMount(m);
+    for (const f of this.fileFeeds.values()) this.flushMount(f.mount);
+  }
+
+  private flushMount(m: Mount): void {
+    const before = m.stats.bytesSent;
+    m.flush(this.limits.listenerQueueSeconds);
+    if (m.stats.bytesSent !== before) this.observer.bytesSent(m, m.stats.bytesSent - before);
+  }
+
+  /** Ends everything (shutdown): listeners get what is queued, sources are closed. */
+  closeAll(): void {
+    for (const s of [...this.sources.values()]) s.kill('server shutting down');
+    for (const m of [...this.mounts.values(), ...[...this.fileFeeds.values()].map((f) => f.mount)]) {
+      for (const l of [...m.listeners]) l.close('shutdown', true);
+    }
+  }
+}

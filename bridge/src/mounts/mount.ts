@@ -1,0 +1,235 @@
+// A mount point: the audio released by its feed (a source connection or a looped file), the header
+// pages of its current Ogg chain, its burst buffer and the listeners it feeds. Fed by SourceSession /
+// FileFeed (append); feeds Listener (flush, burst). Owned by MountRegistry.
+import type { MountConfig } from '../config/config-schema.ts';
+import type { AudioUnit, StreamFormat } from '../sources/formats/audio-unit.ts';
+import { BurstBuffer } from './burst-buffer.ts';
+import type { Listener } from '../listeners/listener.ts';
+import { EMPTY_ICY_BLOCK, buildIcyMetadataBlock } from '../listeners/icy-metadata.ts';
+import { buildOggEosPage, readOggPagePosition, type OggPagePosition } from '../../../shared/src/ogg/ogg-eos.ts';
+
+export interface StreamInfo {
+  name: string;
+  description: string;
+  genre: string;
+  url: string;
+  public: boolean;
+  bitrateKbps: number | null;
+  sampleRateHz: number | null;
+  channels: number | null;
+  audioInfo: string;
+  userAgent: string;
+}
+
+export const CONTENT_TYPES: Record<StreamFormat, string> = {
+  mp3: 'audio/mpeg',
+  'ogg-opus': 'application/ogg',
+  'ogg-vorbis': 'application/ogg',
+};
+
+export interface MountStats {
+  listenerPeak: number;
+  listenerConnections: number;
+  drops: number;
+  bytesSent: number;
+  bytesReceived: number;
+}
+
+export class Mount {
+  readonly path: string;
+  settings: MountConfig;
+  /** True for hidden internal mounts that loop a fallback file. */
+  readonly isFileFeed: boolean;
+  /** Format of the audio being released, null while nothing plays. */
+  format: StreamFormat | null = null;
+  /** Format the last source used (kept after it leaves, to pick a matching fallback). */
+  lastFormat: StreamFormat | null = null;
+  hasSource = false;
+  streamStartMs = 0;
+  info: StreamInfo = emptyInfo();
+  title = '';
+  icyBlock: Uint8Array = EMPTY_ICY_BLOCK;
+  readonly listeners = new Set<Listener>();
+  readonly stats: MountStats = { listenerPeak: 0, listenerConnections: 0, drops: 0, bytesSent: 0, bytesReceived: 0 };
+  private headerPages: Uint8Array[] = [];
+  private headerBytes: Uint8Array = new Uint8Array(0);
+  private burst: BurstBuffer;
+  private pending: AudioUnit[] = [];
+  private lastOggPosition: OggPagePosition | null = null;
+  /** Bytes per second of the audio, measured over released units (for queue limits). */
+  private byteRate = 16_000;
+
+  constructor(settings: MountConfig, isFileFeed = false) {
+    this.path = settings.path;
+    this.settings = settings;
+    this.isFileFeed = isFileFeed;
+    this.burst = new BurstBuffer(settings.burst_seconds);
+  }
+
+  /** A mount is live when audio of a known format flows into it. */
+  get isLive(): boolean {
+    return this.format !== null;
+  }
+
+  get contentType(): string {
+    return this.format ? CONTENT_TYPES[this.format] : 'application/octet-stream';
+  }
+
+  get bytesPerSecond(): number {
+    return this.byteRate;
+  }
+
+  applySettings(settings: MountConfig): void {
+    if (settings.burst_seconds !== this.settings.burst_seconds) {
+      this.burst = new BurstBuffer(settings.burst_seconds);
+    }
+    this.settings = settings;
+  }
+
+  /** Starts a new stream on this mount (a source connected, a file started). */
+  startStream(format: StreamFormat, info: StreamInfo): void {
+    this.format = format;
+    this.lastFormat = format;
+    this.info = info;
+    this.streamStartMs = Date.now();
+    this.headerPages = [];
+    this.headerBytes = new Uint8Array(0);
+    this.burst.clear();
+    this.pending = [];
+    this.lastOggPosition = null;
+    this.setTitle('');
+  }
+
+  /** The stream ended: nothing more is released until the next start. */
+  endStream(): void {
+    this.format = null;
+    this.pending = [];
+    this.burst.clear();
+  }
+
+  setTitle(title: string): void {
+    this.title = title;
+    this.icyBlock = title ? buildIcyMetadataBlock(title, this.info.url || undefined) : EMPTY_ICY_BLOCK;
+    for (const l of this.listeners) if (l.usesIcy) l.setIcyBlock(this.icyBlock);
+  }
+
+  /** Takes a unit released at real time by the feed. */
+  append(unit: AudioUnit): void {
+    if (unit.newStream) {
+      this.headerPages = [];
+    }
+    if (unit.isHeader) {
+      this.headerPages.push(unit.data);
+      this.headerBytes = concat(this.headerPages);
+    }
+    if (this.format !== 'mp3') this.lastOggPosition = readOggPagePosition(unit.data) ?? this.lastOggPosition;
+    if (unit.durationUs > 0) {
+      // Exponential average over roughly 5 s of audio.
+      const rate = (unit.data.byteLength * 1_000_000) / unit.durationUs;
+      const w = Math.min(1, unit.durationUs / 5_000_000);
+      this.byteRate = this.byteRate * (1 - w) + rate * w;
+    }
+    this.burst.push(unit);
+    this.pending.push(unit);
+  }
+
+  /** Queue limit of one listener in bytes: some seconds of this mount's audio. */
+  queueLimitBytes(queueSeconds: number): number {
+    return Math.max(64 * 1024, Math.round(this.byteRate * queueSeconds));
+  }
+
+  /**
+   * Writes what was released since the last flush to every listener, as one coalesced chunk
+   * (write size dominates the cost of a listener). Returns the listeners dropped for being slow.
+   */
+  flush(queueSeconds: number): number {
+    if (this.pending.length === 0) return 0;
+    const units = this.pending;
+    this.pending = [];
+    const chunk = units.length === 1 ? units[0]!.data : concat(units.map((u) => u.data));
+    let syncOffset = -1;
+    let offset = 0;
+    for (const u of units) {
+      if (syncOffset < 0 && (u.isSyncPoint || u.newStream)) syncOffset = offset;
+      offset += u.data.byteLength;
+    }
+    const limit = this.queueLimitBytes(queueSeconds);
+    let dropped = 0;
+    let sent = 0;
+    for (const l of this.listeners) {
+      let data = chunk;
+      if (l.needsSync) {
+        if (syncOffset < 0) continue;
+        data = syncOffset === 0 ? chunk : chunk.subarray(syncOffset);
+        l.needsSync = false;
+      }
+      if (l.send(data, limit)) sent += data.byteLength;
+      else dropped++;
+    }
+    this.stats.bytesSent += sent;
+    return dropped;
+  }
+
+  /** Attaches a listener that just connected: header pages (Ogg), then the burst. */
+  addNewListener(listener: Listener): void {
+    this.attach(listener);
+    const { units, startsNewStream } = this.burst.burst(this.settings.burst_seconds);
+    const parts: Uint8Array[] = [];
+    if (!startsNewStream && this.headerBytes.byteLength > 0) parts.push(this.headerBytes);
+    for (const u of units) parts.push(u.data);
+    if (units.length === 0) listener.needsSync = true;
+    if (parts.length > 0) listener.send(concat(parts), Number.MAX_SAFE_INTEGER);
+  }
+
+  /**
+   * Attaches a listener coming from another feed on the same connection: it gets this mount's
+   * header pages (a new Ogg chain) and continues at the next sync point, without a burst.
+   */
+  addMovedListener(listener: Listener): void {
+    this.attach(listener);
+    listener.needsSync = true;
+    if (this.headerBytes.byteLength > 0) listener.send(this.headerBytes, Number.MAX_SAFE_INTEGER);
+  }
+
+  /**
+   * Detaches a listener that moves elsewhere; for Ogg it closes the current chain with an EOS page
+   * so the next chain's BOS is a proper chain boundary for players.
+   */
+  detachForMove(listener: Listener): void {
+    this.listeners.delete(listener);
+    if (this.format !== 'mp3' && this.lastOggPosition && !listener.closed) {
+      listener.send(buildOggEosPage(this.lastOggPosition), Number.MAX_SAFE_INTEGER);
+    }
+  }
+
+  detach(listener: Listener): void {
+    this.listeners.delete(listener);
+  }
+
+  private attach(listener: Listener): void {
+    this.listeners.add(listener);
+    listener.feedPath = this.path;
+    if (listener.usesIcy) listener.setIcyBlock(this.icyBlock);
+    if (this.listeners.size > this.stats.listenerPeak) this.stats.listenerPeak = this.listeners.size;
+  }
+}
+
+function emptyInfo(): StreamInfo {
+  return {
+    name: '',
+    description: '',
+    genre: '',
+    url: '',
+    public: false,
+    bitrateKbps: null,
+    sampleRateHz: null,
+    channels: null,
+    audioInfo: '',
+    userAgent: '',
+  };
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  return Buffer.concat(parts);
+}

@@ -1,0 +1,156 @@
+// Accepts a source client (SOURCE, or PUT with or without Expect: 100-continue): mount, credentials,
+// content type, mount availability, then the Icecast answer and a SourceSession. Fed by the stream
+// server with the parsed request head; feeds the MountRegistry.
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { AircheckError, isAircheckError } from '../../../shared/src/errors.ts';
+import type { RequestHead } from '../http/request-head.ts';
+import { parseBasicAuth } from '../http/request-head.ts';
+import { CORS_HEADERS, responseHead, sendError } from '../http/responses.ts';
+import type { AuthThrottle } from '../http/auth-throttle.ts';
+import type { Credentials } from '../config/credentials.ts';
+import type { MountRegistry } from '../mounts/mount-registry.ts';
+import type { StreamInfo } from '../mounts/mount.ts';
+import { createFramer } from './formats/create-framer.ts';
+import { SourceSession, type BodyMode, type SourceLimits } from './source-session.ts';
+
+export interface SourceRequestDeps {
+  registry: MountRegistry;
+  credentials: () => Credentials;
+  throttle: AuthThrottle;
+  limits: () => SourceLimits;
+  log: Logger;
+  onSourceEvent: (event: 'accepted' | 'rejected', mountPath: string, code?: string) => void;
+  onBytes: (mountPath: string, bytes: number) => void;
+}
+
+const WWW_AUTHENTICATE: [string, string] = ['WWW-Authenticate', 'Basic realm="Icecast2 Server"'];
+
+export async function handleSourceRequest(socket: Socket, head: RequestHead, rest: Uint8Array, deps: SourceRequestDeps): Promise<void> {
+  const remote = socket.remoteAddress ?? 'unknown';
+  const path = head.path;
+  const reject = (err: AircheckError, extra: [string, string][] = []) => {
+    deps.onSourceEvent('rejected', deps.registry.get(path) ? path : '(unknown)', err.code);
+    deps.log.warn({ mount: path, remote, code: err.code }, 'source refused');
+    sendError(socket, err, extra);
+  };
+  const mount = deps.registry.get(path);
+  if (!mount) {
+    return reject(new AircheckError('SOURCE_MOUNT_UNKNOWN', `mount "${path}" is not configured: push to /live or /test, or add [[mounts]] path = "${path}" to the config`));
+  }
+  if (deps.throttle.blocked(remote)) {
+    return reject(new AircheckError('RATE_LIMITED', 'too many failed logins from this address: wait a minute, then check the source password'));
+  }
+  const auth = parseBasicAuth(head.headers.get('authorization') ?? '');
+  if (!auth) {
+    // libshout probes without credentials first and expects exactly this answer.
+    return reject(new AircheckError('SOURCE_AUTH_FAILED', `mount ${path} needs credentials: send Basic auth with user "${mount.settings.source_user}" and the mount's source password`), [WWW_AUTHENTICATE]);
+  }
+  const secrets = deps.credentials().mounts.get(path);
+  const ok = secrets ? await secrets.source.verify(auth.user, auth.password) : false;
+  if (socket.destroyed) return;
+  if (!ok) {
+    deps.throttle.fail(remote);
+    return reject(new AircheckError('SOURCE_AUTH_FAILED', `wrong user or password for mount ${path}: use user "${mount.settings.source_user}" and the source password of ${path}`), [WWW_AUTHENTICATE]);
+  }
+  const contentType = (head.headers.get('content-type') ?? 'audio/mpeg').split(';')[0]!.trim().toLowerCase();
+  try {
+    createFramer(contentType);
+    deps.registry.claimSource(path);
+  } catch (err) {
+    if (isAircheckError(err)) return reject(err);
+    throw err;
+  }
+
+  let body: BodyMode = { kind: 'stream' };
+  const te = head.headers.get('transfer-encoding')?.toLowerCase();
+  const cl = head.headers.get('content-length');
+  if (te && te.includes('chunked')) body = { kind: 'chunked' };
+  else if (cl !== undefined) {
+    const bytes = Number(cl);
+    if (!Number.isSafeInteger(bytes) || bytes < 0) {
+      return reject(new AircheckError('HTTP_BAD_REQUEST', `Content-Length "${cl.slice(0, 40)}" is not a byte count: send a whole number, or no Content-Length for an endless stream`));
+    }
+    body = { kind: 'length', bytes };
+  }
+
+  const expectContinue = head.headers.get('expect')?.toLowerCase() === '100-continue';
+  let answer = '';
+  if (expectContinue) answer += 'HTTP/1.1 100 Continue\r\n\r\n';
+  answer += responseHead(200, [
+    ['Connection', 'Close'],
+    ['Accept-Encoding', 'identity'],
+    ['Allow', 'GET, SOURCE, PUT'],
+    ['Cache-Control', 'no-cache'],
+    ['Pragma', 'no-cache'],
+    ...CORS_HEADERS.slice(0, 1),
+  ]);
+  socket.write(answer);
+  socket.setNoDelay(true);
+  socket.setTimeout(0);
+
+  const info = streamInfoFromHeaders(head);
+  const session = new SourceSession({
+    mountPath: path,
+    socket,
+    contentType,
+    body,
+    firstBytes: rest,
+    limits: deps.limits(),
+    events: {
+      onStart: (s, format) => {
+        deps.log.info({ mount: path, remote, format, userAgent: info.userAgent }, 'source started');
+        deps.registry.sourceStarted(s, format, info);
+      },
+      onUnits: (s, units) => deps.registry.sourceUnits(s, units),
+      onEnd: (s, reason, error) => {
+        if (error) deps.log.warn({ mount: path, remote, reason, code: error.code, msg2: error.message }, 'source ended with an error');
+        else deps.log.info({ mount: path, remote, reason, bytes: s.bytesReceived }, 'source ended');
+        deps.registry.sourceEnded(s, reason, error);
+      },
+      onBytes: (_s, n) => deps.onBytes(path, n),
+    },
+  });
+  deps.registry.attachSource(session);
+  deps.onSourceEvent('accepted', path);
+  socket.resume();
+}
+
+function clean(value: string | undefined, max = 256): string {
+  if (!value) return '';
+  // eslint-disable-next-line no-control-regex
+  return value.replace(/[\u0000-\u001f\u007f]/g, '').slice(0, max);
+}
+
+/** ice-* (Icecast) and icy-* (SHOUTcast) headers, as sent by ffmpeg, Liquidsoap, libshout, BUTT. */
+export function streamInfoFromHeaders(head: RequestHead): StreamInfo {
+  const h = (ice: string, icy?: string) => head.headers.get(`ice-${ice}`) ?? (icy ? head.headers.get(`icy-${icy}`) : undefined);
+  const audioInfo = clean(h('audio-info'), 512);
+  const params = new Map<string, string>();
+  for (const part of decodeURIComponentSafe(audioInfo).split(';')) {
+    const [k, v] = part.split('=');
+    if (k && v) params.set(k.trim().replace(/^ice-/, ''), v.trim());
+  }
+  const num = (v: string | undefined) => (v && /^\d+$/.test(v) ? Number(v) : null);
+  const publicFlag = h('public', 'pub');
+  return {
+    name: clean(h('name', 'name')),
+    description: clean(h('description', 'description'), 1024),
+    genre: clean(h('genre', 'genre')),
+    url: clean(h('url', 'url'), 1024),
+    public: publicFlag === '1' || publicFlag?.toLowerCase() === 'true',
+    bitrateKbps: num(h('bitrate', 'br')) ?? num(params.get('bitrate')),
+    sampleRateHz: num(params.get('samplerate')),
+    channels: num(params.get('channels')),
+    audioInfo,
+    userAgent: clean(head.headers.get('user-agent')),
+  };
+}
+
+function decodeURIComponentSafe(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
