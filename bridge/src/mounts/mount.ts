@@ -6,7 +6,7 @@ import type { AudioUnit, StreamFormat } from '../sources/formats/audio-unit.ts';
 import { BurstBuffer } from './burst-buffer.ts';
 import type { Listener } from '../listeners/listener.ts';
 import { EMPTY_ICY_BLOCK, buildIcyMetadataBlock } from '../listeners/icy-metadata.ts';
-import { buildOggEosPage, readOggPagePosition, type OggPagePosition } from '../../../shared/src/ogg/ogg-eos.ts';
+import { buildOggEosPage, readOggPagePosition, titleFromCommentPage, type OggPagePosition } from '../../../shared/src/ogg/ogg-eos.ts';
 
 export interface StreamInfo {
   name: string;
@@ -121,6 +121,9 @@ export class Mount {
     if (unit.isHeader) {
       this.headerPages.push(unit.data);
       this.headerBytes = concat(this.headerPages);
+      // In-stream now-playing of Ogg sources (a new chain with fresh comments).
+      const title = titleFromCommentPage(unit.data);
+      if (title !== null && title !== this.title) this.setTitle(title);
     }
     if (this.format !== 'mp3') this.lastOggPosition = readOggPagePosition(unit.data) ?? this.lastOggPosition;
     if (unit.durationUs > 0) {
@@ -197,7 +200,7 @@ export class Mount {
    */
   detachForMove(listener: Listener): void {
     this.listeners.delete(listener);
-    if (this.format !== 'mp3' && this.lastOggPosition && !listener.closed) {
+    if (this.format !== 'mp3' && this.lastOggPosition && !this.lastOggPosition.eos && !listener.closed) {
       listener.send(buildOggEosPage(this.lastOggPosition), Number.MAX_SAFE_INTEGER);
     }
   }

@@ -1,12 +1,15 @@
 // Ogg chain boundaries for a stream that switches feeds on one connection (RFC 3533 §4: a chained
 // stream ends each logical stream with an EOS page, and each chain has its own serial number).
 // Fed by Mount (the last page it released) and FileFeed (loops); pure bytes in, bytes out.
-import { rewriteOggPage, writeOggPage } from './ogg-page.ts';
+import { parseOggPage, rewriteOggPage, writeOggPage } from './ogg-page.ts';
+import { getComment, isOpusTags, isVorbisComment, parseOpusTags, parseVorbisComment } from './codec-headers.ts';
 
 export interface OggPagePosition {
   serial: number;
   sequence: number;
   granulePosition: bigint;
+  /** The page already ends its logical stream. */
+  eos: boolean;
 }
 
 /** Serial, sequence and granule position of a page's header (RFC 3533 §6), or null if not a page. */
@@ -17,6 +20,7 @@ export function readOggPagePosition(page: Uint8Array): OggPagePosition | null {
     granulePosition: view.getBigInt64(6, true),
     serial: view.getUint32(14, true),
     sequence: view.getUint32(18, true),
+    eos: (page[5]! & 0x04) !== 0,
   };
 }
 
@@ -34,4 +38,33 @@ export function buildOggEosPage(after: OggPagePosition): Uint8Array {
 /** A copy of the page with another serial number (a new chain for each loop of a file). */
 export function rewriteOggSerial(page: Uint8Array, serial: number): Uint8Array {
   return rewriteOggPage(page, { serial });
+}
+
+/**
+ * Now-playing from a header page carrying a complete OpusTags (RFC 7845 §5.2) or Vorbis comment
+ * header (Vorbis I §5): "ARTIST - TITLE", TITLE alone, or null when the page has neither.
+ */
+export function titleFromCommentPage(pageBytes: Uint8Array): string | null {
+  let parsed;
+  try {
+    parsed = parseOggPage(pageBytes, 0);
+  } catch {
+    return null;
+  }
+  if (!parsed) return null;
+  const { page } = parsed;
+  const first = page.continued ? page.packets[1] : page.packets[0];
+  if (!first || (page.packets.length === 1 && !page.lastPacketComplete)) return null;
+  let tags;
+  try {
+    if (isOpusTags(first)) tags = parseOpusTags(first);
+    else if (isVorbisComment(first)) tags = parseVorbisComment(first);
+    else return null;
+  } catch {
+    return null;
+  }
+  const title = getComment(tags, 'TITLE');
+  const artist = getComment(tags, 'ARTIST');
+  if (!title) return null;
+  return artist ? `${artist} - ${title}` : title;
 }

@@ -1,0 +1,91 @@
+// Fallback: when a mount's source drops, its listeners keep receiving audio from the fallback on the
+// same TCP connection, and get the live audio again when the source returns.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startBridge, waitForMount } from '../helpers/bridge.ts';
+import { connectListener } from '../helpers/listener.ts';
+import { ffmpegSource } from '../helpers/peers.ts';
+import { toneFile } from '../helpers/tones.ts';
+import { decodeAudio, dominantFrequencyHz, frequencyTimeline, toneSegments } from '../helpers/audio-analysis.ts';
+import { splitOggChains } from '../helpers/ogg-chains.ts';
+
+const LIVE_HZ = 1000;
+const FALLBACK_HZ = 440;
+const MP3_BYTES_PER_S = 16_000;
+
+test('an MP3 listener hears live → fallback file → live again on one connection when the source drops and returns', async (t) => {
+  const fallback = await toneFile('mp3', FALLBACK_HZ, 6);
+  const bridge = await startBridge({ env: { AIRCHECK_LIVE_FALLBACK_FILE: fallback } });
+  t.after(() => bridge.stop());
+
+  const first = ffmpegSource({ url: bridge.streamUrl, mount: '/live', password: bridge.livePassword, format: 'mp3', toneHz: LIVE_HZ });
+  t.after(() => first.stop('SIGKILL'));
+  await waitForMount(bridge, '/live', (m) => m.playing === 'source');
+
+  const listener = await connectListener(bridge.url('/live'));
+  t.after(() => listener.close());
+  assert.equal(listener.statusCode, 200);
+  const port = listener.localPort;
+  await listener.waitForAudioBytes(5 * MP3_BYTES_PER_S, 15_000);
+
+  // The source drops without a goodbye.
+  await first.stop('SIGKILL');
+  await waitForMount(bridge, '/live', (m) => m.playing === 'fallback-file');
+  const atDrop = listener.audioByteCount;
+  await listener.waitForAudioBytes(atDrop + 4 * 12_000, 15_000);
+
+  const second = ffmpegSource({ url: bridge.streamUrl, mount: '/live', password: bridge.livePassword, format: 'mp3', toneHz: LIVE_HZ });
+  t.after(() => second.stop('SIGKILL'));
+  await waitForMount(bridge, '/live', (m) => m.playing === 'source');
+  const atReturn = listener.audioByteCount;
+  await listener.waitForAudioBytes(atReturn + 4 * MP3_BYTES_PER_S, 15_000);
+
+  assert.equal(listener.closed, null, 'the listener connection was never closed');
+  assert.equal(listener.localPort, port, 'same TCP connection throughout');
+  const perSecond = listener.bytesPerSecond().slice(0, -1);
+  assert.ok(perSecond.every((b) => b > 0), `audio arrived every second: ${perSecond.join(', ')}`);
+
+  const { samples, sampleRateHz } = await decodeAudio(listener.audio, { inputFormat: 'mp3' });
+  const segments = toneSegments(frequencyTimeline(samples, sampleRateHz, 250), { minDurationS: 1 }).filter((s) => s.frequencyHz !== null);
+  const tones = segments.map((s) => Math.round(s.frequencyHz! / 10) * 10);
+  assert.deepEqual(tones, [LIVE_HZ, FALLBACK_HZ, LIVE_HZ], `tones heard in order: ${JSON.stringify(segments)}`);
+});
+
+test('an Ogg Opus listener gets the fallback as a new chain and the live stream back as another', async (t) => {
+  const fallback = await toneFile('ogg-opus', FALLBACK_HZ, 6);
+  const bridge = await startBridge({ env: { AIRCHECK_LIVE_FALLBACK_FILE: fallback } });
+  t.after(() => bridge.stop());
+
+  const first = ffmpegSource({ url: bridge.streamUrl, mount: '/live', password: bridge.livePassword, format: 'ogg-opus', toneHz: LIVE_HZ });
+  t.after(() => first.stop('SIGKILL'));
+  await waitForMount(bridge, '/live', (m) => m.playing === 'source');
+  const listener = await connectListener(bridge.url('/live'));
+  t.after(() => listener.close());
+  const port = listener.localPort;
+  assert.match(listener.headers['content-type'] ?? '', /ogg/);
+  await listener.waitForAudioBytes(3 * 12_000, 15_000);
+
+  await first.stop('SIGKILL');
+  await waitForMount(bridge, '/live', (m) => m.playing === 'fallback-file');
+  const atDrop = listener.audioByteCount;
+  await listener.waitForAudioBytes(atDrop + 20_000, 15_000);
+
+  const second = ffmpegSource({ url: bridge.streamUrl, mount: '/live', password: bridge.livePassword, format: 'ogg-opus', toneHz: LIVE_HZ });
+  t.after(() => second.stop('SIGKILL'));
+  await waitForMount(bridge, '/live', (m) => m.playing === 'source');
+  const atReturn = listener.audioByteCount;
+  await listener.waitForAudioBytes(atReturn + 3 * 12_000, 15_000);
+
+  assert.equal(listener.closed, null);
+  assert.equal(listener.localPort, port);
+  const chains = splitOggChains(listener.audio);
+  const heard: number[] = [];
+  for (const chain of chains) {
+    const { samples, sampleRateHz } = await decodeAudio(chain, { inputFormat: 'ogg' });
+    if (samples.length < sampleRateHz / 2) continue;
+    heard.push(Math.round(dominantFrequencyHz(samples, sampleRateHz)! / 10) * 10);
+  }
+  // The fallback file may loop (one chain per loop); collapse repeats.
+  const collapsed = heard.filter((f, i) => i === 0 || heard[i - 1] !== f);
+  assert.deepEqual(collapsed, [LIVE_HZ, FALLBACK_HZ, LIVE_HZ], `chains heard: ${heard.join(', ')}`);
+});
