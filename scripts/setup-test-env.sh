@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Makes sure the machine has the real peers the integration tests drive (icecast2, ffmpeg,
+# Liquidsoap, ezstream, shout, sox, opus-tools). Idempotent and fast when all is present:
+# it only looks binaries up on PATH; apt runs only for what is missing. Run by `npm test`.
+set -euo pipefail
+
+# binary → Debian package that provides it
+declare -A PEER_PACKAGES=(
+  [icecast2]=icecast2
+  [ffmpeg]=ffmpeg
+  [ffprobe]=ffmpeg
+  [liquidsoap]=liquidsoap
+  [ezstream]=ezstream
+  [shout]=libshout-tools
+  [sox]=sox
+  [opusenc]=opus-tools
+)
+
+APT_UPDATED=0
+ACTIONS=()
+
+# Prints the packages (deduplicated) whose binary is missing, for a binary→package map name.
+missing_packages() {
+  local -n map="$1"
+  local bin
+  local -A want=()
+  for bin in "${!map[@]}"; do
+    command -v "$bin" >/dev/null 2>&1 || want["${map[$bin]}"]=1
+  done
+  if ((${#want[@]} > 0)); then printf '%s\n' "${!want[@]}" | sort; fi
+}
+
+# apt-get update at most once per run, then install the given packages.
+apt_install() {
+  if ((EUID != 0)); then
+    echo "setup-test-env: missing packages ($*) and not root: install them with apt-get" >&2
+    exit 1
+  fi
+  if ((APT_UPDATED == 0)); then
+    apt-get update -qq
+    APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+ensure_peers() {
+  local pkgs
+  mapfile -t pkgs < <(missing_packages PEER_PACKAGES)
+  if ((${#pkgs[@]} > 0)); then
+    apt_install "${pkgs[@]}"
+    ACTIONS+=("installed ${pkgs[*]}")
+  fi
+}
+
+# Later: ensure_browser (Debian chromium for the e2e tests) and ensure_s3_server (a Ceph RGW
+# chroot, see /work/shared/FACTS.md) go here as their own functions and are called from main.
+
+main() {
+  ensure_peers
+  if ((${#ACTIONS[@]} == 0)); then
+    echo "setup-test-env: all test peers present, nothing to do"
+  else
+    local IFS=';'
+    echo "setup-test-env: ${ACTIONS[*]}"
+  fi
+}
+
+main "$@"

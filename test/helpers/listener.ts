@@ -1,0 +1,486 @@
+// A listener client on a raw socket (node:net, not node:http: servers answer HTTP/1.0 or `ICY 200`,
+// without length, with ICY metadata interleaved). Connects to a server under test, records every
+// byte, strips ICY metadata itself and exposes what tests assert on: status, headers, audio, titles.
+import { connect } from 'node:net';
+import type { Socket } from 'node:net';
+
+export interface ListenerOptions {
+  /** Extra request headers; they replace defaults of the same name (any case). null removes one. */
+  headers?: Record<string, string | null>;
+  httpVersion?: '1.0' | '1.1';
+  /** Send `Icy-MetaData: 1` (ask for interleaved metadata). Default false. */
+  icyMetadata?: boolean;
+  method?: string;
+  /** How long to wait for the response head. Default 5000 ms. */
+  headTimeoutMs?: number;
+  /** Body bytes kept in memory (the newest are dropped beyond it; counters still run). Default 64 MiB. */
+  maxStoredBytes?: number;
+}
+
+export interface IcyMetadataBlock {
+  /** The metadata text without its NUL padding, e.g. `StreamTitle='Artist - Song';`. */
+  raw: string;
+  /** The StreamTitle value, or null when the block has none. */
+  title: string | null;
+  /** Audio bytes received before this block. */
+  audioOffset: number;
+  /** Milliseconds since the response head arrived. */
+  atMs: number;
+}
+
+export interface ListenerCloseInfo {
+  /** 'server': the peer ended the connection; 'client': close() was called; 'error': socket error. */
+  by: 'server' | 'client' | 'error';
+  error?: Error;
+  atMs: number;
+}
+
+export interface ListenerHandle {
+  /** 'HTTP/1.0', 'HTTP/1.1' or 'ICY'. */
+  readonly responseProtocol: string;
+  readonly statusCode: number;
+  readonly statusText: string;
+  /** Response headers, names lowercased; repeated headers joined with ', '. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The response head exactly as received (status line and headers, up to the blank line). */
+  readonly rawHead: string;
+  /** The request head we sent. */
+  readonly requestHead: string;
+  /** icy-metaint from the response, when the server interleaves metadata. */
+  readonly metaint: number | null;
+  /** Body bytes as they arrived on the wire (chunk framing and ICY blocks included). */
+  readonly body: Uint8Array;
+  /** The audio: body with chunked framing and ICY metadata removed. */
+  readonly audio: Uint8Array;
+  readonly bodyByteCount: number;
+  readonly audioByteCount: number;
+  readonly metadata: readonly IcyMetadataBlock[];
+  /** Every StreamTitle seen, in order. */
+  readonly titles: readonly string[];
+  /** Local port of the TCP connection (to prove a connection was kept or replaced). */
+  readonly localPort: number;
+  readonly socket: Socket;
+  /** Milliseconds from connect() to the response head, and to the first body byte. */
+  readonly headAfterMs: number;
+  readonly firstBodyByteAfterMs: number | null;
+  readonly closed: ListenerCloseInfo | null;
+  /** Body bytes received in each whole second since the response head (index 0 = first second). */
+  bytesPerSecond(): number[];
+  waitForAudioBytes(n: number, timeoutMs: number): Promise<void>;
+  /** Resolves with the first title (seen already or to come) equal to the string / matching the RegExp. */
+  waitForTitle(match: string | RegExp, timeoutMs: number): Promise<string>;
+  waitForClose(timeoutMs: number): Promise<ListenerCloseInfo>;
+  close(): void;
+}
+
+const MAX_HEAD_BYTES = 64 * 1024;
+const DEFAULT_MAX_STORED_BYTES = 64 * 1024 * 1024;
+
+/** Appends chunks, concatenates lazily, stops storing after maxBytes. */
+class ByteStore {
+  private chunks: Uint8Array[] = [];
+  private joined: Uint8Array | null = new Uint8Array(0);
+  stored = 0;
+  total = 0;
+  private readonly maxBytes: number;
+  constructor(maxBytes: number) {
+    this.maxBytes = maxBytes;
+  }
+  push(chunk: Uint8Array): void {
+    this.total += chunk.length;
+    const room = this.maxBytes - this.stored;
+    if (room <= 0 || chunk.length === 0) return;
+    const kept = chunk.length <= room ? chunk : chunk.subarray(0, room);
+    this.chunks.push(kept);
+    this.stored += kept.length;
+    this.joined = null;
+  }
+  bytes(): Uint8Array {
+    if (this.joined === null) {
+      this.joined = Buffer.concat(this.chunks, this.stored);
+      this.chunks = [this.joined];
+    }
+    return this.joined;
+  }
+}
+
+/** RFC 9112 §7.1 chunked transfer coding, decoded incrementally (trailers are skipped). */
+class ChunkedDecoder {
+  private state: 'size' | 'data' | 'data-crlf' | 'trailer' | 'done' = 'size';
+  private line = '';
+  private remaining = 0;
+  push(input: Uint8Array): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    let i = 0;
+    while (i < input.length && this.state !== 'done') {
+      if (this.state === 'data') {
+        const n = Math.min(this.remaining, input.length - i);
+        out.push(input.subarray(i, i + n));
+        i += n;
+        this.remaining -= n;
+        if (this.remaining === 0) this.state = 'data-crlf';
+        continue;
+      }
+      const byte = input[i++]!;
+      if (byte !== 0x0a) {
+        if (byte !== 0x0d) this.line += String.fromCharCode(byte);
+        if (this.line.length > 1024) throw new Error('chunked body: chunk-size line longer than 1024 bytes');
+        continue;
+      }
+      const line = this.line;
+      this.line = '';
+      if (this.state === 'size') {
+        const size = Number.parseInt(line.split(';')[0]!.trim(), 16);
+        if (!Number.isFinite(size)) throw new Error(`chunked body: bad chunk-size line ${JSON.stringify(line)}`);
+        this.remaining = size;
+        this.state = size === 0 ? 'trailer' : 'data';
+      } else if (this.state === 'data-crlf') {
+        this.state = 'size';
+      } else if (this.state === 'trailer' && line === '') {
+        this.state = 'done';
+      }
+    }
+    return out;
+  }
+}
+
+/** Splits an ICY stream: after every `metaint` audio bytes, 1 length byte ×16, then metadata. */
+class IcyDemuxer {
+  private audioLeft: number;
+  private metaLeft = -1; // -1: expecting the length byte next (when audioLeft is 0)
+  private meta: number[] = [];
+  private readonly metaint: number;
+  constructor(metaint: number) {
+    this.metaint = metaint;
+    this.audioLeft = metaint;
+  }
+  push(input: Uint8Array, onAudio: (a: Uint8Array) => void, onMeta: (m: Uint8Array) => void): void {
+    let i = 0;
+    while (i < input.length) {
+      if (this.audioLeft > 0) {
+        const n = Math.min(this.audioLeft, input.length - i);
+        onAudio(input.subarray(i, i + n));
+        i += n;
+        this.audioLeft -= n;
+      } else if (this.metaLeft < 0) {
+        this.metaLeft = input[i++]! * 16;
+        this.meta = [];
+        if (this.metaLeft === 0) this.endBlock(onMeta);
+      } else {
+        const n = Math.min(this.metaLeft, input.length - i);
+        for (let k = 0; k < n; k++) this.meta.push(input[i + k]!);
+        i += n;
+        this.metaLeft -= n;
+        if (this.metaLeft === 0) this.endBlock(onMeta);
+      }
+    }
+  }
+  private endBlock(onMeta: (m: Uint8Array) => void): void {
+    if (this.meta.length > 0) onMeta(Uint8Array.from(this.meta));
+    this.metaLeft = -1;
+    this.audioLeft = this.metaint;
+  }
+}
+
+function decodeText(bytes: Uint8Array): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return new TextDecoder('latin1').decode(bytes);
+  }
+}
+
+/** StreamTitle='…'; — the value may itself contain quotes, so it ends at `';` before the next key or the end. */
+export function parseStreamTitle(raw: string): string | null {
+  const m = /StreamTitle='(.*?)';(?=$|\s*[A-Za-z]+=')/s.exec(raw);
+  return m ? m[1]! : null;
+}
+
+function buildRequestHead(url: URL, opts: ListenerOptions): string {
+  const defaults: [string, string][] = [
+    ['Host', url.host],
+    ['User-Agent', 'aircheck-test-listener/1'],
+    ['Accept', '*/*'],
+  ];
+  if (opts.icyMetadata) defaults.push(['Icy-MetaData', '1']);
+  if (url.username !== '') {
+    const creds = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+    defaults.push(['Authorization', `Basic ${Buffer.from(creds).toString('base64')}`]);
+  }
+  const custom = Object.entries(opts.headers ?? {});
+  const overridden = new Set(custom.map(([k]) => k.toLowerCase()));
+  const lines = [`${opts.method ?? 'GET'} ${url.pathname}${url.search} HTTP/${opts.httpVersion ?? '1.0'}`];
+  for (const [k, v] of defaults) if (!overridden.has(k.toLowerCase())) lines.push(`${k}: ${v}`);
+  for (const [k, v] of custom) if (v !== null) lines.push(`${k}: ${v}`);
+  return `${lines.join('\r\n')}\r\n\r\n`;
+}
+
+function findHeadEnd(buf: Buffer): { end: number; bodyStart: number } | null {
+  const crlf = buf.indexOf('\r\n\r\n');
+  const lf = buf.indexOf('\n\n');
+  if (crlf >= 0 && (lf < 0 || crlf < lf)) return { end: crlf, bodyStart: crlf + 4 };
+  if (lf >= 0) return { end: lf, bodyStart: lf + 2 };
+  return null;
+}
+
+/**
+ * Connects, sends the request and resolves once the response head has arrived (any status).
+ * Rejects when the connection fails or closes before a complete head, or after headTimeoutMs.
+ */
+export function connectListener(url: string | URL, opts: ListenerOptions = {}): Promise<ListenerHandle> {
+  const target = new URL(url);
+  if (target.protocol !== 'http:') throw new Error(`connectListener: only http: URLs, got ${target.protocol}`);
+  const port = target.port === '' ? 80 : Number(target.port);
+  const host = target.hostname.replace(/^\[|\]$/g, '');
+  const requestHead = buildRequestHead(target, opts);
+  const headTimeoutMs = opts.headTimeoutMs ?? 5000;
+  const startedAt = performance.now();
+
+  return new Promise((resolveHead, rejectHead) => {
+    const socket = connect({ host, port, noDelay: true });
+    let headBuf: Buffer = Buffer.alloc(0);
+    let headDone = false;
+    let headAt = 0;
+    let firstBodyAt: number | null = null;
+    let closeInfo: ListenerCloseInfo | null = null;
+    let closingByClient = false;
+    let lastError: Error | undefined;
+    const body = new ByteStore(opts.maxStoredBytes ?? DEFAULT_MAX_STORED_BYTES);
+    const audio = new ByteStore(opts.maxStoredBytes ?? DEFAULT_MAX_STORED_BYTES);
+    const buckets: number[] = [];
+    const metadata: IcyMetadataBlock[] = [];
+    const titles: string[] = [];
+    let chunked: ChunkedDecoder | null = null;
+    let icy: IcyDemuxer | null = null;
+    const changeListeners = new Set<() => void>();
+    const notify = (): void => {
+      for (const l of [...changeListeners]) l();
+    };
+    let handle: ListenerHandle | undefined;
+
+    const headTimer = setTimeout(() => {
+      socket.destroy();
+      rejectHead(new Error(`listener ${target.href}: no response head within ${headTimeoutMs} ms (got ${headBuf.length} bytes: ${JSON.stringify(headBuf.toString('latin1').slice(0, 200))})`));
+    }, headTimeoutMs);
+
+    const sinceHead = (): number => performance.now() - headAt;
+
+    const onAudio = (a: Uint8Array): void => audio.push(a);
+    const onMeta = (m: Uint8Array): void => {
+      const raw = decodeText(m).replace(/\0+$/, '');
+      const title = parseStreamTitle(raw);
+      metadata.push({ raw, title, audioOffset: audio.total, atMs: sinceHead() });
+      if (title !== null) titles.push(title);
+    };
+
+    const onBody = (chunk: Uint8Array): void => {
+      if (chunk.length === 0) return;
+      if (firstBodyAt === null) firstBodyAt = performance.now() - startedAt;
+      body.push(chunk);
+      const second = Math.floor(sinceHead() / 1000);
+      while (buckets.length <= second) buckets.push(0);
+      buckets[second]! += chunk.length;
+      const decoded = chunked ? chunked.push(chunk) : [chunk];
+      for (const d of decoded) {
+        if (icy) icy.push(d, onAudio, onMeta);
+        else onAudio(d);
+      }
+      notify();
+    };
+
+    const parseHead = (raw: string): Pick<ListenerHandle, 'responseProtocol' | 'statusCode' | 'statusText' | 'headers'> => {
+      const [statusLine = '', ...headerLines] = raw.split(/\r?\n/);
+      const m = /^(HTTP\/\d(?:\.\d)?|ICY)\s+(\d{3})\s*(.*)$/.exec(statusLine);
+      if (!m) throw new Error(`listener ${target.href}: not an HTTP/ICY status line: ${JSON.stringify(statusLine)}`);
+      const headers: Record<string, string> = {};
+      for (const line of headerLines) {
+        const colon = line.indexOf(':');
+        if (colon <= 0) continue;
+        const name = line.slice(0, colon).trim().toLowerCase();
+        const value = line.slice(colon + 1).trim();
+        headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
+      }
+      return { responseProtocol: m[1]!, statusCode: Number(m[2]), statusText: m[3]!, headers };
+    };
+
+    socket.on('data', (data: Buffer) => {
+      if (headDone) {
+        try {
+          onBody(data);
+        } catch (err) {
+          lastError = err as Error;
+          socket.destroy();
+        }
+        return;
+      }
+      headBuf = Buffer.concat([headBuf, data]);
+      const found = findHeadEnd(headBuf);
+      if (!found) {
+        if (headBuf.length > MAX_HEAD_BYTES) {
+          clearTimeout(headTimer);
+          socket.destroy();
+          rejectHead(new Error(`listener ${target.href}: response head larger than ${MAX_HEAD_BYTES} bytes`));
+        }
+        return;
+      }
+      headDone = true;
+      headAt = performance.now();
+      clearTimeout(headTimer);
+      const rawHead = headBuf.subarray(0, found.end).toString('latin1');
+      let parsed: ReturnType<typeof parseHead>;
+      try {
+        parsed = parseHead(rawHead);
+      } catch (err) {
+        socket.destroy();
+        rejectHead(err as Error);
+        return;
+      }
+      const metaintHeader = parsed.headers['icy-metaint'];
+      const metaint = metaintHeader !== undefined && Number(metaintHeader) > 0 ? Number(metaintHeader) : null;
+      if (metaint !== null) icy = new IcyDemuxer(metaint);
+      if (/\bchunked\b/i.test(parsed.headers['transfer-encoding'] ?? '')) chunked = new ChunkedDecoder();
+      handle = makeHandle(parsed, rawHead, metaint);
+      resolveHead(handle);
+      try {
+        onBody(headBuf.subarray(found.bodyStart));
+      } catch (err) {
+        lastError = err as Error;
+        socket.destroy();
+      }
+      headBuf = Buffer.alloc(0);
+    });
+    socket.on('error', (err) => {
+      lastError = err;
+    });
+    socket.on('close', () => {
+      clearTimeout(headTimer);
+      const by = closingByClient ? 'client' : lastError ? 'error' : 'server';
+      closeInfo = { by, atMs: headDone ? sinceHead() : 0, ...(lastError ? { error: lastError } : {}) };
+      if (!headDone) {
+        rejectHead(
+          new Error(
+            `listener ${target.href}: connection closed before a complete response head` +
+              `${lastError ? ` (${lastError.message})` : ''}; got ${JSON.stringify(headBuf.toString('latin1').slice(0, 300))}`,
+            { cause: lastError },
+          ),
+        );
+      }
+      notify();
+    });
+    socket.write(requestHead);
+
+    function describe(h: ListenerHandle): string {
+      const state = closeInfo ? `closed by ${closeInfo.by}${closeInfo.error ? ` (${closeInfo.error.message})` : ''}` : 'open';
+      return (
+        `listener ${target.href}: status ${h.statusCode}, ${body.total} body bytes, ${audio.total} audio bytes, ` +
+        `titles ${JSON.stringify(titles)}, connection ${state}, bytes/s ${JSON.stringify(buckets)}`
+      );
+    }
+
+    /** Waits until check() returns a value, failing on timeout or close. */
+    function waitFor<T>(what: string, timeoutMs: number, check: () => T | undefined, failOnClose = true): Promise<T> {
+      const now = check();
+      if (now !== undefined) return Promise.resolve(now);
+      return new Promise((resolve, reject) => {
+        const done = (): void => {
+          clearTimeout(timer);
+          changeListeners.delete(onChange);
+        };
+        const onChange = (): void => {
+          const v = check();
+          if (v !== undefined) {
+            done();
+            resolve(v);
+          } else if (failOnClose && closeInfo) {
+            done();
+            reject(new Error(`${what}: connection closed first; ${describe(handle!)}`));
+          }
+        };
+        const timer = setTimeout(() => {
+          done();
+          reject(new Error(`${what}: timed out after ${timeoutMs} ms; ${describe(handle!)}`));
+        }, timeoutMs);
+        changeListeners.add(onChange);
+        onChange();
+      });
+    }
+
+    function makeHandle(parsed: ReturnType<typeof parseHead>, rawHead: string, metaint: number | null): ListenerHandle {
+      const headAfterMs = headAt - startedAt;
+      const localPort = socket.localPort ?? 0;
+      return {
+        ...parsed,
+        rawHead,
+        requestHead,
+        metaint,
+        socket,
+        localPort,
+        headAfterMs,
+        get body() {
+          return body.bytes();
+        },
+        get audio() {
+          return audio.bytes();
+        },
+        get bodyByteCount() {
+          return body.total;
+        },
+        get audioByteCount() {
+          return audio.total;
+        },
+        metadata,
+        titles,
+        get firstBodyByteAfterMs() {
+          return firstBodyAt;
+        },
+        get closed() {
+          return closeInfo;
+        },
+        bytesPerSecond() {
+          const upTo = closeInfo ? buckets.length : Math.floor(sinceHead() / 1000) + 1;
+          const out = buckets.slice(0, upTo);
+          while (out.length < upTo) out.push(0);
+          return out;
+        },
+        waitForAudioBytes(n, timeoutMs) {
+          return waitFor(`waiting for ${n} audio bytes`, timeoutMs, () => (audio.total >= n ? true : undefined)).then(() => undefined);
+        },
+        waitForTitle(match, timeoutMs) {
+          const matches = (t: string): boolean => (typeof match === 'string' ? t === match : match.test(t));
+          return waitFor(`waiting for title ${String(match)}`, timeoutMs, () => titles.find(matches));
+        },
+        waitForClose(timeoutMs) {
+          return waitFor('waiting for the connection to close', timeoutMs, () => closeInfo ?? undefined, false);
+        },
+        close() {
+          if (closeInfo) return;
+          closingByClient = true;
+          socket.destroy();
+        },
+      };
+    }
+  });
+}
+
+/**
+ * Connects repeatedly until the mount answers 200 (a source takes a moment to appear), polling every
+ * intervalMs until timeoutMs. Non-200 answers are closed and retried; the last one is reported.
+ */
+export async function connectListenerWhenLive(url: string | URL, opts: ListenerOptions = {}, timeoutMs = 10_000, intervalMs = 50): Promise<ListenerHandle> {
+  const deadline = performance.now() + timeoutMs;
+  let last = 'no attempt';
+  for (;;) {
+    try {
+      const l = await connectListener(url, opts);
+      if (l.statusCode === 200) return l;
+      last = `status ${l.statusCode} ${l.statusText}`;
+      l.close();
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    if (performance.now() + intervalMs > deadline) {
+      throw new Error(`listener ${String(url)}: mount not live within ${timeoutMs} ms; last answer: ${last}`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
