@@ -14,6 +14,7 @@ import { FileFeed } from './mounts/file-feed.ts';
 import type { StreamFormat } from './sources/formats/audio-unit.ts';
 import { handleSourceRequest } from './sources/source-request.ts';
 import { handleListenerRequest } from './listeners/listener-request.ts';
+import { sendBufferCapUnavailable } from './listeners/send-buffer.ts';
 import { Metrics } from './admin/metrics.ts';
 import { createHttpApp } from './admin/http-app.ts';
 import type { ServerFacts } from './admin/status.ts';
@@ -144,6 +145,7 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
         throttle,
         log,
         onRejected: (mount, code) => metrics.listenerRejections.inc({ mount, code }),
+        sendBufferBytes: () => config.limits.listener_send_buffer_bytes,
       });
     },
     http: streamHttp,
@@ -168,6 +170,9 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
     });
 
   const sameWebPort = () => config.server.web_port === config.server.stream_port && config.server.web_port !== 0;
+
+  const capProblem = config.limits.listener_send_buffer_bytes > 0 ? sendBufferCapUnavailable() : null;
+  if (capProblem) log.warn({ reason: capProblem }, 'listener send buffers cannot be capped; stuck listeners are found later');
 
   return {
     registry,

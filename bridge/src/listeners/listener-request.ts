@@ -12,6 +12,7 @@ import type { Credentials } from '../config/credentials.ts';
 import type { MountRegistry } from '../mounts/mount-registry.ts';
 import type { Mount } from '../mounts/mount.ts';
 import { Listener } from './listener.ts';
+import { capSendBuffer } from './send-buffer.ts';
 
 /** Audio bytes between two ICY metadata blocks (Icecast's default). */
 export const ICY_METAINT_BYTES = 16000;
@@ -22,6 +23,7 @@ export interface ListenerRequestDeps {
   throttle: AuthThrottle;
   log: Logger;
   onRejected: (mountPath: string, code: string) => void;
+  sendBufferBytes: () => number;
 }
 
 /** The listener token of a private mount: ?token=, a Bearer token, or the password of Basic auth. */
@@ -59,6 +61,7 @@ export function handleListenerRequest(socket: Socket, head: RequestHead, deps: L
       socket.end(responseHead(200, headers));
       return;
     }
+    capSendBuffer(socket, deps.sendBufferBytes());
     socket.write(responseHead(200, headers));
     const listener = new Listener({
       socket,

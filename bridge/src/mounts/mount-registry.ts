@@ -152,9 +152,8 @@ export class MountRegistry {
     mount.hasSource = false;
     // Flush what was released before the source ended, then move its listeners.
     this.flushMount(mount);
-    const wasLive = mount.isLive;
     mount.endStream();
-    if (wasLive) this.observer.sourceEnded(mount, reason, error);
+    this.observer.sourceEnded(mount, reason, error);
     for (const l of [...mount.listeners]) this.rehomeListener(l, mount);
   }
 
