@@ -166,7 +166,8 @@ export class SourceSession {
     this.state = 'draining';
     this.endReason = reason;
     this.endError = error;
-    if (!this.started) this.end();
+    // Nothing queued: nothing to play out. Otherwise the tick plays the queue out, then ends.
+    if (this.pacer.queuedUnits === 0) this.end();
   }
 
   /** Ends at once, dropping anything still queued (an admin kill, a new source taking over). */
