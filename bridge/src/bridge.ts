@@ -153,10 +153,21 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
     log,
   });
 
+  // One timer releases paced audio and writes it to listeners. Its interval grows with the audience
+  // so that writes per second stay within budget: each write coalesces more audio instead.
   let ticker: NodeJS.Timeout | null = null;
+  const tickIntervalMs = () => {
+    const l = config.limits;
+    const wanted = (registry.listenerCount * 1000) / l.listener_writes_per_second;
+    return Math.round(Math.min(Math.max(wanted, l.flush_interval_ms), Math.max(l.flush_interval_max_ms, l.flush_interval_ms)));
+  };
   const startTicker = () => {
-    if (ticker) clearInterval(ticker);
-    ticker = setInterval(() => registry.tick(Date.now()), config.limits.flush_interval_ms);
+    if (ticker) clearTimeout(ticker);
+    const loop = () => {
+      registry.tick(Date.now());
+      ticker = setTimeout(loop, tickIntervalMs());
+    };
+    ticker = setTimeout(loop, tickIntervalMs());
   };
 
   const listen = (server: net.Server, port: number): Promise<number> =>
@@ -186,14 +197,12 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
       return { streamUrl: `http://${shownHost}:${streamPort}/`, webUrl: `http://${shownHost}:${webPort}/` };
     },
     reload(newConfig, newCredentials) {
-      const flushChanged = newConfig.limits.flush_interval_ms !== config.limits.flush_interval_ms;
       config = newConfig;
       credentials = newCredentials;
       throttle.maxPerMinute = config.limits.auth_failures_per_minute;
       registry.limits = registryLimits(config);
       registry.applyMounts(config.mounts);
       preloadFallbacks();
-      if (flushChanged) startTicker();
       log.info({ mounts: config.mounts.map((m) => m.path) }, 'configuration reloaded');
     },
     async stop(graceMs = 5000) {
@@ -204,7 +213,7 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
       // Play out what was already released, then end every connection.
       registry.tick(Date.now());
       registry.closeAll();
-      if (ticker) clearInterval(ticker);
+      if (ticker) clearTimeout(ticker);
       streamHttp.closeAllConnections();
       webHttp.closeAllConnections();
       await Promise.race([closed, new Promise((r) => setTimeout(r, graceMs).unref())]);

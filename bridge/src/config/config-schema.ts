@@ -76,7 +76,9 @@ export const ConfigSchema = z
         listener_queue_seconds: z.number().min(1).max(600).default(15).describe('audio queued for a slow listener before it is dropped'),
         listener_send_buffer_bytes: z.number().int().min(0).max(4194304).default(32768).describe('kernel send buffer of a listener socket (0 = the kernel\'s autotuning, up to 4 MiB); small finds stuck listeners fast'),
         source_lead_ms: z.number().int().min(100).max(60000).default(3000).describe('audio read ahead of real time before a fast source is paused'),
-        flush_interval_ms: z.number().int().min(10).max(1000).default(100).describe('how often queued audio is written to listeners (coalescing)'),
+        flush_interval_ms: z.number().int().min(10).max(1000).default(100).describe('shortest interval between writes to a listener (low latency for small audiences)'),
+        flush_interval_max_ms: z.number().int().min(10).max(2000).default(500).describe('longest interval between writes to a listener (large audiences)'),
+        listener_writes_per_second: z.number().int().min(100).default(10000).describe('write budget: the interval grows with the audience to stay under it (write count, not bytes, costs CPU)'),
         auth_failures_per_minute: z.number().int().min(1).default(20).describe('per client address, then 429'),
       })
       .strict()
