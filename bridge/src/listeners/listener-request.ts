@@ -62,6 +62,8 @@ export function handleListenerRequest(socket: Socket, head: RequestHead, deps: L
       return;
     }
     capSendBuffer(socket, deps.sendBufferBytes());
+    // Head and burst leave in one write.
+    socket.cork();
     socket.write(responseHead(200, headers));
     const listener = new Listener({
       socket,
@@ -78,6 +80,7 @@ export function handleListenerRequest(socket: Socket, head: RequestHead, deps: L
       onClose: (l, reason) => deps.registry.listenerClosed(l, reason),
     });
     deps.registry.addListener(listener, feed);
+    socket.uncork();
     // Listeners send nothing after their request; anything they do send is read and discarded.
     socket.on('data', () => {});
     socket.resume();
