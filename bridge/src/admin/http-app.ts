@@ -148,6 +148,17 @@ export function createHttpApp(deps: HttpAppDeps) {
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         throw new AircheckError('HTTP_METHOD_NOT_ALLOWED', `method ${req.method} is not allowed on ${url.pathname}: use GET (sources use SOURCE or PUT on a mount)`);
       }
+      const playlist = playlistFor(url.pathname);
+      if (playlist) {
+        const mount = deps.registry.get(playlist.mount);
+        if (mount && !mount.settings.hidden) {
+          const streamUrl = `${deps.streamBaseUrl(req)}${playlist.mount}`;
+          const name = mount.settings.name ?? (mount.info.name || playlist.mount);
+          return playlist.kind === 'm3u'
+            ? send(res, 200, 'audio/x-mpegurl', `#EXTM3U\n#EXTINF:-1,${name}\n${streamUrl}\n`)
+            : send(res, 200, 'audio/x-scpls', `[playlist]\nNumberOfEntries=1\nFile1=${streamUrl}\nTitle1=${name}\nLength1=-1\nVersion=2\n`);
+        }
+      }
       const handler = admin[url.pathname] ?? routes[url.pathname];
       if (!handler) {
         throw new AircheckError(url.pathname.startsWith('/admin/') ? 'HTTP_NOT_FOUND' : 'MOUNT_NOT_FOUND', `nothing at ${url.pathname.slice(0, 80)}: mounts are ${deps.registry.all().filter((m) => !m.settings.hidden).map((m) => m.path).join(', ')}; status at /status-json.xsl`);
@@ -159,6 +170,12 @@ export function createHttpApp(deps: HttpAppDeps) {
       sendError(res, error, error.code === 'ADMIN_AUTH_FAILED' ? [['WWW-Authenticate', 'Basic realm="Icecast2 Server"']] : []);
     }
   };
+}
+
+/** `/live.m3u` and `/live.pls`, as Icecast serves them: a playlist naming the stream URL. */
+function playlistFor(path: string): { mount: string; kind: 'm3u' | 'pls' } | null {
+  const m = /^(\/.+)\.(m3u|pls)$/.exec(path);
+  return m ? { mount: m[1]!, kind: m[2] as 'm3u' | 'pls' } : null;
 }
 
 /**

@@ -1,0 +1,30 @@
+// The public web surface: the web player page, playlists for radio apps, health, status on the web port.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startBridge } from '../helpers/bridge.ts';
+
+test('the web port serves the player page, playlists, health and status', async (t) => {
+  const bridge = await startBridge();
+  t.after(() => bridge.stop());
+
+  const page = await fetch(bridge.webUrl + '/');
+  assert.equal(page.status, 200);
+  assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+  const html = await page.text();
+  assert.match(html, new RegExp(`<audio[^>]+src="${bridge.streamUrl}/live"`), 'a player for /live pointing at the stream port');
+  assert.doesNotMatch(html, /\/test"/, 'the private preview mount is not on the public page');
+
+  const m3u = await fetch(`${bridge.streamUrl}/live.m3u`);
+  assert.equal(m3u.status, 200);
+  assert.equal(m3u.headers.get('content-type'), 'audio/x-mpegurl');
+  assert.match(await m3u.text(), new RegExp(`^#EXTM3U\\n#EXTINF:-1,.*\\n${bridge.streamUrl}/live\\n$`));
+  const pls = await (await fetch(`${bridge.streamUrl}/live.pls`)).text();
+  assert.match(pls, new RegExp(`File1=${bridge.streamUrl}/live`));
+  assert.equal((await fetch(`${bridge.streamUrl}/nothing.m3u`)).status, 404);
+
+  assert.equal(await (await fetch(bridge.webUrl + '/health')).text(), 'ok\n');
+  const status = await (await fetch(bridge.webUrl + '/status.json')).json();
+  assert.ok(Array.isArray(status.mounts));
+  assert.deepEqual(status.mounts.map((m: any) => m.path), ['/live']);
+  assert.equal(status.mounts[0].playing, 'fallback-file', '/live plays the bundled fallback while it has no source');
+});
