@@ -84,6 +84,10 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
         metrics.listenerConnections.inc({ mount: m.path });
       },
       listenerLeft: (path, reason) => metrics.listenerLeft(path, reason),
+      listenerMoved: (from, to) => {
+        metrics.listeners.dec({ mount: from });
+        metrics.listeners.inc({ mount: to });
+      },
       bytesSent: (m, bytes) => metrics.bytesSent.inc({ mount: m.isFileFeed ? 'fallback-file' : m.path }, bytes),
       bytesReceived: (path, bytes) => metrics.bytesReceived.inc({ mount: path }, bytes),
     },

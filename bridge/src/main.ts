@@ -53,20 +53,6 @@ async function main(): Promise<number> {
   const log = createLogger(config.log.level);
   printGenerated(credentials);
   const bridge = createBridge(config, credentials, log);
-  let urls;
-  try {
-    urls = await bridge.start();
-  } catch (err) {
-    process.stderr.write(`aircheck: cannot listen: ${(err as Error).message}: choose free ports with AIRCHECK_STREAM_PORT / AIRCHECK_WEB_PORT\n`);
-    return 1;
-  }
-  process.stdout.write(
-    `aircheck ${VERSION}: streaming on ${urls.streamUrl} (sources: SOURCE/PUT ${urls.streamUrl}live and ${urls.streamUrl}test; listeners: ${urls.streamUrl}live)\n` +
-      `aircheck ${VERSION}: web on ${urls.webUrl} (player), status ${urls.streamUrl}status-json.xsl, metrics ${urls.streamUrl}metrics\n` +
-      `aircheck ${VERSION}: data in ${config.data_dir}\n` +
-      'aircheck: ready\n',
-  );
-
   process.on('SIGHUP', () => {
     void (async () => {
       try {
@@ -79,14 +65,30 @@ async function main(): Promise<number> {
       }
     })();
   });
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      log.info({ signal }, 'shutting down');
-      void bridge.stop().then(resolve);
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
+  let urls;
+  try {
+    urls = await bridge.start();
+  } catch (err) {
+    process.stderr.write(`aircheck: cannot listen: ${(err as Error).message}: choose free ports with AIRCHECK_STREAM_PORT / AIRCHECK_WEB_PORT\n`);
+    return 1;
+  }
+  // Signal handlers exist before `ready` is printed: a SIGHUP or SIGTERM right after it is handled.
+  let stopped!: () => void;
+  const done = new Promise<void>((resolve) => (stopped = resolve));
+  const stop = (signal: string) => {
+    log.info({ signal }, 'shutting down');
+    void bridge.stop().then(stopped);
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.stdout.write(
+    `aircheck ${VERSION}: streaming on ${urls.streamUrl} (sources: SOURCE/PUT ${urls.streamUrl}live and ${urls.streamUrl}test; listeners: ${urls.streamUrl}live)\n` +
+      `aircheck ${VERSION}: web on ${urls.webUrl} (player), status ${urls.streamUrl}status-json.xsl, metrics ${urls.streamUrl}metrics\n` +
+      `aircheck ${VERSION}: data in ${config.data_dir}\n` +
+      'aircheck: ready\n',
+  );
+
+  await done;
   return 0;
 }
 

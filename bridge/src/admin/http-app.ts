@@ -63,8 +63,9 @@ export function createHttpApp(deps: HttpAppDeps) {
 
   const admin: Record<string, Handler> = {
     async '/admin/metadata'(req, res, url) {
+      // Credentials first, so that mount names are not revealed to unauthenticated callers.
+      await authenticate(req, url.searchParams.get('mount') ?? undefined);
       const path = mountParam(url);
-      await authenticate(req, path);
       const mode = url.searchParams.get('mode');
       if (mode !== 'updinfo') throw new AircheckError('ADMIN_BAD_REQUEST', `mode "${(mode ?? '').slice(0, 40)}" is not supported: use mode=updinfo`);
       const title = metadataTitle(url);

@@ -63,7 +63,7 @@ function leafType(schema: z.ZodType | undefined): string | undefined {
 function applyEnv(raw: Record<string, any>, env: NodeJS.ProcessEnv, problems: string[]): void {
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith('AIRCHECK_') || value === undefined) continue;
-    const named = NAMED_ENV[name];
+    const named = Object.hasOwn(NAMED_ENV, name) ? NAMED_ENV[name] : undefined;
     if (named) {
       named(raw, value);
       continue;
@@ -72,7 +72,7 @@ function applyEnv(raw: Record<string, any>, env: NodeJS.ProcessEnv, problems: st
     const sec = ENV_SECTIONS.find((s) => rest.startsWith(`${s}_`));
     const key = sec ? rest.slice(sec.length + 1) : '';
     const sectionSchema: any = sec ? (ConfigSchema.shape[sec] as any)._zod.def.innerType : undefined;
-    const leaf = sectionSchema?.shape?.[key];
+    const leaf = sectionSchema?.shape && Object.hasOwn(sectionSchema.shape, key) ? sectionSchema.shape[key] : undefined;
     if (!sec || !leaf) {
       problems.push(
         `environment variable ${name} is not an Aircheck setting: see \`npm start -- --print-config\` for the keys (AIRCHECK_<SECTION>_<KEY>, e.g. AIRCHECK_LIMITS_MAX_LISTENERS)`,
@@ -85,14 +85,60 @@ function applyEnv(raw: Record<string, any>, env: NodeJS.ProcessEnv, problems: st
   }
 }
 
+const SECRET_KEY_RE = /password|token|secret/i;
+
+/** How a value is shown in a problem: primitives as JSON, tables and arrays by shape only, secrets never. */
+function describeValue(value: unknown, path: readonly PropertyKey[]): string {
+  if (path.some((p) => typeof p === 'string' && SECRET_KEY_RE.test(p))) return '(hidden)';
+  if (value === undefined) return 'nothing';
+  if (Array.isArray(value)) return `a list of ${value.length}`;
+  if (value !== null && typeof value === 'object') return `a table with keys ${Object.keys(value).slice(0, 10).join(', ') || '(none)'}`;
+  const text = JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
+}
+
 function formatIssue(issue: z.core.$ZodIssue, raw: unknown): string {
   const path = issue.path.length ? issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') : '(top level)';
   let got: unknown = raw;
   for (const p of issue.path) got = got == null ? undefined : (got as any)[p as any];
-  const secretKey = /password|token/.test(path);
-  const shown = secretKey ? '(hidden)' : got === undefined ? 'nothing' : JSON.stringify(got);
-  const unknownKeys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')}: remove them or check their spelling)` : '';
-  return `${path}: ${issue.message}${unknownKeys}; got ${shown}`;
+  if (issue.code === 'unrecognized_keys') {
+    return `${path || '(top level)'}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}: remove ${issue.keys.length > 1 ? 'them' : 'it'} or check the spelling (\`npm start -- --print-config\` lists every key)`;
+  }
+  return `${path}: ${issue.message}; got ${describeValue(got, issue.path)}`;
+}
+
+/**
+ * Checks across mounts (duplicates, reserved paths, fallback targets and cycles), on whatever mount
+ * entries are readable, so they are reported together with the schema's problems.
+ */
+function mountProblems(entries: readonly { path?: unknown; fallback_mount?: unknown }[], problems: string[]): void {
+  const paths = new Set<string>(DEFAULT_MOUNTS.map((m) => m.path));
+  const seen = new Set<string>();
+  entries.forEach((m, i) => {
+    if (typeof m?.path !== 'string') return;
+    if (seen.has(m.path)) problems.push(`mounts[${i}].path: mount "${m.path}" is listed twice; keep one entry per mount`);
+    seen.add(m.path);
+    paths.add(m.path);
+    if (RESERVED_PATHS.has(m.path)) problems.push(`mounts[${i}].path: "${m.path}" is reserved for the server's own pages; pick another path`);
+  });
+  const fallbackOf = new Map<string, string>();
+  for (const m of entries) if (typeof m?.path === 'string' && typeof m.fallback_mount === 'string') fallbackOf.set(m.path, m.fallback_mount);
+  entries.forEach((m, i) => {
+    if (typeof m?.path !== 'string' || typeof m.fallback_mount !== 'string') return;
+    if (!paths.has(m.fallback_mount)) {
+      problems.push(`mounts[${i}].fallback_mount: "${m.fallback_mount}" is not a mount; list it under [[mounts]] or remove fallback_mount`);
+    }
+    const chain = [m.path];
+    let next: string | undefined = m.fallback_mount;
+    while (next) {
+      if (chain.includes(next)) {
+        problems.push(`mounts[${i}].fallback_mount: fallback chain ${[...chain, next].join(' → ')} loops; break the cycle`);
+        break;
+      }
+      chain.push(next);
+      next = fallbackOf.get(next);
+    }
+  });
 }
 
 export interface LoadConfigOptions {
@@ -121,7 +167,10 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     try {
       raw = parseToml(text) as Record<string, any>;
     } catch (cause) {
-      throw new AircheckError('CONFIG_INVALID', `config file ${configFile} is not valid TOML: ${(cause as Error).message}`, { cause });
+      // smol-toml quotes the offending line, which may hold a password: keep only the reason and position.
+      const err = cause as Error & { line?: number; column?: number };
+      const reason = err.message.split('\n')[0]!.replace(/^Invalid TOML document: /, '');
+      throw new AircheckError('CONFIG_INVALID', `config file ${configFile} is not valid TOML: ${reason} at line ${err.line ?? '?'}, column ${err.column ?? '?'}`);
     }
   }
   const problems: string[] = [];
@@ -129,6 +178,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) for (const issue of parsed.error.issues) problems.push(formatIssue(issue, raw));
+  mountProblems(Array.isArray(raw.mounts) ? raw.mounts : [], problems);
   if (problems.length > 0 || !parsed.success) {
     throw new AircheckError('CONFIG_INVALID', `configuration is invalid:\n  - ${problems.join('\n  - ')}`);
   }
@@ -136,11 +186,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 
   // Merge the default mounts with configured ones (same path: configured fields win).
   const mounts: MountConfig[] = DEFAULT_MOUNTS.map((m) => ({ ...m }));
-  const seen = new Set<string>();
   cfg.mounts.forEach((m, i) => {
-    if (seen.has(m.path)) problems.push(`mounts[${i}].path: mount "${m.path}" is listed twice; keep one entry per mount`);
-    seen.add(m.path);
-    if (RESERVED_PATHS.has(m.path)) problems.push(`mounts[${i}].path: "${m.path}" is reserved for the server's own pages; pick another path`);
     const rawEntry = (raw.mounts as any[])[i] ?? {};
     const existing = mounts.findIndex((d) => d.path === m.path);
     if (existing >= 0) {
@@ -151,24 +197,6 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       mounts.push(m);
     }
   });
-  const paths = new Set(mounts.map((m) => m.path));
-  mounts.forEach((m, i) => {
-    if (m.fallback_mount && !paths.has(m.fallback_mount)) {
-      problems.push(`mounts[${i}].fallback_mount: "${m.fallback_mount}" is not a mount; list it under [[mounts]] or remove fallback_mount`);
-    }
-    // Follow the chain to find cycles (a → b → a).
-    const chain = [m.path];
-    let next = m.fallback_mount;
-    while (next) {
-      if (chain.includes(next)) {
-        problems.push(`mounts[${i}].fallback_mount: fallback chain ${[...chain, next].join(' → ')} loops; break the cycle`);
-        break;
-      }
-      chain.push(next);
-      next = mounts.find((x) => x.path === next)?.fallback_mount;
-    }
-  });
-  if (problems.length > 0) throw new AircheckError('CONFIG_INVALID', `configuration is invalid:\n  - ${problems.join('\n  - ')}`);
 
   const config = {
     ...cfg,

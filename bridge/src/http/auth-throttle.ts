@@ -28,12 +28,11 @@ export class AuthThrottle {
       entry.count++;
       return;
     }
-    if (this.failures.size >= MAX_TRACKED) {
-      // Forget the oldest entries rather than grow without bound.
-      for (const [k, v] of this.failures) {
-        if (nowMs - v.windowStartMs > WINDOW_MS || this.failures.size >= MAX_TRACKED) this.failures.delete(k);
-        if (this.failures.size < MAX_TRACKED / 2) break;
-      }
+    if (entry) this.failures.delete(address); // an expired window starts again at the end of the order
+    // The map is in insertion order, which is window-start order: the oldest entries come first.
+    for (const [k, v] of this.failures) {
+      if (this.failures.size < MAX_TRACKED && nowMs - v.windowStartMs <= WINDOW_MS) break;
+      this.failures.delete(k);
     }
     this.failures.set(address, { count: 1, windowStartMs: nowMs });
   }

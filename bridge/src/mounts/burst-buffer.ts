@@ -12,8 +12,7 @@ export class BurstBuffer {
   private readonly maxBytes: number;
 
   constructor(keepSeconds: number, maxBytes = 4 * 1024 * 1024) {
-    // Keep a little more than asked so the cut can move back to an earlier sync point.
-    this.keepUs = Math.max(0, keepSeconds) * 1_000_000 + 500_000;
+    this.keepUs = Math.max(0, keepSeconds) * 1_000_000;
     this.maxBytes = maxBytes;
   }
 
@@ -21,12 +20,31 @@ export class BurstBuffer {
     this.units.push(unit);
     this.durationUs += unit.durationUs;
     this.bytes += unit.data.byteLength;
-    while (this.head < this.units.length - 1) {
-      const first = this.units[this.head]!;
-      if (this.durationUs - first.durationUs < this.keepUs && this.bytes - first.data.byteLength < this.maxBytes) break;
-      this.durationUs -= first.durationUs;
-      this.bytes -= first.data.byteLength;
-      this.head++;
+    // Trim whole groups (a sync point and the units up to the next one), and only while what stays
+    // still covers the wanted duration: a burst can then always start on a sync point far enough back.
+    for (;;) {
+      let end = this.head + 1;
+      let groupUs = this.units[this.head]!.durationUs;
+      let groupBytes = this.units[this.head]!.data.byteLength;
+      while (end < this.units.length && !isStart(this.units[end]!)) {
+        groupUs += this.units[end]!.durationUs;
+        groupBytes += this.units[end]!.data.byteLength;
+        end++;
+      }
+      const overBytes = this.bytes > this.maxBytes;
+      if (end >= this.units.length) {
+        // The newest unit's group is kept whole, unless it alone passes the byte cap.
+        while (this.bytes > this.maxBytes && this.head < this.units.length - 1) {
+          const first = this.units[this.head++]!;
+          this.durationUs -= first.durationUs;
+          this.bytes -= first.data.byteLength;
+        }
+        break;
+      }
+      if (!overBytes && this.durationUs - groupUs < this.keepUs) break;
+      this.durationUs -= groupUs;
+      this.bytes -= groupBytes;
+      this.head = end;
     }
     if (this.head > 1024 && this.head * 2 > this.units.length) {
       this.units = this.units.slice(this.head);
@@ -74,4 +92,9 @@ export class BurstBuffer {
     }
     return { units: this.units.slice(s, end), startsNewStream };
   }
+}
+
+/** A unit a listener may start on. */
+function isStart(u: AudioUnit): boolean {
+  return u.isSyncPoint || u.newStream;
 }

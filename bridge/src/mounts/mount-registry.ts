@@ -15,6 +15,8 @@ export interface RegistryObserver {
   sourceEnded(mount: Mount, reason: string, error: AircheckError | null): void;
   listenerJoined(mount: Mount): void;
   listenerLeft(mountPath: string, reason: DropReason): void;
+  /** An admin moved a listener: it now counts under the new mount. */
+  listenerMoved(from: string, to: string): void;
   bytesSent(mount: Mount, bytes: number): void;
   bytesReceived(mountPath: string, bytes: number): void;
 }
@@ -214,6 +216,7 @@ export class MountRegistry {
     const listeners = this.listenersOf(from);
     for (const l of listeners) {
       l.requestedPath = to;
+      this.observer.listenerMoved(from, to);
       this.rehomeListener(l, l.feedPath ? this.feedMount(l.feedPath) : undefined);
     }
     return listeners.length;
