@@ -69,7 +69,9 @@ export function createHttpApp(deps: HttpAppDeps) {
       const mode = url.searchParams.get('mode');
       if (mode !== 'updinfo') throw new AircheckError('ADMIN_BAD_REQUEST', `mode "${(mode ?? '').slice(0, 40)}" is not supported: use mode=updinfo`);
       const title = metadataTitle(url);
-      deps.registry.get(path)!.setTitle(title);
+      const mount = deps.registry.get(path)!;
+      if (!mount.hasSource) throw new AircheckError('MOUNT_OFFLINE', `mount ${path} has no source: send metadata while a source is connected`);
+      mount.setTitle(title);
       deps.log.info({ mount: path, title }, 'metadata updated');
       send(res, 200, 'text/xml; charset=utf-8', iceResponse('Metadata update successful', true));
     },

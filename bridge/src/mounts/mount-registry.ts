@@ -129,7 +129,11 @@ export class MountRegistry {
   attachSource(session: SourceSession): void {
     this.sources.set(session.mountPath, session);
     const mount = this.mounts.get(session.mountPath);
-    if (mount) mount.hasSource = true;
+    if (!mount) return;
+    mount.hasSource = true;
+    // A new show starts untitled; clients send their title right after connecting (ezstream does,
+    // before any audio), so this happens here and not when the first audio is released.
+    mount.setTitle('');
   }
 
   sourceStarted(session: SourceSession, format: StreamFormat, info: StreamInfo): void {

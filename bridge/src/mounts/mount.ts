@@ -97,7 +97,6 @@ export class Mount {
     this.burst.clear();
     this.pending = [];
     this.lastOggPosition = null;
-    this.setTitle('');
   }
 
   /** The stream ended: nothing more is released until the next start. */
