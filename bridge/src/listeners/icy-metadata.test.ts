@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { concatBytes } from '../../../shared/src/bytes.ts';
 import {
   EMPTY_ICY_BLOCK, ICY_MAX_METADATA_BYTES, IcyInterleaver, IcyStreamParser, buildIcyMetadataBlock,
   parseIcyMetadataText, parseIcyStream,
@@ -8,15 +9,7 @@ import {
 
 const text = (block: Uint8Array): string => new TextDecoder().decode(block.subarray(1)).replace(/\0+$/, '');
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+const concat = concatBytes;
 
 describe('buildIcyMetadataBlock', () => {
   it('builds the golden block for a short title', () => {

@@ -8,7 +8,7 @@ import { createFramer, sniffFormat } from '../sources/formats/create-framer.ts';
 import { Pacer } from '../sources/pacer.ts';
 import { rewriteOggSerial } from '../../../shared/src/ogg/ogg-eos.ts';
 import { MountSchema } from '../config/config-schema.ts';
-import { Mount } from './mount.ts';
+import { Mount, emptyInfo } from './mount.ts';
 
 const MAX_FILE_BYTES = 64 * 1024 * 1024;
 /** How much of the loop is queued ahead of the clock. */
@@ -38,18 +38,7 @@ export class FileFeed {
     }
     // Hidden paths start with '#', which no configured mount can (see MOUNT_PATH_RE).
     this.mount = new Mount({ ...MountSchema.parse({ path: '/fallback', burst_seconds: 0, hidden: true }), path: hiddenPath }, true);
-    this.mount.startStream(format, {
-      name: displayName,
-      description: 'fallback audio',
-      genre: '',
-      url: '',
-      public: false,
-      bitrateKbps: null,
-      sampleRateHz: null,
-      channels: null,
-      audioInfo: '',
-      userAgent: 'aircheck-file-feed',
-    });
+    this.mount.startStream(format, { ...emptyInfo(), name: displayName, description: 'fallback audio', userAgent: 'aircheck-file-feed' });
   }
 
   get durationUs(): number {

@@ -216,7 +216,7 @@ export class Mount {
   }
 }
 
-function emptyInfo(): StreamInfo {
+export function emptyInfo(): StreamInfo {
   return {
     name: '',
     description: '',

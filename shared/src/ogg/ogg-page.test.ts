@@ -11,6 +11,7 @@ import {
   oggCrc32, parseOggPage, rewriteOggPage, writeOggPage,
 } from './ogg-page.ts';
 import type { OggPacket, OggPage } from './ogg-page.ts';
+import { concatBytes } from '../bytes.ts';
 
 const fromHex = (hex: string): Uint8Array => Uint8Array.from(hex.match(/../g) ?? [], (h) => parseInt(h, 16));
 const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
@@ -98,15 +99,7 @@ function paginate(packets: Uint8Array[], maxSegments: number, serial = 7): Uint8
   return pages;
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+const concat = concatBytes;
 
 describe('oggCrc32', () => {
   it('matches the CRC-32 check value for "123456789" with poly 0x04c11db7, init 0, no xor-out', () => {

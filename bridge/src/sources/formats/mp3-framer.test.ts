@@ -9,6 +9,7 @@ import { AircheckError } from '../../../../shared/src/errors.ts';
 import type { ErrorCode } from '../../../../shared/src/errors.ts';
 import type { AudioUnit } from './audio-unit.ts';
 import { MP3_MAX_GARBAGE_BYTES, Mp3Framer, mpegFrameLength } from './mp3-framer.ts';
+import { concatBytes } from '../../../../shared/src/bytes.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'aircheck-mp3-framer-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -33,15 +34,7 @@ function ffprobePackets(name: string): number {
 
 const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+const concat = concatBytes;
 
 function feed(bytes: Uint8Array, splits: number[] = []): { units: AudioUnit[]; framer: Mp3Framer } {
   const framer = new Mp3Framer();

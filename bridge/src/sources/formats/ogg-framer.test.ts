@@ -11,6 +11,7 @@ import { OGG_FLAG_EOS, parseOggPage, rewriteOggPage, writeOggPage } from '../../
 import { writeOpusTags, writeVorbisComment } from '../../../../shared/src/ogg/codec-headers.ts';
 import type { AudioUnit } from './audio-unit.ts';
 import { OGG_MAX_GARBAGE_BYTES, OGG_MAX_HEADER_BYTES, OggFramer } from './ogg-framer.ts';
+import { concatBytes } from '../../../../shared/src/bytes.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'aircheck-ogg-framer-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -34,15 +35,7 @@ const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(
 const OPUS_HEAD = Uint8Array.from([...ascii('OpusHead'), 1, 2, 0x38, 0x01, 0x80, 0xbb, 0, 0, 0, 0, 0]);
 const OPUS_TAGS = writeOpusTags({ vendor: 'test', comments: [{ key: 'TITLE', value: 'Hello' }], trailing: new Uint8Array(0) });
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+const concat = concatBytes;
 
 function feed(bytes: Uint8Array, splits: number[] = []): { units: AudioUnit[]; framer: OggFramer } {
   const framer = new OggFramer();
