@@ -78,7 +78,7 @@ export const ConfigSchema = z
         source_lead_ms: z.number().int().min(100).max(60000).default(3000).describe('audio read ahead of real time before a fast source is paused'),
         flush_interval_ms: z.number().int().min(10).max(1000).default(100).describe('shortest interval between writes to a listener (low latency for small audiences)'),
         flush_interval_max_ms: z.number().int().min(10).max(2000).default(500).describe('longest interval between writes to a listener (large audiences)'),
-        listener_writes_per_second: z.number().int().min(100).default(10000).describe('write budget: the interval grows with the audience to stay under it (write count, not bytes, costs CPU)'),
+        listener_writes_per_second: z.number().int().min(100).default(4000).describe('write budget: the interval grows with the audience to stay under it (write count, not bytes, costs CPU)'),
         auth_failures_per_minute: z.number().int().min(1).default(20).describe('per client address, then 429'),
       })
       .strict()

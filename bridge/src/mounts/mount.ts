@@ -56,6 +56,8 @@ export class Mount {
   private burst: BurstBuffer;
   private pending: AudioUnit[] = [];
   private lastOggPosition: OggPagePosition | null = null;
+  /** The burst (header pages + recent audio) as one buffer, shared by listeners joining before the next append. */
+  private burstCache: { bytes: Uint8Array; empty: boolean } | null = null;
   /** Bytes per second of the audio, measured over released units (for queue limits). */
   private byteRate = 16_000;
 
@@ -82,6 +84,7 @@ export class Mount {
   applySettings(settings: MountConfig): void {
     if (settings.burst_seconds !== this.settings.burst_seconds) {
       this.burst = new BurstBuffer(settings.burst_seconds);
+      this.burstCache = null;
     }
     this.settings = settings;
   }
@@ -95,6 +98,7 @@ export class Mount {
     this.headerPages = [];
     this.headerBytes = new Uint8Array(0);
     this.burst.clear();
+    this.burstCache = null;
     this.pending = [];
     this.lastOggPosition = null;
   }
@@ -104,6 +108,7 @@ export class Mount {
     this.format = null;
     this.pending = [];
     this.burst.clear();
+    this.burstCache = null;
   }
 
   setTitle(title: string): void {
@@ -132,6 +137,7 @@ export class Mount {
       this.byteRate = this.byteRate * (1 - w) + rate * w;
     }
     this.burst.push(unit);
+    this.burstCache = null;
     this.pending.push(unit);
   }
 
@@ -175,12 +181,20 @@ export class Mount {
   /** Attaches a listener that just connected: header pages (Ogg), then the burst. */
   addNewListener(listener: Listener): void {
     this.attach(listener);
+    const burst = this.burstBytes();
+    if (burst.empty) listener.needsSync = true;
+    if (burst.bytes.byteLength > 0) listener.send(burst.bytes, Number.MAX_SAFE_INTEGER);
+  }
+
+  /** Built once per state of the burst buffer: a crowd joining at once shares one buffer. */
+  private burstBytes(): { bytes: Uint8Array; empty: boolean } {
+    if (this.burstCache) return this.burstCache;
     const { units, startsNewStream } = this.burst.burst(this.settings.burst_seconds);
     const parts: Uint8Array[] = [];
     if (!startsNewStream && this.headerBytes.byteLength > 0) parts.push(this.headerBytes);
     for (const u of units) parts.push(u.data);
-    if (units.length === 0) listener.needsSync = true;
-    if (parts.length > 0) listener.send(concat(parts), Number.MAX_SAFE_INTEGER);
+    this.burstCache = { bytes: parts.length === 0 ? new Uint8Array(0) : concat(parts), empty: units.length === 0 };
+    return this.burstCache;
   }
 
   /**
