@@ -34,6 +34,8 @@ export class MountRegistry {
   /** Listeners fed by a mount other than the one they asked for (a fallback). */
   private readonly displaced = new Set<Listener>();
   private listenerTotal = 0;
+  /** Listeners by the mount they asked for (kept, not counted, so admission stays O(1)). */
+  private readonly requestedCounts = new Map<string, number>();
   limits: RegistryLimits;
   private readonly observer: RegistryObserver;
   /** Resolves a fallback_file setting to a running feed for a given format. */
@@ -178,11 +180,13 @@ export class MountRegistry {
 
   /** Listeners that asked for `path` (wherever they are fed from). */
   countListenersOf(path: string): number {
-    let n = 0;
-    const mount = this.mounts.get(path);
-    if (mount) for (const l of mount.listeners) if (l.requestedPath === path) n++;
-    for (const l of this.displaced) if (l.requestedPath === path) n++;
-    return n;
+    return this.requestedCounts.get(path) ?? 0;
+  }
+
+  private countRequested(path: string, delta: number): void {
+    const n = (this.requestedCounts.get(path) ?? 0) + delta;
+    if (n === 0) this.requestedCounts.delete(path);
+    else this.requestedCounts.set(path, n);
   }
 
   listenersOf(path: string): Listener[] {
@@ -195,6 +199,7 @@ export class MountRegistry {
 
   addListener(listener: Listener, feed: Mount): void {
     this.listenerTotal++;
+    this.countRequested(listener.requestedPath, 1);
     const requested = this.mounts.get(listener.requestedPath);
     if (requested) requested.stats.listenerConnections++;
     feed.addNewListener(listener);
@@ -205,6 +210,7 @@ export class MountRegistry {
   /** Called by the listener when its connection ends, for whatever reason. */
   listenerClosed(listener: Listener, reason: DropReason): void {
     this.listenerTotal--;
+    this.countRequested(listener.requestedPath, -1);
     this.displaced.delete(listener);
     const feed = listener.feedPath ? this.feedMount(listener.feedPath) : undefined;
     feed?.detach(listener);
@@ -219,6 +225,8 @@ export class MountRegistry {
     if (!target) throw new AircheckError('MOUNT_NOT_FOUND', `mount ${to} does not exist: give an existing mount as destination`);
     const listeners = this.listenersOf(from);
     for (const l of listeners) {
+      this.countRequested(l.requestedPath, -1);
+      this.countRequested(to, 1);
       l.requestedPath = to;
       this.observer.listenerMoved(from, to);
       this.rehomeListener(l, l.feedPath ? this.feedMount(l.feedPath) : undefined);
