@@ -18,6 +18,12 @@ import { sendBufferCapUnavailable } from './listeners/send-buffer.ts';
 import { Metrics } from './admin/metrics.ts';
 import { createHttpApp } from './admin/http-app.ts';
 import type { ServerFacts } from './admin/status.ts';
+import { DjAccounts } from './ingest/dj-accounts.ts';
+import { DjSessions } from './ingest/dj-session.ts';
+import { LivePush, type FrameConsumer } from './ingest/live-push.ts';
+import { createStudioApi } from './ingest/studio-api.ts';
+import { StudioLogins } from './ingest/studio-logins.ts';
+import { createStudioWs } from './ingest/studio-ws.ts';
 
 export const VERSION = '0.1.0';
 
@@ -104,6 +110,55 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
   };
 
   let streamPort = 0;
+
+  // The studio: DJ sign-in, the WebSocket ingest and each show's frame consumers.
+  let djAccounts = new DjAccounts(config.data_dir, config.djs);
+  const logins = new StudioLogins();
+  const djSessions = new DjSessions();
+  const internalBaseUrl = () => `http://${config.server.host === '0.0.0.0' ? '127.0.0.1' : config.server.host === '::' ? '[::1]' : config.server.host}:${streamPort}`;
+  const studioApi = createStudioApi({
+    accounts: () => djAccounts,
+    logins,
+    throttle,
+    log,
+    urls: (req) => {
+      const base = baseUrlFor(streamPort)(req);
+      const token = credentials.mounts.get('/test')?.listenerToken;
+      return {
+        previewUrl: `${base}/test${token ? `?token=${encodeURIComponent(token)}` : ''}`,
+        liveUrl: `${base}/live`,
+        liveMp3Url: `${base}/live.mp3`,
+      };
+    },
+  });
+  const studioWs = createStudioWs({
+    sessions: djSessions,
+    checkToken: (token) => logins.check(token)?.name ?? null,
+    createPush: (opusHead, channels, preSkipSamples, onAirChanged) =>
+      LivePush.create(opusHead, channels, preSkipSamples, {
+        baseUrl: internalBaseUrl,
+        credentials: () => credentials.internalSource,
+        mounts: { test: { opus: '/test', mp3: '/test.mp3' }, live: { opus: '/live', mp3: '/live.mp3' } },
+        log,
+        streamName: config.server.name,
+        onAirChanged,
+      }),
+    // Every frame of a show goes to the live push and to these, from the first frame, whatever the
+    // target. The recorder (issue 4) is created here and joins this list.
+    extraConsumers: (): FrameConsumer[] => [],
+    log,
+  });
+  const studioStatus = () => ({ sessions: djSessions.all().map((s) => s.status()) });
+  const routeApi = (req: http.IncomingMessage, res: http.ServerResponse): boolean => {
+    if (!(req.url ?? '').startsWith('/api/')) return false;
+    void studioApi(req, res);
+    return true;
+  };
+  const onUpgrade = (req: http.IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    if (!studioWs.handleUpgrade(req, socket, head)) socket.destroy();
+  };
+
   const app = createHttpApp({
     registry,
     credentials: () => credentials,
@@ -112,13 +167,19 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
     facts,
     log,
     streamBaseUrl: (req) => baseUrlFor(streamPort)(req),
+    studioStatus,
   });
   const streamHttp = http.createServer({ requestTimeout: 30_000, headersTimeout: 10_000, maxHeaderSize: config.limits.max_head_bytes }, (req, res) => {
     res.shouldKeepAlive = false;
-    void app(req, res);
+    if (!routeApi(req, res)) void app(req, res);
   });
-  const webHttp = http.createServer({ requestTimeout: 30_000, headersTimeout: 10_000, maxHeaderSize: config.limits.max_head_bytes }, (req, res) => void app(req, res));
-  for (const s of [streamHttp, webHttp]) s.on('clientError', (_err, socket) => socket.destroy());
+  const webHttp = http.createServer({ requestTimeout: 30_000, headersTimeout: 10_000, maxHeaderSize: config.limits.max_head_bytes }, (req, res) => {
+    if (!routeApi(req, res)) void app(req, res);
+  });
+  for (const s of [streamHttp, webHttp]) {
+    s.on('clientError', (_err, socket) => socket.destroy());
+    s.on('upgrade', onUpgrade);
+  }
 
   const streamServer: net.Server = createStreamServer({
     maxPendingConnections: () => config.limits.max_pending_connections,
@@ -206,6 +267,7 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
       throttle.maxPerMinute = config.limits.auth_failures_per_minute;
       registry.limits = registryLimits(config);
       registry.applyMounts(config.mounts);
+      djAccounts = new DjAccounts(config.data_dir, config.djs);
       preloadFallbacks();
       log.info({ mounts: config.mounts.map((m) => m.path) }, 'configuration reloaded');
     },
@@ -214,6 +276,7 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
         new Promise<void>((r) => streamServer.close(() => r())),
         sameWebPort() ? Promise.resolve() : new Promise<void>((r) => webHttp.close(() => r())),
       ]);
+      studioWs.closeAll();
       // Play out what was already released, then end every connection.
       registry.tick(Date.now());
       registry.closeAll();

@@ -420,7 +420,7 @@ describe('the global listener limit', () => {
     t.after(() => small.stop());
     // Nothing is live: /live plays its bundled fallback; status pages still have their shapes.
     const status = await getJson(`${small.streamUrl}/status.json`);
-    assert.deepEqual(status.mounts.map((m: any) => m.path), ['/live']);
+    assert.deepEqual(status.mounts.map((m: any) => m.path), ['/live', '/live.mp3']);
     assert.equal(status.mounts[0].playing, 'fallback-file');
     const { icestats } = await getJson(`${small.streamUrl}/status-json.xsl`);
     assert.equal(icestats.source, undefined, 'no live mount: no source key, as in Icecast');

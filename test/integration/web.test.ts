@@ -25,6 +25,6 @@ test('the web port serves the player page, playlists, health and status', async 
   assert.equal(await (await fetch(bridge.webUrl + '/health')).text(), 'ok\n');
   const status = await (await fetch(bridge.webUrl + '/status.json')).json();
   assert.ok(Array.isArray(status.mounts));
-  assert.deepEqual(status.mounts.map((m: any) => m.path), ['/live']);
+  assert.deepEqual(status.mounts.map((m: any) => m.path), ['/live', '/live.mp3']);
   assert.equal(status.mounts[0].playing, 'fallback-file', '/live plays the bundled fallback while it has no source');
 });

@@ -22,6 +22,8 @@ export interface HttpAppDeps {
   log: Logger;
   /** Base URL listeners use for mounts (the stream port), for status documents. */
   streamBaseUrl: (req: IncomingMessage) => string;
+  /** The studio section of the admin status (bridge/src/ingest/dj-session.ts). */
+  studioStatus?: () => unknown;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
@@ -117,7 +119,8 @@ export function createHttpApp(deps: HttpAppDeps) {
     },
     async '/admin/status.json'(req, res) {
       await authenticate(req);
-      json(res, aircheckStatus(deps.registry, deps.facts, true));
+      const status = aircheckStatus(deps.registry, deps.facts, true) as Record<string, unknown>;
+      json(res, deps.studioStatus ? { ...status, studio: deps.studioStatus() } : status);
     },
   };
 

@@ -44,6 +44,22 @@ export const MountSchema = z
 
 export type MountConfig = z.infer<typeof MountSchema>;
 
+/** DJ names: what they sign in with (bridge/src/ingest/dj-accounts.ts). */
+export const DJ_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const SCRYPT_HASH_RE = /^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9_-]+\$[A-Za-z0-9_-]+$/;
+
+export const DjSchema = z
+  .object({
+    name: z.string().regex(DJ_NAME_RE, { message: "invalid DJ name: use 1–64 of a–z, A–Z, 0–9, '.', '_', '-'" }).describe('the name a DJ signs in with'),
+    password_hash: z
+      .string()
+      .regex(SCRYPT_HASH_RE, { message: 'expected a scrypt hash as `npm run dj -- add NAME` stores it in djs.json, never a plain password' })
+      .describe('scrypt hash (copy one from djs.json); never a plain password'),
+  })
+  .strict();
+
+export type DjConfig = z.infer<typeof DjSchema>;
+
 export const ConfigSchema = z
   .object({
     data_dir: z.string().min(1).default('./data').describe('credentials, spool and state live here'),
@@ -89,7 +105,8 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
-    mounts: z.array(MountSchema).max(1000).default([]).describe('extra mounts; /live and /test always exist'),
+    mounts: z.array(MountSchema).max(1000).default([]).describe('extra mounts; /live, /test, /live.mp3 and /test.mp3 always exist'),
+    djs: z.array(DjSchema).max(1000).default([]).describe('DJ accounts besides those in <data_dir>/djs.json (npm run dj -- add NAME)'),
   })
   .strict();
 

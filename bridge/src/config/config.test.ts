@@ -68,9 +68,11 @@ describe('loadConfig defaults', () => {
     assert.equal(config.log.level, 'info');
   });
 
-  it('always has /live (public, bundled fallback) and /test (private), in that order', () => {
+  it('always has /live (public, bundled fallback), /test (private) and their MP3 companions, in that order', () => {
     const config = loadConfig({ env: {} });
-    assert.deepEqual(config.mounts.map((m) => m.path), ['/live', '/test']);
+    assert.deepEqual(config.mounts.map((m) => m.path), ['/live', '/test', '/live.mp3', '/test.mp3']);
+    assert.equal(mount(config, '/live.mp3').fallback_file, 'bundled');
+    assert.equal(mount(config, '/test.mp3').private, true);
     assert.deepEqual(mount(config, '/live'), {
       path: '/live',
       source_user: 'source',
@@ -340,7 +342,7 @@ describe('loadConfig mounts', () => {
   it('adds configured mounts after /live and /test', () => {
     const file = toml(['[[mounts]]', 'path = "/extra"', 'source_password = "extra-pass-1"', 'max_listeners = 3'].join('\n'));
     const config = loadConfig({ configFile: file, env: {} });
-    assert.deepEqual(config.mounts.map((m) => m.path), ['/live', '/test', '/extra']);
+    assert.deepEqual(config.mounts.map((m) => m.path), ['/live', '/test', '/live.mp3', '/test.mp3', '/extra']);
     assert.equal(mount(config, '/extra').max_listeners, 3);
     assert.equal(mount(config, '/extra').burst_seconds, 2);
     assert.equal(mount(config, '/extra').fallback_file, undefined);
@@ -356,7 +358,7 @@ describe('loadConfig mounts', () => {
     const test = mount(config, '/test');
     assert.equal(test.burst_seconds, 4);
     assert.equal(test.private, true, '/test stays private');
-    assert.equal(config.mounts.length, 2);
+    assert.equal(config.mounts.length, 4);
   });
 
   it('lets an entry replace a default of /live and /test when it writes that key', () => {

@@ -16,6 +16,9 @@ export type Config = Readonly<
 const DEFAULT_MOUNTS: MountConfig[] = [
   MountSchema.parse({ path: '/live', fallback_file: 'bundled' }),
   MountSchema.parse({ path: '/test', private: true }),
+  // The studio's MP3 companions (bridge/src/ingest/live-push.ts), for players without Opus.
+  MountSchema.parse({ path: '/live.mp3', fallback_file: 'bundled' }),
+  MountSchema.parse({ path: '/test.mp3', private: true }),
 ];
 
 const RESERVED_PATHS = new Set(['/admin', '/status-json.xsl', '/status.json', '/metrics', '/health', '/studio', '/api', '/assets']);

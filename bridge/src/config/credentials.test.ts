@@ -183,3 +183,26 @@ describe('resolveCredentials failures', () => {
     await assert.rejects(resolveCredentials(configFor(file)), (err: unknown) => err instanceof AircheckError && err.code === 'DATA_DIR_UNUSABLE');
   });
 });
+
+describe('the internal source credential and the MP3 companion mounts', () => {
+  it('accepts the bridge\'s in-memory credential on every mount, and nothing else for the companions', async () => {
+    const creds = await resolveCredentials(configFor(freshDataDir()));
+    const { user, password } = creds.internalSource;
+    assert.equal(user, 'aircheck-bridge');
+    for (const path of ['/live', '/test', '/live.mp3', '/test.mp3']) {
+      assert.equal(await creds.mounts.get(path)!.source.verify(user, password), true, path);
+      assert.equal(await creds.mounts.get(path)!.source.verify(user, `${password}x`), false, path);
+    }
+    assert.equal(await creds.mounts.get('/live.mp3')!.source.verify('source', ''), false);
+    assert.ok(!creds.generated.some((g) => g.secret === password || /\.mp3/.test(g.what)), 'never printed, nothing generated for companions');
+  });
+
+  it('gives /test.mp3 the listener token of /test, and never stores the internal credential', async () => {
+    const dataDir = freshDataDir();
+    const creds = await resolveCredentials(configFor(dataDir));
+    const token = creds.mounts.get('/test')!.listenerToken!;
+    assert.equal(creds.listenerTokenOk('/test.mp3', token), true);
+    assert.equal(creds.listenerTokenOk('/test.mp3', 'wrong-token-123'), false);
+    assert.ok(!readFileSync(join(dataDir, 'credentials.json'), 'utf8').includes(creds.internalSource.password));
+  });
+});

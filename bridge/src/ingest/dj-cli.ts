@@ -1,0 +1,76 @@
+// `npm run dj -- add NAME | list | remove NAME [--config FILE]`: manages DJ accounts in
+// <data_dir>/djs.json, with the same config and AIRCHECK_DATA_DIR as the server. `add` reads the
+// password from stdin when it is piped, else generates one and prints it once.
+import { parseArgs } from 'node:util';
+import { isAircheckError } from '../../../shared/src/errors.ts';
+import { loadConfig } from '../config/config.ts';
+import { generateSecret } from '../config/secrets.ts';
+import { DjAccounts, checkDjName } from './dj-accounts.ts';
+
+const USAGE = `Usage: npm run dj -- <command> [--config FILE]
+  add NAME      create a DJ account; the password is read from stdin when piped
+                (echo 'pass phrase' | npm run dj -- add NAME), else generated and printed once
+  list          list the DJ accounts (djs.json and the config's djs)
+  remove NAME   delete a DJ account from djs.json
+`;
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+async function main(): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({ options: { config: { type: 'string' }, help: { type: 'boolean' } }, allowPositionals: true, strict: true });
+  } catch (err) {
+    process.stderr.write(`dj: ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const [command, name, ...extra] = args.positionals;
+  if (args.values.help || !command) {
+    process.stdout.write(USAGE);
+    return args.values.help ? 0 : 2;
+  }
+  const needsName = command === 'add' || command === 'remove';
+  if (!['add', 'list', 'remove'].includes(command) || (needsName && !name) || (!needsName && name) || extra.length > 0) {
+    process.stderr.write(`dj: unexpected arguments "${args.positionals.join(' ')}"\n${USAGE}`);
+    return 2;
+  }
+  try {
+    const config = loadConfig({ configFile: args.values.config ?? null });
+    const accounts = new DjAccounts(config.data_dir, config.djs);
+    if (command === 'list') {
+      const list = accounts.list();
+      if (list.length === 0) process.stdout.write(`no DJ accounts (add one with: npm run dj -- add NAME)\n`);
+      for (const a of list) process.stdout.write(`${a.name}\t${a.source === 'store' ? `djs.json, created ${a.createdAt}` : 'config file'}\n`);
+      return 0;
+    }
+    if (command === 'remove') {
+      accounts.remove(name!);
+      process.stdout.write(`DJ "${name}" removed\n`);
+      return 0;
+    }
+    checkDjName(name!);
+    const piped = !process.stdin.isTTY ? await readStdin() : '';
+    const password = piped || generateSecret();
+    await accounts.add(name!, password);
+    process.stdout.write(piped ? `DJ "${name}" added\n` : `DJ "${name}" added; password (shown once): ${password}\n`);
+    return 0;
+  } catch (err) {
+    if (isAircheckError(err)) {
+      process.stderr.write(`dj: ${err.code}: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(`dj: fatal: ${(err as Error).stack ?? err}\n`);
+    process.exit(1);
+  },
+);

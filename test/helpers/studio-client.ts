@@ -1,0 +1,224 @@
+// A Node studio for tests: signs in over HTTP, speaks the studio WebSocket protocol with the real
+// shared/src/protocol code and ResendBuffer, sends real Opus packets paced in real time, and
+// reconnects with resume (and resends) the way shared/PROTOCOL.md §7 asks the browser studio to.
+import { readFileSync } from 'node:fs';
+import WebSocket from 'ws';
+import { encodeAudioFrame } from '../../shared/src/protocol/audio-frame.ts';
+import { shouldReconnect } from '../../shared/src/protocol/close-codes.ts';
+import { bytesToBase64, parseServerMessage, serializeMessage, type ClientMessage, type ServerMessage, type StateMessage, type ErrorMessage } from '../../shared/src/protocol/messages.ts';
+import { ResendBuffer } from '../../shared/src/protocol/resend-buffer.ts';
+import { OggPacketAssembler, parseOggPage } from '../../shared/src/ogg/ogg-page.ts';
+import { opusPacketSamples } from '../../shared/src/ogg/codec-headers.ts';
+import { toneFile } from './tones.ts';
+
+export interface OpusSource {
+  head: Uint8Array;
+  packets: { data: Uint8Array; durationSamples: number }[];
+}
+
+/** Packets of an Ogg Opus tone made by ffmpeg (libopus), as WebCodecs would emit them. */
+export async function opusTonePackets(frequencyHz: number, durationS: number): Promise<OpusSource> {
+  const bytes = new Uint8Array(readFileSync(await toneFile('ogg-opus', frequencyHz, durationS)));
+  const assembler = new OggPacketAssembler();
+  const all: Uint8Array[] = [];
+  let offset = 0;
+  for (;;) {
+    const parsed = parseOggPage(bytes, offset);
+    if (!parsed) break;
+    for (const p of assembler.push(parsed.page)) all.push(p.data.slice());
+    offset = parsed.nextOffset;
+  }
+  return { head: all[0]!, packets: all.slice(2).map((data) => ({ data, durationSamples: opusPacketSamples(data) })) };
+}
+
+export async function studioLogin(webUrl: string, name: string, password: string): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${webUrl}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, password }) });
+  return { status: res.status, body: await res.json() };
+}
+
+export interface StudioClientOptions {
+  /** ws://host:port/api/studio/ws (a proxy's address in stall tests). */
+  wsUrl: string;
+  token: string;
+  source: OpusSource;
+  /** Reconnect when the server says nothing for this long (a stalled path). Default 2500 ms. */
+  deadAfterMs?: number;
+}
+
+export class StudioClient {
+  readonly opts: StudioClientOptions;
+  readonly buffer = new ResendBuffer();
+  readonly closes: { code: number; reason: string }[] = [];
+  readonly received: ServerMessage[] = [];
+  sessionId: string | null = null;
+  welcomes = 0;
+  lastState: StateMessage | null = null;
+  ws: WebSocket | null = null;
+  #welcomed = false;
+  #stopped = false;
+  #packetIndex = 0;
+  #timer: NodeJS.Timeout | null = null;
+  #startedMs = 0;
+  #samplesSent = 0;
+  #lastHeardMs = Date.now();
+  #requests = new Map<string, { message: ClientMessage; resolve: (m: ServerMessage) => void }>();
+  #requestCount = 0;
+  #swapNext = false;
+  #pingTimer: NodeJS.Timeout | null = null;
+  #welcomeWaiters: (() => void)[] = [];
+
+  constructor(opts: StudioClientOptions) {
+    this.opts = opts;
+  }
+
+  get connected(): boolean {
+    return this.#welcomed;
+  }
+
+  /** Opens the connection (and reconnects on retryable closes until stop()). Resolves on the first welcome. */
+  start(): Promise<void> {
+    this.#connect();
+    return this.waitForWelcome(this.welcomes + 1);
+  }
+
+  waitForWelcome(count: number, timeoutMs = 10_000): Promise<void> {
+    return waitUntil(() => this.welcomes >= count, timeoutMs, `welcome #${count}`);
+  }
+
+  /** Starts sending the tone's packets in real time (looping), buffering them while disconnected. */
+  startAudio(): void {
+    this.#startedMs = Date.now();
+    this.#samplesSent = 0;
+    this.#timer = setInterval(() => this.#pump(), 10);
+  }
+
+  pauseAudio(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+  }
+
+  /** Holds the next frames back so a later one arrives first: the bridge sees a gap and closes with 4005 (a server-side close). */
+  swapNextFrames(): void {
+    this.#swapNext = true;
+  }
+
+  control(action: 'test' | 'live' | 'end'): Promise<StateMessage | ErrorMessage> {
+    return this.#request({ type: 'control', action, requestId: `c-${++this.#requestCount}` }) as Promise<StateMessage | ErrorMessage>;
+  }
+
+  metadata(artist: string, title: string): Promise<ServerMessage> {
+    return this.#request({ type: 'metadata', artist, title, requestId: `m-${++this.#requestCount}` });
+  }
+
+  /** Waits until every frame sent was acknowledged. */
+  drained(timeoutMs = 10_000): Promise<void> {
+    return waitUntil(() => this.buffer.length === 0, timeoutMs, `all frames acknowledged (${this.buffer.length} held)`);
+  }
+
+  /** Ends the connection for good (1000). */
+  stop(): void {
+    this.#stopped = true;
+    this.pauseAudio();
+    if (this.#pingTimer) clearInterval(this.#pingTimer);
+    this.ws?.close(1000, 'session ended');
+  }
+
+  #request(message: ClientMessage & { requestId: string }): Promise<ServerMessage> {
+    return new Promise((resolve) => {
+      this.#requests.set(message.requestId, { message, resolve });
+      if (this.#welcomed) this.ws?.send(serializeMessage(message));
+    });
+  }
+
+  #connect(): void {
+    const ws = new WebSocket(this.opts.wsUrl);
+    ws.binaryType = 'arraybuffer';
+    this.ws = ws;
+    this.#welcomed = false;
+    this.#lastHeardMs = Date.now();
+    ws.on('open', () => {
+      ws.send(serializeMessage({
+        type: 'hello', protocol: 1, token: this.opts.token,
+        ...(this.sessionId ? { resume: { sessionId: this.sessionId, oldestUnackedSeq: this.buffer.oldestSeq } } : {}),
+        codec: { name: 'opus', sampleRateHz: 48000, channels: 2, bitrateKbps: 96, frameDurationUs: 20000, opusHead: bytesToBase64(this.opts.source.head) },
+      }));
+    });
+    ws.on('message', (data, isBinary) => {
+      if (ws !== this.ws || isBinary) return;
+      this.#lastHeardMs = Date.now();
+      const message = parseServerMessage(data.toString());
+      this.received.push(message);
+      if (message.type === 'welcome') {
+        this.sessionId = message.sessionId;
+        this.buffer.ack(message.nextSeq - 1);
+        for (const f of this.buffer.framesFrom(message.nextSeq)) ws.send(f.data);
+        this.#welcomed = true;
+        this.welcomes++;
+        for (const { message: m } of this.#requests.values()) ws.send(serializeMessage(m));
+      } else if (message.type === 'ack') this.buffer.ack(message.seq);
+      else if (message.type === 'state') {
+        this.lastState = message;
+        this.#settle(message.requestId, message);
+      } else if (message.type === 'metadata-ack') this.#settle(message.requestId, message);
+      else if (message.type === 'error') this.#settle(message.requestId, message);
+    });
+    ws.on('close', (code, reason) => {
+      if (ws !== this.ws) return;
+      this.closes.push({ code, reason: reason.toString() });
+      this.#welcomed = false;
+      if (!this.#stopped && shouldReconnect(code)) setTimeout(() => this.#connect(), 250);
+    });
+    ws.on('error', () => {});
+    if (!this.#pingTimer) {
+      this.#pingTimer = setInterval(() => {
+        if (this.#welcomed) this.ws?.send(serializeMessage({ type: 'ping', clientTimeMs: performance.now() }));
+        // A path that carries nothing back (a stalled proxy): drop it and reconnect.
+        if (this.ws && this.ws.readyState !== WebSocket.CLOSED && Date.now() - this.#lastHeardMs > (this.opts.deadAfterMs ?? 2500)) {
+          const dead = this.ws;
+          this.ws = null;
+          dead.terminate();
+          this.closes.push({ code: 1006, reason: 'no answer (client-side timeout)' });
+          this.#welcomed = false;
+          if (!this.#stopped) this.#connect();
+        }
+      }, 250);
+    }
+  }
+
+  #settle(requestId: string | null, message: ServerMessage): void {
+    if (!requestId) return;
+    const pending = this.#requests.get(requestId);
+    if (!pending) return;
+    this.#requests.delete(requestId);
+    pending.resolve(message);
+  }
+
+  #pump(): void {
+    const dueSamples = ((Date.now() - this.#startedMs) / 1000) * 48000;
+    const packets = this.opts.source.packets;
+    const out: Uint8Array[] = [];
+    while (this.#samplesSent < dueSamples) {
+      const p = packets[this.#packetIndex++ % packets.length]!;
+      const seq = this.buffer.nextSeq;
+      const data = encodeAudioFrame({ seq, timestampUs: Math.round((this.#samplesSent / 48) * 1000), durationSamples: p.durationSamples, packet: p.data });
+      this.buffer.push({ seq, durationSamples: p.durationSamples, data }, Date.now());
+      this.#samplesSent += p.durationSamples;
+      out.push(data);
+    }
+    if (!this.#welcomed || !this.ws) return;
+    if (this.#swapNext && out.length > 0) {
+      // Hold this tick's frames back (they stay buffered): the next frame sent skips ahead.
+      this.#swapNext = false;
+      return;
+    }
+    for (const d of out) this.ws.send(d);
+  }
+}
+
+export async function waitUntil(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
