@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes sure the machine has the real peers the integration tests drive (icecast2, ffmpeg,
-# Liquidsoap, ezstream, shout, sox, opus-tools). Idempotent and fast when all is present:
+# Liquidsoap, ezstream, shout, sox, opus-tools) and the e2e tests' Debian chromium. Idempotent and fast when all is present:
 # it only looks binaries up on PATH; apt runs only for what is missing. Run by `npm test`.
 set -euo pipefail
 
@@ -52,11 +52,21 @@ ensure_peers() {
   fi
 }
 
-# Later: ensure_browser (Debian chromium for the e2e tests) and ensure_s3_server (a Ceph RGW
-# chroot, see /work/shared/FACTS.md) go here as their own functions and are called from main.
+# Debian's chromium for the e2e tests (test/e2e/, driven by playwright-core at /usr/bin/chromium;
+# Playwright's own browser download cannot work here). Only a file test when it is present.
+ensure_browser() {
+  if [[ ! -x /usr/bin/chromium ]]; then
+    apt_install chromium
+    ACTIONS+=("installed chromium")
+  fi
+}
+
+# Later: ensure_s3_server (a Ceph RGW chroot, see /work/shared/FACTS.md) goes here as its own
+# function and is called from main.
 
 main() {
   ensure_peers
+  ensure_browser
   if ((${#ACTIONS[@]} == 0)); then
     echo "setup-test-env: all test peers present, nothing to do"
   else

@@ -22,12 +22,15 @@ import { DjAccounts } from './ingest/dj-accounts.ts';
 import { DjSessions } from './ingest/dj-session.ts';
 import { LivePush, type FrameConsumer } from './ingest/live-push.ts';
 import { createStudioApi } from './ingest/studio-api.ts';
+import { createStaticHandler } from './web/static-files.ts';
 import { StudioLogins } from './ingest/studio-logins.ts';
 import { createStudioWs } from './ingest/studio-ws.ts';
 
 export const VERSION = '0.1.0';
 
 const BUNDLED_DIR = fileURLToPath(new URL('../assets/fallback/', import.meta.url));
+/** The studio, built by Vite (`npm run build:studio`, run by `npm start` first). */
+const STUDIO_DIR = fileURLToPath(new URL('../../dist/studio/', import.meta.url));
 const BUNDLED_FILES: Record<StreamFormat, string> = {
   mp3: resolvePath(BUNDLED_DIR, 'fallback.mp3'),
   'ogg-opus': resolvePath(BUNDLED_DIR, 'fallback.opus'),
@@ -149,7 +152,9 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
     log,
   });
   const studioStatus = () => ({ sessions: djSessions.all().map((s) => s.status()) });
+  const serveStudio = createStaticHandler(STUDIO_DIR, '/studio');
   const routeApi = (req: http.IncomingMessage, res: http.ServerResponse): boolean => {
+    if (serveStudio(req, res)) return true;
     if (!(req.url ?? '').startsWith('/api/')) return false;
     void studioApi(req, res);
     return true;

@@ -1,0 +1,291 @@
+// The uplink's state machine against a fake socket and a fake clock: hello, resend after a drop,
+// confirmed transitions, backoff, closes that must not be retried, the end of a show.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decodeAudioFrame } from '../../../shared/src/protocol/audio-frame.ts';
+import type { CodecConfig } from '../../../shared/src/protocol/messages.ts';
+import { UplinkClient } from './uplink-client.ts';
+import type { UplinkClock, UplinkSocket } from './uplink-client.ts';
+import { reconnectDelayMs } from './backoff.ts';
+
+const CODEC: CodecConfig = {
+  name: 'opus', sampleRateHz: 44100, channels: 2, bitrateKbps: 128, frameDurationUs: 20000,
+  opusHead: 'T3B1c0hlYWQBAjgBgLsAAAAAAA==',
+};
+const TOKEN = 'tok-0123456789abcdef';
+
+class FakeSocket implements UplinkSocket {
+  binaryType = 'blob';
+  bufferedAmount = 0;
+  sent: (string | Uint8Array)[] = [];
+  closedWith: { code?: number; reason?: string } | null = null;
+  onopen: ((ev: unknown) => void) | null = null;
+  onmessage: ((ev: { data: unknown }) => void) | null = null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null = null;
+  onerror: ((ev: unknown) => void) | null = null;
+  send(data: string | Uint8Array): void {
+    this.sent.push(data);
+  }
+  close(code?: number, reason?: string): void {
+    this.closedWith = { code, reason };
+  }
+  open(): void {
+    this.onopen?.({});
+  }
+  receive(msg: object): void {
+    this.onmessage?.({ data: JSON.stringify(msg) });
+  }
+  drop(code = 1006, reason = ''): void {
+    this.onclose?.({ code, reason });
+  }
+  texts(): any[] {
+    return this.sent.filter((m): m is string => typeof m === 'string').map((m) => JSON.parse(m));
+  }
+  seqs(): number[] {
+    return this.sent.filter((m): m is Uint8Array => typeof m !== 'string').map((m) => decodeAudioFrame(m).seq);
+  }
+}
+
+class FakeClock implements UplinkClock {
+  t = 1000;
+  timers = new Map<number, { at: number; fn: () => void }>();
+  #id = 0;
+  now(): number {
+    return this.t;
+  }
+  setTimeout(fn: () => void, delayMs: number): unknown {
+    const id = ++this.#id;
+    this.timers.set(id, { at: this.t + delayMs, fn });
+    return id;
+  }
+  clearTimeout(handle: unknown): void {
+    this.timers.delete(handle as number);
+  }
+  advance(ms: number): void {
+    const end = this.t + ms;
+    for (;;) {
+      const next = [...this.timers.entries()].filter(([, v]) => v.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
+      if (!next) break;
+      this.timers.delete(next[0]);
+      this.t = next[1].at;
+      next[1].fn();
+    }
+    this.t = end;
+  }
+}
+
+function setup(opts: { bufferMs?: number } = {}) {
+  const clock = new FakeClock();
+  const sockets: FakeSocket[] = [];
+  const client = new UplinkClient({
+    url: 'ws://127.0.0.1/api/studio/ws',
+    token: () => TOKEN,
+    createSocket: () => {
+      const s = new FakeSocket();
+      sockets.push(s);
+      return s;
+    },
+    clock,
+    random: () => 0.5, // no jitter
+    ...(opts.bufferMs ? { buffer: { maxDurationMs: opts.bufferMs } } : {}),
+  });
+  const last = (): FakeSocket => sockets.at(-1) as FakeSocket;
+  const frame = (i: number) => ({ timestampUs: i * 20000, durationSamples: 960, packet: new Uint8Array([0xfc, i & 0xff]) });
+  const welcome = (s: FakeSocket, nextSeq: number, resumed = false) =>
+    s.receive({ type: 'welcome', protocol: 1, sessionId: 'sess-12345678', resumed, nextSeq, ackEveryMs: 100, ackEveryFrames: 10 });
+  return { clock, sockets, client, last, frame, welcome };
+}
+
+test('the first message is a hello with the token and codec, and audio waits for the welcome', () => {
+  const { client, last, frame, welcome } = setup();
+  client.connect(CODEC);
+  assert.equal(client.status, 'connecting');
+  const s = last();
+  assert.equal(s.binaryType, 'arraybuffer');
+  s.open();
+  const [hello] = s.texts();
+  assert.equal(hello.type, 'hello');
+  assert.equal(hello.protocol, 1);
+  assert.equal(hello.token, TOKEN);
+  assert.deepEqual(hello.codec, CODEC);
+  assert.equal(hello.resume, undefined);
+  client.pushAudio(frame(0));
+  client.pushAudio(frame(1));
+  assert.deepEqual(s.seqs(), [], 'no audio before welcome (§5.2)');
+  welcome(s, 0);
+  assert.equal(client.status, 'connected');
+  assert.deepEqual(s.seqs(), [0, 1]);
+  client.pushAudio(frame(2));
+  assert.deepEqual(s.seqs(), [0, 1, 2]);
+  s.receive({ type: 'ack', seq: 1 });
+  assert.equal(client.health.bufferedFrames, 1);
+  assert.equal(client.health.bufferedMs, 20);
+});
+
+test('a drop shorter than the buffer loses nothing: the studio resumes and resends from welcome.nextSeq', () => {
+  const { client, clock, sockets, last, frame, welcome } = setup();
+  client.connect(CODEC);
+  last().open();
+  welcome(last(), 0);
+  for (let i = 0; i < 10; i++) client.pushAudio(frame(i));
+  last().receive({ type: 'ack', seq: 4 });
+  last().drop(1006);
+  assert.equal(client.status, 'reconnecting');
+  assert.equal(client.health.reconnects, 1);
+  assert.equal(client.health.error?.code, 'CONNECTION_LOST');
+  for (let i = 10; i < 15; i++) client.pushAudio(frame(i)); // encoding goes on while disconnected
+  assert.equal(sockets.length, 1);
+  clock.advance(reconnectDelayMs(1, () => 0.5));
+  assert.equal(sockets.length, 2, 'reconnects after the first backoff delay (250 ms)');
+  const s = last();
+  s.open();
+  const hello = s.texts()[0];
+  assert.deepEqual(hello.resume, { sessionId: 'sess-12345678', oldestUnackedSeq: 5 });
+  welcome(s, 8, true); // the bridge had 5..7 already
+  assert.deepEqual(s.seqs(), [8, 9, 10, 11, 12, 13, 14]);
+  assert.equal(client.health.bufferedFrames, 7);
+});
+
+test('backoff doubles from 250 ms up to 8 s with ±20 % jitter', () => {
+  assert.equal(reconnectDelayMs(1, () => 0.5), 250);
+  assert.equal(reconnectDelayMs(2, () => 0.5), 500);
+  assert.equal(reconnectDelayMs(6, () => 0.5), 8000);
+  assert.equal(reconnectDelayMs(20, () => 0.5), 8000);
+  assert.equal(reconnectDelayMs(1, () => 0), 200);
+  assert.equal(reconnectDelayMs(1, () => 0.9999999), 300);
+});
+
+test('repeated failures back off further, and a connection welcomed for 10 s resets the attempts', () => {
+  const { client, clock, sockets, last, welcome } = setup();
+  client.connect(CODEC);
+  last().drop(1006);
+  clock.advance(250);
+  last().drop(1006);
+  clock.advance(499);
+  assert.equal(sockets.length, 2, 'second delay is 500 ms');
+  clock.advance(1);
+  assert.equal(sockets.length, 3);
+  last().open();
+  welcome(last(), 0);
+  clock.advance(10_000);
+  last().drop(4011, 'server shutting down');
+  assert.equal(client.status, 'reconnecting');
+  clock.advance(250);
+  assert.equal(sockets.length, 4, 'back to 250 ms after 10 s welcomed');
+  assert.equal(client.health.reconnects, 3);
+});
+
+test('a transition is pending until the state with its requestId, and ON AIR comes only from the bridge', async () => {
+  const { client, last, welcome } = setup();
+  client.connect(CODEC);
+  last().open();
+  welcome(last(), 0);
+  last().receive({ type: 'state', target: 'none', onAir: false, mounts: [], requestId: null });
+  const live = client.control('live');
+  const sent = last().texts().find((m) => m.type === 'control');
+  assert.equal(sent.action, 'live');
+  assert.equal(client.state.onAir, false);
+  last().receive({ type: 'state', target: 'live', onAir: true, mounts: ['/live', '/live.mp3'], requestId: sent.requestId });
+  const state = await live;
+  assert.equal(state.onAir, true);
+  assert.equal(client.state.onAir, true);
+});
+
+test('a refused transition rejects with the bridge error code and keeps the connection', async () => {
+  const { client, last, welcome } = setup();
+  client.connect(CODEC);
+  last().open();
+  welcome(last(), 0);
+  const live = client.control('live');
+  const sent = last().texts().find((m) => m.type === 'control');
+  last().receive({ type: 'error', code: 'MOUNT_IN_USE', message: 'mount /live already has a source', requestId: sent.requestId });
+  await assert.rejects(live, { code: 'MOUNT_IN_USE' });
+  assert.equal(client.status, 'connected');
+});
+
+test('unconfirmed requests are sent again with the same requestId after a reconnect', async () => {
+  const { client, clock, last, welcome } = setup();
+  client.connect(CODEC);
+  last().open();
+  welcome(last(), 0);
+  const meta = client.metadata('Nina Simone', 'Sinnerman');
+  const first = last().texts().find((m) => m.type === 'metadata');
+  last().drop(1006);
+  clock.advance(300);
+  last().open();
+  welcome(last(), 0, true);
+  const again = last().texts().find((m) => m.type === 'metadata');
+  assert.deepEqual(again, first);
+  last().receive({ type: 'metadata-ack', requestId: first.requestId });
+  await meta;
+});
+
+test('a close that must not be retried stops the client and says why', () => {
+  const { client, clock, sockets, last } = setup();
+  client.connect(CODEC);
+  last().open();
+  last().receive({ type: 'error', code: 'STUDIO_AUTH_FAILED', message: 'the session token is unknown or expired: sign in again', requestId: null });
+  last().drop(4001, 'auth failed');
+  assert.equal(client.status, 'failed');
+  assert.equal(client.health.error?.code, 'STUDIO_AUTH_FAILED');
+  assert.match(client.health.error?.message ?? '', /sign in again/);
+  clock.advance(60_000);
+  assert.equal(sockets.length, 1);
+});
+
+test('pings every 2 s give the round-trip time', () => {
+  const { client, clock, last, welcome } = setup();
+  client.connect(CODEC);
+  last().open();
+  welcome(last(), 0);
+  clock.advance(2000);
+  const ping = last().texts().find((m) => m.type === 'ping');
+  assert.ok(ping);
+  clock.advance(37);
+  last().receive({ type: 'pong', clientTimeMs: ping.clientTimeMs, serverTimeMs: Date.now() });
+  assert.equal(client.health.rttMs, 37);
+});
+
+test('no welcome in time: the socket is abandoned and the client tries again', () => {
+  const { client, clock, sockets, last } = setup();
+  client.connect(CODEC);
+  last().open();
+  clock.advance(10_000);
+  assert.ok(sockets[0]?.closedWith);
+  assert.equal(client.status, 'reconnecting');
+  clock.advance(250);
+  assert.equal(sockets.length, 2);
+});
+
+test('end waits for the confirmation and every ack, then closes with 1000', async () => {
+  const { client, last, frame, welcome } = setup();
+  client.connect(CODEC);
+  last().open();
+  welcome(last(), 0);
+  client.pushAudio(frame(0));
+  client.pushAudio(frame(1));
+  const ended = client.end();
+  const sent = last().texts().find((m) => m.type === 'control');
+  assert.equal(sent.action, 'end');
+  last().receive({ type: 'state', target: 'none', onAir: false, mounts: [], requestId: sent.requestId });
+  await new Promise((r) => setImmediate(r));
+  assert.equal(client.status, 'ending', 'frames still unacknowledged');
+  assert.equal(last().closedWith, null);
+  const s = last();
+  s.receive({ type: 'ack', seq: 1 });
+  await ended;
+  assert.equal(client.status, 'ended');
+  assert.deepEqual(s.closedWith, { code: 1000, reason: 'session ended' });
+});
+
+test('a drop longer than the buffer drops the oldest audio and says how much was lost', () => {
+  const { client, last, frame, welcome } = setup({ bufferMs: 100 });
+  client.connect(CODEC);
+  for (let i = 0; i < 8; i++) client.pushAudio(frame(i));
+  assert.equal(client.health.droppedFrames, 3);
+  assert.equal(client.health.droppedMs, 60);
+  last().open();
+  assert.equal(last().texts()[0].resume, undefined);
+  welcome(last(), 3); // a bridge told oldestUnackedSeq would start there
+  assert.deepEqual(last().seqs(), [3, 4, 5, 6, 7]);
+});

@@ -1,0 +1,60 @@
+// Launches Debian's Chromium headless through playwright-core for the e2e tests and benchmarks, with
+// a fake microphone that loops a WAV file (FACTS.md: flags that work headless as root), and builds
+// the studio (vite) once per process so tests serve the current code.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const STUDIO_DIST = join(REPO_ROOT, 'dist', 'studio');
+export const ARTIFACTS_DIR = join(REPO_ROOT, 'test-artifacts');
+
+export async function launchChromium(fakeMicWav: string): Promise<Browser> {
+  if (!existsSync(CHROMIUM_PATH)) throw new Error(`${CHROMIUM_PATH} is missing: run scripts/setup-test-env.sh (installs Debian chromium)`);
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [
+      '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--autoplay-policy=no-user-gesture-required',
+      '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-audio-capture=${fakeMicWav}`,
+    ],
+  });
+}
+
+let built: Promise<void> | null = null;
+
+/** `vite build` into dist/studio, once per process. */
+export function buildStudio(): Promise<void> {
+  built ??= new Promise((resolve, reject) => {
+    execFile(join(REPO_ROOT, 'node_modules', '.bin', 'vite'), ['build', '--logLevel', 'warn'], { cwd: REPO_ROOT, timeout: 120_000 }, (err, _stdout, stderr) => {
+      if (err) reject(new Error(`vite build failed: ${stderr || err.message}`, { cause: err }));
+      else resolve();
+    });
+  });
+  return built;
+}
+
+/** Saves a full-page screenshot into test-artifacts/ (gitignored). */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(ARTIFACTS_DIR, { recursive: true });
+  const path = join(ARTIFACTS_DIR, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+/** Collects the page's console errors and uncaught exceptions, for failure messages. */
+export function collectPageErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' || msg.type() === 'warning') errors.push(`${msg.type()}: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+  return errors;
+}
