@@ -151,7 +151,7 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
     extraConsumers: (): FrameConsumer[] => [],
     log,
   });
-  const studioStatus = () => ({ sessions: djSessions.all().map((s) => s.status()) });
+  const studioStatus = () => ({ sessions: djSessions.all().map((s) => s.status()), ended: djSessions.recentlyEnded() });
   const serveStudio = createStaticHandler(STUDIO_DIR, '/studio');
   const routeApi = (req: http.IncomingMessage, res: http.ServerResponse): boolean => {
     if (serveStudio(req, res)) return true;

@@ -218,9 +218,14 @@ export class DjSession {
   }
 }
 
+/** Ended shows kept in the status for operators (and tests) to read their final figures. */
+const MAX_ENDED_KEPT = 20;
+
 /** The sessions of every DJ: find by id for resume, one show per DJ, expiry of dropped sessions. */
 export class DjSessions {
   readonly #sessions = new Map<string, DjSession>();
+  /** Final figures of the shows that ended most recently (newest last), for the admin status. */
+  readonly #ended: (SessionStatus & { endedAt: string; reason: string })[] = [];
   readonly #timer: NodeJS.Timeout;
 
   constructor() {
@@ -248,6 +253,13 @@ export class DjSessions {
   remove(session: DjSession, reason: string): void {
     this.#sessions.delete(session.id);
     session.end(reason);
+    this.#ended.push({ ...session.status(), connected: false, endedAt: new Date().toISOString(), reason });
+    if (this.#ended.length > MAX_ENDED_KEPT) this.#ended.shift();
+  }
+
+  /** The last shows that ended, with their final frame counts (newest last). */
+  recentlyEnded(): readonly (SessionStatus & { endedAt: string; reason: string })[] {
+    return this.#ended;
   }
 
   expire(nowMs: number): void {

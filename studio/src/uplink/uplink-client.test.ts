@@ -167,7 +167,11 @@ test('repeated failures back off further, and a connection welcomed for 10 s res
   assert.equal(sockets.length, 3);
   last().open();
   welcome(last(), 0);
-  clock.advance(10_000);
+  // Welcomed and healthy for 10 s: the bridge answers each ping.
+  for (let t = 0; t < 10_000; t += 1000) {
+    clock.advance(1000);
+    last().receive({ type: 'pong', clientTimeMs: 0, serverTimeMs: 0 });
+  }
   last().drop(4011, 'server shutting down');
   assert.equal(client.status, 'reconnecting');
   clock.advance(250);
@@ -288,4 +292,25 @@ test('a drop longer than the buffer drops the oldest audio and says how much was
   assert.equal(last().texts()[0].resume, undefined);
   welcome(last(), 3); // a bridge told oldestUnackedSeq would start there
   assert.deepEqual(last().seqs(), [3, 4, 5, 6, 7]);
+});
+
+test('a stalled connection (nothing heard for 6 s) is replaced, and the studio resumes and resends', () => {
+  const { client, clock, sockets, last, frame, welcome } = setup();
+  client.connect(CODEC);
+  last().open();
+  welcome(last(), 0);
+  for (let i = 0; i < 5; i++) client.pushAudio(frame(i));
+  last().receive({ type: 'ack', seq: 1 });
+  // The socket stays open but nothing comes back: no acks, no pongs.
+  clock.advance(4000);
+  assert.equal(sockets.length, 1, 'not yet: within the silence timeout');
+  clock.advance(4000);
+  assert.equal(client.status, 'reconnecting');
+  assert.equal(client.health.error?.code, 'CONNECTION_STALLED');
+  clock.advance(reconnectDelayMs(1, () => 0.5));
+  assert.equal(sockets.length, 2, 'a new socket after the backoff delay');
+  const s = last();
+  s.open();
+  welcome(s, 2, true);
+  assert.deepEqual(s.seqs(), [2, 3, 4], 'resends everything not acknowledged');
 });

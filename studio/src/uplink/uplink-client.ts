@@ -103,6 +103,11 @@ export interface UplinkOptions {
   welcomeTimeoutMs?: number;
   /** After `end` is confirmed, close even with frames unacknowledged after this long. Default 15 s. */
   endDrainTimeoutMs?: number;
+  /**
+   * A welcomed socket on which nothing arrives for this long (no ack, no pong) is stalled — a proxy or
+   * NAT that stopped forwarding without closing — and is replaced. Default 6 s (pings go every 2 s).
+   */
+  silenceTimeoutMs?: number;
   log?: (level: 'info' | 'warn' | 'error', msg: string, data?: Record<string, unknown>) => void;
 }
 
@@ -131,6 +136,8 @@ export class UplinkClient {
   #status: UplinkStatus = 'idle';
   #welcomed = false;
   #welcomedAtMs: number | null = null;
+  /** When the bridge last said anything on the current socket. */
+  #lastHeardMs = 0;
   #sessionId: string | null = null;
   #attempt = 0;
   #reconnects = 0;
@@ -153,6 +160,7 @@ export class UplinkClient {
       pingIntervalMs: 2000,
       welcomeTimeoutMs: 10_000,
       endDrainTimeoutMs: 15_000,
+      silenceTimeoutMs: 6000,
       ...options,
     };
     this.buffer = new ResendBuffer(options.buffer);
@@ -297,6 +305,7 @@ export class UplinkClient {
   }
 
   #onMessage(data: unknown): void {
+    this.#lastHeardMs = this.#opts.clock.now();
     if (typeof data !== 'string') return; // the bridge never sends binary (§2)
     let msg: ServerMessage;
     try {
@@ -423,6 +432,12 @@ export class UplinkClient {
     this.#timers.ping = this.#opts.clock.setTimeout(() => {
       this.#timers.ping = null;
       if (!this.#welcomed || !this.#socket) return;
+      const silentMs = this.#opts.clock.now() - this.#lastHeardMs;
+      if (silentMs > this.#opts.silenceTimeoutMs) {
+        this.#opts.log?.('warn', 'the bridge stopped answering: reconnecting', { silentMs });
+        this.#abandonSocket({ code: 'CONNECTION_STALLED', message: 'the connection stalled (nothing heard from the bridge)', closeCode: null, retry: true });
+        return;
+      }
       this.#socket.send(serializeMessage({ type: 'ping', clientTimeMs: Math.max(0, this.#opts.clock.now()) }));
       this.#schedulePing();
     }, this.#opts.pingIntervalMs);

@@ -1,0 +1,135 @@
+// End to end: the real studio in Chromium broadcasts through a TCP proxy that the test controls.
+// Mid-show the proxy first drops the bridge side of every connection (the studio sees the server
+// close), then stops forwarding without closing (a stalled link). The studio recovers on its own
+// each time, resends what was not acknowledged, and the bridge's frame sequence has no gap.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { getJson, startBridge, type RunningBridge } from '../helpers/bridge.ts';
+import { addDj } from '../helpers/dj.ts';
+import { connectListenerWhenLive } from '../helpers/listener.ts';
+import { toneFile } from '../helpers/tones.ts';
+import { buildStudio, collectPageErrors, launchChromium, screenshot } from './browser.ts';
+
+const DJ_NAME = 'dj-bo';
+const DJ_PASSWORD = 'a long enough password';
+
+/** Forwards every TCP connection to `target`; can cut (bridge side first) or stall what is open. */
+function cuttableProxy(target: URL) {
+  const pairs = new Set<{ client: net.Socket; upstream: net.Socket; stalled: boolean }>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(target.port), target.hostname);
+    const pair = { client, upstream, stalled: false };
+    pairs.add(pair);
+    client.on('data', (d) => {
+      if (!pair.stalled) upstream.write(d);
+    });
+    upstream.on('data', (d) => {
+      if (!pair.stalled) client.write(d);
+    });
+    const end = () => {
+      pairs.delete(pair);
+      client.destroy();
+      upstream.destroy();
+    };
+    for (const s of [client, upstream]) {
+      s.on('error', end);
+      s.on('close', end);
+    }
+  });
+  return {
+    listen: () => new Promise<number>((r) => server.listen(0, '127.0.0.1', () => r((server.address() as net.AddressInfo).port))),
+    /** The bridge side goes away first, as when the server closes or restarts. */
+    cutFromServer() {
+      for (const p of pairs) p.upstream.destroy();
+    },
+    /** Open connections stop carrying anything, both ways, and stay open; new ones still work. */
+    stall() {
+      for (const p of pairs) p.stalled = true;
+    },
+    close() {
+      for (const p of pairs) {
+        p.client.destroy();
+        p.upstream.destroy();
+      }
+      server.close();
+    },
+  };
+}
+
+async function studioSession(bridge: RunningBridge): Promise<any> {
+  const status = await getJson(`${bridge.streamUrl}/admin/status.json`, { authorization: bridge.adminAuth });
+  // While the show runs it is among the sessions; once ended, among the recently ended shows.
+  return status.studio.sessions.find((s: any) => s.dj === DJ_NAME) ?? status.studio.ended.findLast((s: any) => s.dj === DJ_NAME);
+}
+
+/** Polls the bridge's view of the DJ's session (no event reaches the test from inside the bridge). */
+async function waitForSession(bridge: RunningBridge, predicate: (s: any) => boolean, what: string, timeoutMs = 30_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  let last: any;
+  while (Date.now() < deadline) {
+    last = await studioSession(bridge);
+    if (last && predicate(last)) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what}: not reached in ${timeoutMs} ms; last session status ${JSON.stringify(last)}`);
+}
+
+test('the studio survives a server-side close and a stalled link mid-show, and the bridge gets every frame once', { timeout: 180_000 }, async (t) => {
+  await buildStudio();
+  const dataDir = mkdtempSync(join(tmpdir(), 'aircheck-e2e-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  await addDj(dataDir, DJ_NAME, DJ_PASSWORD);
+  const bridge = await startBridge({ dataDir });
+  t.after(() => bridge.stop());
+  const proxy = cuttableProxy(new URL(bridge.webUrl));
+  const proxyPort = await proxy.listen();
+  t.after(() => proxy.close());
+  const browser = await launchChromium(await toneFile('wav', 700, 10));
+  t.after(() => browser.close());
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  page.setDefaultTimeout(15_000);
+  const errors = collectPageErrors(page);
+  t.after(() => {
+    if (errors.length > 0) t.diagnostic(`page console: ${errors.join(' | ')}`);
+  });
+
+  // The studio, its API and its WebSocket all go through the proxy (same origin).
+  await page.goto(`http://127.0.0.1:${proxyPort}/studio/`);
+  await page.getByLabel('DJ name').fill(DJ_NAME);
+  await page.getByLabel('Password').fill(DJ_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Connect' }).click();
+  await page.getByText('On /test (private preview)').waitFor();
+  await page.getByRole('button', { name: 'Go live' }).click();
+  await page.getByText('ON AIR', { exact: true }).waitFor();
+  const listener = await connectListenerWhenLive(bridge.url('/live'));
+  t.after(() => listener.close());
+  await waitForSession(bridge, (s) => s.framesReceived > 100, 'audio flowing');
+
+  proxy.cutFromServer();
+  const afterCut = await waitForSession(bridge, (s) => s.reconnects >= 1 && s.connected, 'reconnected after the server-side close');
+  await waitForSession(bridge, (s) => s.framesReceived > afterCut.framesReceived + 50, 'audio flowing again after the close');
+  await page.getByText(/Reconnects\s*1/).waitFor();
+
+  proxy.stall();
+  const afterStall = await waitForSession(bridge, (s) => s.reconnects >= 2 && s.connected, 'reconnected after the stall');
+  await waitForSession(bridge, (s) => s.framesReceived > afterStall.framesReceived + 50, 'audio flowing again after the stall');
+  await screenshot(page, 'studio-reconnect-after-stall');
+
+  await page.getByRole('button', { name: 'End show' }).click();
+  await page.getByText('ON AIR', { exact: true }).waitFor({ state: 'detached' });
+  // The encoder's own count of frames, as the studio shows it, once everything is acknowledged.
+  const encoderText = await page.getByText(/\d+ frames/).textContent();
+  const encoded = Number(/(\d+) frames/.exec(encoderText ?? '')![1]);
+  const final = await waitForSession(bridge, (s) => s.endedAt !== undefined, 'the show ended on the bridge', 20_000);
+  assert.equal(final.framesReceived, encoded, 'every frame the studio encoded reached the bridge, once');
+  assert.equal(final.lostFrames, 0, 'no frame lost');
+  assert.equal(final.nextSeq, encoded, 'the sequence is contiguous from 0 to the last frame');
+  assert.ok(final.reconnects >= 2);
+  assert.equal(listener.closed, null, 'the /live listener stayed connected through both cuts');
+  assert.ok(listener.audioByteCount > 20_000, `the /live listener received ${listener.audioByteCount} bytes`);
+});
