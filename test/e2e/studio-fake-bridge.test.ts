@@ -68,6 +68,7 @@ async function startFakeBridge(previewFile: string): Promise<FakeBridge> {
     fake.sockets.push(ws);
     let welcomed = false;
     let sinceAck = 0;
+    let ackTimer: ReturnType<typeof setTimeout> | undefined;
     const send = (m: object) => ws.send(serializeMessage(m as ClientMessage));
     ws.on('message', (data, isBinary) => {
       if (isBinary) {
@@ -81,9 +82,18 @@ async function startFakeBridge(previewFile: string): Promise<FakeBridge> {
           fake.frames.push({ seq: f.seq, durationSamples: f.durationSamples, timestampUs: f.timestampUs, packet: f.packet.slice() });
           expected++;
         } else fake.resends++;
+        // PROTOCOL.md §7.3: an ack after 10 frames, or 100 ms after the first unacknowledged one.
         if (++sinceAck >= 10) {
           sinceAck = 0;
+          clearTimeout(ackTimer);
+          ackTimer = undefined;
           send({ type: 'ack', seq: expected - 1 });
+        } else if (ackTimer === undefined) {
+          ackTimer = setTimeout(() => {
+            ackTimer = undefined;
+            sinceAck = 0;
+            if (ws.readyState === ws.OPEN) send({ type: 'ack', seq: expected - 1 });
+          }, 100);
         }
         return;
       }

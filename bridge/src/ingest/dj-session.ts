@@ -91,6 +91,15 @@ export class DjSession {
     this.#log.info({ resumed, nextSeq: this.#sequencer.expectedSeq, connections: this.#connections }, 'studio connected');
   }
 
+  /**
+   * Acknowledges everything received, now: after `end` the studio closes only once every frame is
+   * acknowledged (PROTOCOL.md §7.1 step 9), so nothing may wait for the ack timer.
+   */
+  flushAck(): void {
+    const seq = this.#sequencer.pollAck(Number.POSITIVE_INFINITY);
+    if (seq !== null) this.#sendAck(seq);
+  }
+
   /** The connection went away; the show stays resumable (the caller times it out). */
   detach(link: StudioLink): void {
     if (this.#link !== link) return;

@@ -74,6 +74,7 @@ export function createStudioWs(deps: StudioWsDeps) {
     const remote = req.socket.remoteAddress ?? 'unknown';
     let session: DjSession | null = null;
     let helloSeen = false;
+    let endConfirmed = false;
     let closing = false;
     const textBucket = new TokenBucket(TEXT_BURST, TEXT_PER_S, Date.now());
     const audioBucket = new TokenBucket(AUDIO_BURST_S, AUDIO_PER_S, Date.now());
@@ -133,7 +134,8 @@ export function createStudioWs(deps: StudioWsDeps) {
     ws.on('close', () => {
       open.delete(ws);
       clearTimers();
-      if (session) session.detach(link);
+      if (session && endConfirmed) deps.sessions.remove(session, 'ended by the DJ');
+      else if (session) session.detach(link);
     });
     ws.on('error', () => {
       // Receiver errors (oversized, bad UTF-8) are answered by ws.close above; the socket goes away.
@@ -169,8 +171,11 @@ export function createStudioWs(deps: StudioWsDeps) {
       if (message.type === 'ping') send({ type: 'pong', clientTimeMs: message.clientTimeMs, serverTimeMs: Date.now() });
       else if (message.type === 'control') {
         void s.control(message).then(() => {
-          if (message.action === 'end') {
-            deps.sessions.remove(s, 'ended by the DJ');
+          // §7.1 step 9: the show is over once the studio has every frame acknowledged and closes;
+          // frames still in flight are taken and acknowledged until then.
+          if (message.action === 'end' && s.status().target === 'none') {
+            endConfirmed = true;
+            s.flushAck();
           }
         });
       } else void s.metadata(message);
