@@ -83,7 +83,7 @@ async function main(): Promise<number> {
   process.once('SIGINT', () => stop('SIGINT'));
   process.stdout.write(
     `aircheck ${VERSION}: streaming on ${urls.streamUrl} (sources: SOURCE/PUT ${urls.streamUrl}live and ${urls.streamUrl}test; listeners: ${urls.streamUrl}live)\n` +
-      `aircheck ${VERSION}: web on ${urls.webUrl} (player), status ${urls.streamUrl}status-json.xsl, metrics ${urls.streamUrl}metrics\n` +
+      `aircheck ${VERSION}: web on ${urls.webUrl} (player; DJ studio at ${urls.webUrl}studio/), status ${urls.streamUrl}status-json.xsl, metrics ${urls.streamUrl}metrics\n` +
       `aircheck ${VERSION}: data in ${config.data_dir}\n` +
       'aircheck: ready\n',
   );
