@@ -181,7 +181,7 @@ test('the first start generates credentials, prints them once and stores them ha
 
   // The start banner: URLs that answer, then `ready`.
   assert.match(out, /^aircheck 0\.1\.0: streaming on http:\/\/127\.0\.0\.1:\d+\/ \(sources: SOURCE\/PUT http:\/\/127\.0\.0\.1:\d+\/live/m);
-  assert.match(out, /^aircheck 0\.1\.0: web on http:\/\/127\.0\.0\.1:\d+\/ \(player\), status http:\/\/127\.0\.0\.1:\d+\/status-json\.xsl, metrics http:\/\/127\.0\.0\.1:\d+\/metrics$/m);
+  assert.match(out, /^aircheck 0\.1\.0: web on http:\/\/127\.0\.0\.1:(\d+)\/ \(player; DJ studio at http:\/\/127\.0\.0\.1:\1\/studio\/\), status http:\/\/127\.0\.0\.1:\d+\/status-json\.xsl, metrics http:\/\/127\.0\.0\.1:\d+\/metrics$/m);
   assert.ok(out.includes(`data in ${dataDir}`), out);
   assert.ok(out.indexOf('Generated credentials') < out.indexOf('aircheck: ready'), 'credentials come before ready');
   assert.equal(await (await fetch(`${first.streamUrl}/health`)).text(), 'ok\n');
