@@ -3,43 +3,22 @@
 // microphone unmuted. A listener of the private /test preview hears exactly that: 1000 → 440 → 1000.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { decodeAudio, frequencyTimeline, toneSegments } from '../helpers/audio-analysis.ts';
-import { startBridge } from '../helpers/bridge.ts';
-import { addDj } from '../helpers/dj.ts';
 import { connectListenerWhenLive } from '../helpers/listener.ts';
 import { splitOggChains } from '../helpers/ogg-chains.ts';
 import { toneFile } from '../helpers/tones.ts';
-import { buildStudio, collectPageErrors, launchChromium, screenshot } from './browser.ts';
+import { screenshot } from './browser.ts';
+import { signIn, studioFixture } from './studio-fixture.ts';
 
-const DJ_NAME = 'dj-cy';
-const DJ_PASSWORD = 'mixer test password';
+const DJ = { name: 'dj-cy', password: 'mixer test password' };
 /** About 2.5 s of 128 kbps Opus. */
 const STRETCH_BYTES = 40_000;
 
 test('the cart wall and channel mute shape what goes on air: mic → cart → mic', { timeout: 180_000 }, async (t) => {
-  await buildStudio();
-  const dataDir = mkdtempSync(join(tmpdir(), 'aircheck-e2e-'));
-  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
-  await addDj(dataDir, DJ_NAME, DJ_PASSWORD);
-  const bridge = await startBridge({ dataDir });
-  t.after(() => bridge.stop());
   const cart = await toneFile('wav', 440, 20);
-  const browser = await launchChromium(await toneFile('wav', 1000, 10));
-  t.after(() => browser.close());
-  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-  page.setDefaultTimeout(15_000);
-  const errors = collectPageErrors(page);
-  t.after(() => {
-    if (errors.length > 0) t.diagnostic(`page console: ${errors.join(' | ')}`);
-  });
-
-  await page.goto(`${bridge.webUrl}/studio/`);
-  await page.getByLabel('DJ name').fill(DJ_NAME);
-  await page.getByLabel('Password').fill(DJ_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  const { bridge, page } = await studioFixture(t, { dj: DJ, micWav: await toneFile('wav', 1000, 10) });
+  await signIn(page, `${bridge.webUrl}/studio/`, DJ);
   await page.getByRole('combobox', { name: 'Mic 1 mode' }).selectOption('music');
   await page.getByLabel('Add cart files').setInputFiles(cart);
   const cartName = basename(cart).replace(/\.[^.]+$/, ''); // the wall names a cart after its file

@@ -5,17 +5,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { getJson, startBridge, type RunningBridge } from '../helpers/bridge.ts';
-import { addDj } from '../helpers/dj.ts';
+import { getJson, type RunningBridge } from '../helpers/bridge.ts';
 import { connectListenerWhenLive } from '../helpers/listener.ts';
 import { toneFile } from '../helpers/tones.ts';
-import { buildStudio, collectPageErrors, launchChromium, screenshot } from './browser.ts';
+import { screenshot } from './browser.ts';
+import { signIn, studioFixture } from './studio-fixture.ts';
 
-const DJ_NAME = 'dj-bo';
-const DJ_PASSWORD = 'a long enough password';
+const DJ = { name: 'dj-bo', password: 'a long enough password' };
 
 /** Forwards every TCP connection to `target`; can cut (bridge side first) or stall what is open. */
 function cuttableProxy(target: URL) {
@@ -63,7 +59,7 @@ function cuttableProxy(target: URL) {
 async function studioSession(bridge: RunningBridge): Promise<any> {
   const status = await getJson(`${bridge.streamUrl}/admin/status.json`, { authorization: bridge.adminAuth });
   // While the show runs it is among the sessions; once ended, among the recently ended shows.
-  return status.studio.sessions.find((s: any) => s.dj === DJ_NAME) ?? status.studio.ended.findLast((s: any) => s.dj === DJ_NAME);
+  return status.studio.sessions.find((s: any) => s.dj === DJ.name) ?? status.studio.ended.findLast((s: any) => s.dj === DJ.name);
 }
 
 /** Polls the bridge's view of the DJ's session (no event reaches the test from inside the bridge). */
@@ -79,29 +75,12 @@ async function waitForSession(bridge: RunningBridge, predicate: (s: any) => bool
 }
 
 test('the studio survives a server-side close and a stalled link mid-show, and the bridge gets every frame once', { timeout: 180_000 }, async (t) => {
-  await buildStudio();
-  const dataDir = mkdtempSync(join(tmpdir(), 'aircheck-e2e-'));
-  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
-  await addDj(dataDir, DJ_NAME, DJ_PASSWORD);
-  const bridge = await startBridge({ dataDir });
-  t.after(() => bridge.stop());
+  const { bridge, page } = await studioFixture(t, { dj: DJ, micWav: await toneFile('wav', 700, 10) });
   const proxy = cuttableProxy(new URL(bridge.webUrl));
   const proxyPort = await proxy.listen();
   t.after(() => proxy.close());
-  const browser = await launchChromium(await toneFile('wav', 700, 10));
-  t.after(() => browser.close());
-  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-  page.setDefaultTimeout(15_000);
-  const errors = collectPageErrors(page);
-  t.after(() => {
-    if (errors.length > 0) t.diagnostic(`page console: ${errors.join(' | ')}`);
-  });
-
   // The studio, its API and its WebSocket all go through the proxy (same origin).
-  await page.goto(`http://127.0.0.1:${proxyPort}/studio/`);
-  await page.getByLabel('DJ name').fill(DJ_NAME);
-  await page.getByLabel('Password').fill(DJ_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signIn(page, `http://127.0.0.1:${proxyPort}/studio/`, DJ);
   await page.getByRole('button', { name: 'Connect' }).click();
   await page.getByText('On /test (private preview)').waitFor();
   await page.getByRole('button', { name: 'Go live' }).click();
