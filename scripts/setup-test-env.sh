@@ -61,12 +61,16 @@ ensure_browser() {
   fi
 }
 
-# Later: ensure_s3_server (a Ceph RGW chroot, see /work/shared/FACTS.md) goes here as its own
-# function and is called from main.
+# The real S3-compatible server for the recording tests: Ceph RGW 20 in a chroot (FACTS.md). Its own
+# script is idempotent (a marker file; < 10 ms when in place) and prints one line.
+ensure_s3_server() {
+  bash "$(dirname "${BASH_SOURCE[0]}")/setup-s3-server.sh"
+}
 
 main() {
   ensure_peers
   ensure_browser
+  ensure_s3_server
   if ((${#ACTIONS[@]} == 0)); then
     echo "setup-test-env: all test peers present, nothing to do"
   else

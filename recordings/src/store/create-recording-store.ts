@@ -1,0 +1,50 @@
+// Picks the recording store from the `[storage]` config: the bucket when one is configured, else the
+// embedded local directory store under data_dir. Called by the composition root; the store it
+// returns is what the finalizer gets as its RecordingStore.
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { RecordingStore } from '../store-contract.ts';
+import { LocalRecordingStore } from './local-store.ts';
+import { S3RecordingStore, createS3Client } from './s3-store.ts';
+import type { StorageConfig } from './store-config.ts';
+
+const MIB = 1024 * 1024;
+
+export interface RecordingStoreHandle {
+  store: RecordingStore;
+  /** Where recordings go, for the start-up log: `s3://bucket/prefix` or a directory. */
+  describe: string;
+  /** Start-up work: the S3 store aborts stale multipart uploads (failures are logged, not thrown). */
+  start(): Promise<void>;
+  close(): void;
+}
+
+export function createRecordingStore(config: StorageConfig, dataDir: string, log: Logger): RecordingStoreHandle {
+  const storeLog = log.child({ component: 'recording-store' });
+  if (!config.bucket) {
+    // Keys are `recordings/YYYY/MM/DD/…`, so objects land in <data_dir>/recordings/YYYY/MM/DD/.
+    const store = new LocalRecordingStore({ rootDir: dataDir, log: storeLog });
+    return { store, describe: join(dataDir, config.prefix), start: async () => {}, close: () => {} };
+  }
+  const client = createS3Client({
+    endpoint: config.endpoint, region: config.region, forcePathStyle: config.force_path_style,
+    accessKeyId: config.access_key_id ?? '', secretAccessKey: config.secret_access_key ?? '',
+  }, {}, storeLog);
+  const store = new S3RecordingStore({
+    client, bucket: config.bucket, prefix: config.prefix, log: storeLog,
+    multipartThresholdBytes: config.multipart_threshold_mb * MIB, partSizeBytes: config.part_size_mb * MIB,
+    retry: { attempts: config.upload_attempts },
+  });
+  return {
+    store,
+    describe: `s3://${config.bucket}/${config.prefix}`,
+    start: async () => {
+      try {
+        await store.sweepStaleUploads(config.stale_upload_hours * 3600 * 1000);
+      } catch (err) {
+        storeLog.warn({ err }, 'could not sweep stale multipart uploads; will try at the next start');
+      }
+    },
+    close: () => client.destroy(),
+  };
+}

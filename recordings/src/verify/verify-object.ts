@@ -1,0 +1,146 @@
+// Verify before delete: the stored copy of a recording must have the local file's size and checksum
+// (in the form the store reports, or read back and hashed when it reports none) and the show's
+// duration. Fed a StoredObjectReader by s3-store.ts / local-store.ts and the LocalDigest of the file;
+// feeds them verified or a reason. Only a verified result lets the pipeline remove local data.
+
+import { createHash } from 'node:crypto';
+import { compositeCrc32c, crc32c, crc32cToBase64 } from './crc32c.ts';
+import { hex8 } from './local-digest.ts';
+import type { LocalDigest } from './local-digest.ts';
+import { HEAD_READ_BYTES, TAIL_READ_BYTES, opusDuration } from './ogg-duration.ts';
+
+/**
+ * Duration tolerance: one 20 ms Opus frame (960 samples at 48 kHz). The stored duration comes
+ * from the last granule position, which is exact; the captured duration may be off by the frame
+ * being encoded when the show ended.
+ */
+export const DURATION_TOLERANCE_SAMPLES = 960;
+
+/** What a store says about an object (HeadObject with ChecksumMode ENABLED, or a stat). */
+export interface StoredObjectInfo {
+  sizeBytes: number;
+  /** x-amz-checksum-crc32c as reported: `<b64>` (FULL_OBJECT) or `<b64>-N` (COMPOSITE). */
+  checksumCrc32c?: string;
+  /** x-amz-checksum-sha256 as reported (same two forms). */
+  checksumSha256?: string;
+  /** x-amz-checksum-type: FULL_OBJECT or COMPOSITE. */
+  checksumType?: string;
+}
+
+/** Read access to one stored object. */
+export interface StoredObjectReader {
+  /** null when the object does not exist. */
+  head(): Promise<StoredObjectInfo | null>;
+  /** Bytes [start, endInclusive] of the object. */
+  readRange(start: number, endInclusive: number): Promise<Uint8Array>;
+  /** The whole object, streamed in chunks. */
+  readAll(): AsyncIterable<Uint8Array>;
+}
+
+export interface VerifyExpectation {
+  local: LocalDigest;
+  /**
+   * The show's captured duration as the store contract defines it: 48 kHz samples counted like
+   * the last granule position (pre-skip included).
+   */
+  durationSamples: number;
+  toleranceSamples?: number;
+}
+
+export type VerifyOutcome =
+  | { verified: true; checksum: string; lastGranule: number; playableSamples: number }
+  | { verified: false; reason: string };
+
+/** Compares the stored object with the local digest and the show's duration. Never throws. */
+export async function verifyStoredObject(reader: StoredObjectReader, expect: VerifyExpectation): Promise<VerifyOutcome> {
+  try {
+    return await verify(reader, expect);
+  } catch (err) {
+    const e = err as { name?: string; message?: string };
+    return { verified: false, reason: `verification could not read the stored object: ${e.name ?? 'Error'}: ${e.message ?? String(err)}` };
+  }
+}
+
+async function verify(reader: StoredObjectReader, expect: VerifyExpectation): Promise<VerifyOutcome> {
+  const { local } = expect;
+  const fail = (reason: string): VerifyOutcome => ({ verified: false, reason });
+
+  // 1. Size.
+  const info = await reader.head();
+  if (!info) return fail('the stored object does not exist');
+  if (info.sizeBytes !== local.sizeBytes) {
+    return fail(`size mismatch: the store holds ${info.sizeBytes} bytes, the local file has ${local.sizeBytes}`);
+  }
+
+  // 2. Checksum, in the form the store reports it.
+  const checked = await compareChecksum(reader, info, local);
+  if (!checked.ok) return fail(checked.reason);
+
+  // 3. Duration from the last granule position (ranged reads of both ends).
+  const size = info.sizeBytes;
+  const head = await reader.readRange(0, Math.min(size, HEAD_READ_BYTES) - 1);
+  const tailStart = Math.max(0, size - TAIL_READ_BYTES);
+  const tail = await reader.readRange(tailStart, size - 1);
+  if (tail.length !== size - tailStart) {
+    return fail(`a ranged read of the tail returned ${tail.length} bytes, expected ${size - tailStart}`);
+  }
+  const duration = opusDuration(head, tail);
+  if (typeof duration === 'string') return fail(`duration unreadable: ${duration}`);
+  const tolerance = expect.toleranceSamples ?? DURATION_TOLERANCE_SAMPLES;
+  if (Math.abs(duration.lastGranule - expect.durationSamples) > tolerance) {
+    return fail(`duration mismatch: the stored file's last granule position is ${duration.lastGranule} (48 kHz samples), the show captured ${expect.durationSamples} (tolerance ${tolerance})`);
+  }
+  return { verified: true, checksum: checked.method, lastGranule: duration.lastGranule, playableSamples: duration.playableSamples };
+}
+
+type Checked = { ok: true; method: string } | { ok: false; reason: string };
+
+async function compareChecksum(reader: StoredObjectReader, info: StoredObjectInfo, local: LocalDigest): Promise<Checked> {
+  const reported = info.checksumCrc32c;
+  if (reported) {
+    const composite = isComposite(reported, info.checksumType);
+    if (!composite) {
+      const mine = crc32cToBase64(local.crc32c);
+      return reported === mine
+        ? { ok: true, method: `CRC32C FULL_OBJECT ${reported}` }
+        : { ok: false, reason: `checksum mismatch: the store reports CRC32C ${reported} (FULL_OBJECT), the local file has ${mine}` };
+    }
+    if (local.partCrcs.length > 0 && reported.includes('-')) {
+      const mine = compositeCrc32c(local.partCrcs);
+      return reported === mine
+        ? { ok: true, method: `CRC32C COMPOSITE ${reported}` }
+        : { ok: false, reason: `checksum mismatch: the store reports CRC32C ${reported} (COMPOSITE), the local parts give ${mine}` };
+    }
+    // A composite we cannot recompute (unknown part layout): fall through to reading it back.
+  } else if (info.checksumSha256 && !isComposite(info.checksumSha256, info.checksumType)) {
+    const mine = Buffer.from(local.sha256Hex, 'hex').toString('base64');
+    return info.checksumSha256 === mine
+      ? { ok: true, method: `SHA256 FULL_OBJECT ${mine}` }
+      : { ok: false, reason: `checksum mismatch: the store reports SHA-256 ${info.checksumSha256}, the local file has ${mine}` };
+  }
+  return readBack(reader, local);
+}
+
+function isComposite(value: string, type: string | undefined): boolean {
+  return type === 'COMPOSITE' || /-\d+$/.test(value);
+}
+
+/** No usable checksum from the store: stream the object back and hash it. */
+async function readBack(reader: StoredObjectReader, local: LocalDigest): Promise<Checked> {
+  const sha = createHash('sha256');
+  let crc = 0;
+  let sizeBytes = 0;
+  for await (const chunk of reader.readAll()) {
+    sha.update(chunk);
+    crc = crc32c(chunk, crc);
+    sizeBytes += chunk.length;
+  }
+  const hex = sha.digest('hex');
+  if (sizeBytes !== local.sizeBytes) {
+    return { ok: false, reason: `read back ${sizeBytes} bytes, the local file has ${local.sizeBytes}` };
+  }
+  if (hex !== local.sha256Hex || crc !== local.crc32c) {
+    return { ok: false, reason: `content mismatch on read-back: SHA-256 ${hex} (CRC32C ${hex8(crc)}), the local file has ${local.sha256Hex} (${hex8(local.crc32c)})` };
+  }
+  return { ok: true, method: `read back, SHA-256 ${hex}` };
+}

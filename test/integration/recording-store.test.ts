@@ -1,0 +1,308 @@
+// The recording store against a real S3-compatible server (Ceph RGW 20, started by the test):
+// uploads with explicit CRC-32C checksums (single and multipart), verification, a failed upload
+// retried, a store holding the wrong bytes (→ not verified, local file kept), and aborting
+// multipart uploads (a failed one, and a stale one found by the start-up sweep).
+// Faults come from a TCP proxy in front of the gateway and from an SDK middleware that overwrites
+// the object behind the store's back.
+import { after, afterEach, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent } from 'node:http';
+import { createConnection, createServer } from 'node:net';
+import type { Server, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  AbortMultipartUploadCommand, CreateMultipartUploadCommand, DeleteBucketCommand, DeleteObjectCommand,
+  HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { startS3Server, s3ServerUnavailableReason } from '../helpers/s3-server.ts';
+import type { S3Server } from '../helpers/s3-server.ts';
+import { createS3Client, S3RecordingStore } from '../../recordings/src/store/s3-store.ts';
+import type { S3RecordingStoreOptions } from '../../recordings/src/store/s3-store.ts';
+import { manifestKey, recordingKey } from '../../recordings/src/store/recording-key.ts';
+import { compositeCrc32c, crc32c, crc32cToBase64 } from '../../recordings/src/verify/crc32c.ts';
+import { digestFile } from '../../recordings/src/verify/local-digest.ts';
+import { opusFile, pagesForSize } from '../../recordings/src/verify/opus-fixture.ts';
+
+const MIB = 1024 * 1024;
+const FAST_RETRY = { attempts: 4, baseDelayMs: 20, maxDelayMs: 100 };
+
+// ── a TCP proxy that can reset or cut connections ───────────────────────────────────────────────
+
+type Fault = 'pass' | 'reset' | { cutAfterBytes: number };
+
+interface FaultProxy {
+  endpoint: string;
+  /** Faults applied so far. */
+  readonly faults: number;
+  close(): Promise<void>;
+}
+
+/** Decides per connection, from its first bytes (the request line), what happens to it. */
+async function startFaultProxy(target: string, decide: (head: string) => Fault): Promise<FaultProxy> {
+  const { hostname, port } = new URL(target);
+  const sockets = new Set<Socket>();
+  let faults = 0;
+  const server: Server = createServer((client) => {
+    sockets.add(client);
+    client.on('close', () => sockets.delete(client));
+    client.on('error', () => {});
+    client.once('data', (first: Buffer) => {
+      const fault = decide(first.subarray(0, 200).toString('latin1'));
+      if (fault === 'reset') {
+        faults++;
+        client.resetAndDestroy();
+        return;
+      }
+      const upstream = createConnection({ host: hostname, port: Number(port) });
+      sockets.add(upstream);
+      upstream.on('close', () => {
+        sockets.delete(upstream);
+        client.destroy();
+      });
+      upstream.on('error', () => client.destroy());
+      client.on('close', () => upstream.destroy());
+      let forwarded = 0;
+      const forward = (chunk: Buffer): void => {
+        forwarded += chunk.length;
+        if (typeof fault === 'object' && forwarded > fault.cutAfterBytes) {
+          faults++;
+          client.resetAndDestroy();
+          upstream.destroy();
+          return;
+        }
+        upstream.write(chunk);
+      };
+      forward(first);
+      client.on('data', forward);
+      upstream.pipe(client);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const addr = server.address() as { port: number };
+  return {
+    endpoint: `http://127.0.0.1:${addr.port}`,
+    get faults() {
+      return faults;
+    },
+    close: () => {
+      for (const s of sockets) s.destroy();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+// ── fixtures ─────────────────────────────────────────────────────────────────────────────────────
+
+let s3: S3Server;
+let dir: string;
+const cleanups: (() => Promise<void>)[] = [];
+
+interface Recording {
+  key: string;
+  filePath: string;
+  sizeBytes: number;
+  sha256: string;
+  crc32c: string;
+  durationSamples: number;
+  manifest: object;
+}
+
+let showCounter = 0;
+/** Writes a synthetic Ogg Opus show of about sizeBytes and describes it as the finalizer would. */
+async function makeRecording(sizeBytes: number): Promise<Recording> {
+  const packetBytes = 1000;
+  const pages = pagesForSize(sizeBytes, packetBytes);
+  const bytes = opusFile(pages, { packetBytes });
+  const showId = `show-${process.pid}-${++showCounter}`;
+  const filePath = join(dir, `${showId}.opus`);
+  writeFileSync(filePath, bytes);
+  const d = await digestFile(filePath);
+  const start = new Date('2026-03-14T18:00:00Z');
+  return {
+    key: recordingKey(showId, start),
+    filePath,
+    sizeBytes: d.sizeBytes,
+    sha256: d.sha256Hex,
+    crc32c: crc32cToBase64(d.crc32c),
+    durationSamples: 312 + pages * 960, // the last granule position, as the finalizer reports it
+    manifest: { show: showId, dj: 'dj-test', start: start.toISOString(), end: null, gaps: [] },
+  };
+}
+
+/** A client (direct or through a proxy) and a fresh bucket, emptied and removed after the test. */
+async function setup(endpoint = s3.endpoint, keepAlive = true): Promise<{ client: S3Client; bucket: string }> {
+  const bucket = await s3.createBucket();
+  const client = createS3Client(
+    { endpoint, region: 'auto', forcePathStyle: true, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+    keepAlive ? {} : { requestHandler: { httpAgent: new Agent({ keepAlive: false }), requestTimeout: 30_000 } },
+  );
+  const admin = createS3Client({ endpoint: s3.endpoint, region: 'auto', forcePathStyle: true, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey });
+  cleanups.push(async () => {
+    const uploads = await admin.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+    for (const u of uploads.Uploads ?? []) await admin.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: u.Key, UploadId: u.UploadId }));
+    const objects = await admin.send(new ListObjectsV2Command({ Bucket: bucket }));
+    for (const o of objects.Contents ?? []) await admin.send(new DeleteObjectCommand({ Bucket: bucket, Key: o.Key }));
+    await admin.send(new DeleteBucketCommand({ Bucket: bucket }));
+    client.destroy();
+    admin.destroy();
+  });
+  return { client, bucket };
+}
+
+function store(client: S3Client, bucket: string, extra: Partial<S3RecordingStoreOptions> = {}): S3RecordingStore {
+  return new S3RecordingStore({ client, bucket, retry: FAST_RETRY, multipartThresholdBytes: 8 * MIB, partSizeBytes: 5 * MIB, ...extra });
+}
+
+async function openUploads(client: S3Client, bucket: string): Promise<number> {
+  return ((await client.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? []).length;
+}
+
+describe('recording store against Ceph RGW', () => {
+  before(async () => {
+    // `npm test` prepares the server (scripts/setup-s3-server.sh); without it these tests fail, never skip.
+    const missing = s3ServerUnavailableReason();
+    if (missing) throw new Error(`the S3 test server is not set up (${missing}): run bash scripts/setup-s3-server.sh as root`);
+    dir = mkdtempSync(join(tmpdir(), 'aircheck-store-'));
+    s3 = await startS3Server({ memoryCapBytes: 512 * MIB });
+  });
+  afterEach(async () => {
+    for (const c of cleanups.splice(0)) await c().catch(() => {});
+  });
+  after(async () => {
+    await s3?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a small recording is put with a CRC32C, verified, and its manifest stored next to it', async () => {
+    const { client, bucket } = await setup();
+    const rec = await makeRecording(300 * 1024);
+    const out = await store(client, bucket).putAndVerify(rec);
+    assert.deepEqual(out, { verified: true, location: `s3://${bucket}/${rec.key}` });
+    assert.match(rec.key, /^recordings\/2026\/03\/14\/show-\d+-\d+\.opus$/);
+    const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: rec.key, ChecksumMode: 'ENABLED' }));
+    assert.equal(head.ContentLength, rec.sizeBytes);
+    assert.equal(head.ChecksumCRC32C, rec.crc32c);
+    const manifest = await s3.fetch('GET', `/${bucket}/${manifestKey(rec.key)}`);
+    const json = (await manifest.json()) as { show: string; object: { sha256: string; lastGranule: number } };
+    assert.equal(json.show, (rec.manifest as { show: string }).show);
+    assert.equal(json.object.sha256, rec.sha256);
+    assert.equal(json.object.lastGranule, rec.durationSamples);
+  });
+
+  test('a 12 MiB recording goes up in equal 5 MiB parts with CRC32C and verifies against the FULL_OBJECT checksum', async () => {
+    const { client, bucket } = await setup();
+    const rec = await makeRecording(12 * MIB);
+    const out = await store(client, bucket).putAndVerify(rec);
+    assert.equal(out.verified, true, JSON.stringify(out));
+    const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: rec.key, ChecksumMode: 'ENABLED' }));
+    assert.equal(head.ContentLength, rec.sizeBytes);
+    assert.equal(head.ChecksumType, 'FULL_OBJECT'); // Ceph; R2 would say COMPOSITE `<b64>-3`
+    assert.equal(head.ChecksumCRC32C, rec.crc32c);
+    const partTwo = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: rec.key, PartNumber: 2 }));
+    assert.equal(partTwo.ContentLength, 5 * MIB);
+    assert.equal(partTwo.PartsCount, 3);
+    assert.equal(await openUploads(client, bucket), 0);
+  });
+
+  test('an R2-style COMPOSITE checksum (`<b64>-N`) is checked against the composite of the local part CRCs', async () => {
+    // Ceph always reports FULL_OBJECT; R2 reports multipart CRC32C only as COMPOSITE. Rewrite the
+    // HeadObject answer the way R2 would give it, once right and once wrong.
+    const { client, bucket } = await setup();
+    const rec = await makeRecording(11 * MIB);
+    const parts = (await digestFile(rec.filePath, 5 * MIB)).partCrcs;
+    let reported = compositeCrc32c(parts);
+    const asR2 = (next: (a: unknown) => Promise<{ output: Record<string, unknown> }>, context: { commandName?: string }) => async (args: unknown) => {
+      const result = await next(args);
+      if (context.commandName === 'HeadObjectCommand' && result.output.ChecksumCRC32C) {
+        result.output.ChecksumCRC32C = reported;
+        result.output.ChecksumType = 'COMPOSITE';
+      }
+      return result;
+    };
+    client.middlewareStack.add(asR2 as never, { step: 'initialize', name: 'as-r2' });
+    assert.equal(parts.length, 3);
+    const ok = await store(client, bucket).putAndVerify(rec);
+    assert.equal(ok.verified, true, JSON.stringify(ok));
+    reported = compositeCrc32c([...parts].reverse());
+    const bad = await store(client, bucket).putAndVerify(rec);
+    assert.equal(bad.verified, false);
+    assert.match((bad as { reason: string }).reason, /reports CRC32C .*-3 \(COMPOSITE\)/);
+  });
+
+  test('uploads whose connections are reset are retried with backoff and then verify', async () => {
+    let uploadsSeen = 0;
+    const proxy = await startFaultProxy(s3.endpoint, (head) => (head.startsWith('PUT ') && ++uploadsSeen <= 2 ? 'reset' : 'pass'));
+    cleanups.push(() => proxy.close());
+    const { client, bucket } = await setup(proxy.endpoint, false);
+    const rec = await makeRecording(10 * MIB); // multipart: create, 2 parts (the first PUTs reset), complete
+    const out = await store(client, bucket).putAndVerify(rec);
+    assert.equal(out.verified, true, JSON.stringify(out));
+    assert.equal(proxy.faults, 2);
+    assert.equal(await openUploads(client, bucket), 0);
+  });
+
+  test('a store that returns the wrong size or the wrong bytes fails verification and the local file is kept', async () => {
+    const { client, bucket } = await setup();
+    for (const damage of ['truncate', 'flip'] as const) {
+      const rec = await makeRecording(200 * 1024);
+      const original = readFileSync(rec.filePath);
+      const damaged = damage === 'truncate' ? original.subarray(0, original.length - 1000) : Buffer.from(original);
+      if (damage === 'flip') damaged[100_000] = (damaged[100_000] as number) ^ 0x01;
+      // Behind the store's back: right after the store's own PutObject, someone overwrites the object.
+      const overwrite = (next: (a: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: { input?: { Key?: string } }) => {
+        const result = await next(args);
+        if (context.commandName === 'PutObjectCommand' && args.input?.Key === rec.key) {
+          const res = await s3.fetch('PUT', `/${bucket}/${rec.key}`, { body: damaged });
+          await res.arrayBuffer();
+          assert.ok(res.ok);
+        }
+        return result;
+      };
+      client.middlewareStack.add(overwrite as never, { step: 'initialize', name: `overwrite-${damage}` });
+      const out = await store(client, bucket).putAndVerify(rec);
+      client.middlewareStack.remove(`overwrite-${damage}`);
+      assert.equal(out.verified, false);
+      const reason = (out as { reason: string }).reason;
+      if (damage === 'truncate') assert.match(reason, /size mismatch: the store holds \d+ bytes, the local file has \d+/);
+      else assert.match(reason, /content mismatch on read-back/); // the overwrite carries no checksum
+      assert.ok(existsSync(rec.filePath), 'the local recording must be kept');
+      const manifest = await s3.fetch('HEAD', `/${bucket}/${manifestKey(rec.key)}`);
+      assert.equal(manifest.status, 404, 'no manifest for an unverified recording');
+    }
+  });
+
+  test('a multipart upload whose part keeps being cut off is aborted and reported, the local file kept', async () => {
+    const proxy = await startFaultProxy(s3.endpoint, (head) =>
+      head.startsWith('PUT ') && head.includes('partNumber=2') ? { cutAfterBytes: 1 * MIB } : 'pass');
+    cleanups.push(() => proxy.close());
+    const { client, bucket } = await setup(proxy.endpoint, false);
+    const rec = await makeRecording(12 * MIB);
+    const out = await store(client, bucket, { retry: { attempts: 3, baseDelayMs: 20, maxDelayMs: 50 } }).putAndVerify(rec);
+    assert.equal(out.verified, false);
+    assert.match((out as { reason: string }).reason, /upload of recordings\/.* failed/);
+    assert.equal(proxy.faults, 3);
+    assert.equal(await openUploads(client, bucket), 0, 'the failed multipart upload must be aborted');
+    assert.ok(existsSync(rec.filePath));
+  });
+
+  test('the start-up sweep aborts stale multipart uploads under the prefix and leaves others alone', async () => {
+    const { client, bucket } = await setup();
+    // A crashed upload: created, one part sent, never completed.
+    const stale = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'recordings/2026/01/01/crashed.opus', ChecksumAlgorithm: 'CRC32C' }));
+    const part = Buffer.alloc(5 * MIB, 1);
+    await client.send(new UploadPartCommand({
+      Bucket: bucket, Key: 'recordings/2026/01/01/crashed.opus', UploadId: stale.UploadId, PartNumber: 1, Body: part,
+      ChecksumAlgorithm: 'CRC32C', ChecksumCRC32C: crc32cToBase64(crc32c(part)),
+    }));
+    await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'other/thing.bin' }));
+    assert.equal(await openUploads(client, bucket), 2);
+    const s = store(client, bucket);
+    assert.equal(await s.sweepStaleUploads(60 * 60 * 1000), 0, 'a fresh upload is not stale yet');
+    assert.equal(await s.sweepStaleUploads(0), 1);
+    const left = (await client.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? [];
+    assert.deepEqual(left.map((u) => u.Key), ['other/thing.bin']);
+  });
+});
