@@ -25,6 +25,9 @@ import { createStudioApi } from './ingest/studio-api.ts';
 import { createStaticHandler } from './web/static-files.ts';
 import { StudioLogins } from './ingest/studio-logins.ts';
 import { createStudioWs } from './ingest/studio-ws.ts';
+import { Recorder } from '../../recordings/src/recorder.ts';
+import type { RecordingStore } from '../../recordings/src/store-contract.ts';
+import { LocalRecordingStore } from '../../recordings/src/store/local-store.ts';
 
 export const VERSION = '0.1.0';
 
@@ -45,9 +48,18 @@ export interface Bridge {
   stop(graceMs?: number): Promise<void>;
   readonly registry: MountRegistry;
   readonly metrics: Metrics;
+  readonly recorder: Recorder;
 }
 
-export function createBridge(initialConfig: Config, initialCredentials: Credentials, log: Logger): Bridge {
+export interface BridgeOptions {
+  /**
+   * Where finalized recordings go. Default: the embedded local store (`<data_dir>/recordings/…`);
+   * null keeps them finalized in the spool (status finalizing).
+   */
+  recordingStore?: RecordingStore | null;
+}
+
+export function createBridge(initialConfig: Config, initialCredentials: Credentials, log: Logger, options: BridgeOptions = {}): Bridge {
   let config = initialConfig;
   let credentials = initialCredentials;
   const metrics = new Metrics();
@@ -114,6 +126,17 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
 
   let streamPort = 0;
 
+  // The recorder: every show spooled from its first frame, finalized when it ends, handed to the store.
+  const recorder = new Recorder({
+    spoolDir: config.recordings.spool_dir,
+    segmentSeconds: config.recordings.segment_seconds,
+    retentionMs: config.recordings.retention_hours * 3600 * 1000,
+    store: options.recordingStore !== undefined ? options.recordingStore : new LocalRecordingStore({ rootDir: config.data_dir, log: log.child({ component: 'recording-store' }) }),
+    log,
+    onError: (code) => metrics.recordingErrors.inc({ code }),
+    onSettled: (status) => metrics.recordingsSettled.inc({ status }),
+  });
+
   // The studio: DJ sign-in, the WebSocket ingest and each show's frame consumers.
   let djAccounts = new DjAccounts(config.data_dir, config.djs);
   const logins = new StudioLogins();
@@ -146,12 +169,13 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
         streamName: config.server.name,
         onAirChanged,
       }),
-    // Every frame of a show goes to the live push and to these, from the first frame, whatever the
-    // target. The recorder (issue 4) is created here and joins this list.
-    extraConsumers: (): FrameConsumer[] => [],
+    // Every frame of a show goes to the live push and to the recorder, from the first frame,
+    // whatever the target: /test → /live and reconnects never interrupt the recording.
+    extraConsumers: (show): FrameConsumer[] => [recorder.createConsumer(show)],
     log,
   });
-  const studioStatus = () => ({ sessions: djSessions.all().map((s) => s.status()), ended: djSessions.recentlyEnded() });
+  // The admin status shows each show being recorded with its recording status (failed + reason at once).
+  const studioStatus = () => ({ sessions: djSessions.all().map((s) => s.status()), ended: djSessions.recentlyEnded(), recordings: recorder.activeShows() });
   const serveStudio = createStaticHandler(STUDIO_DIR, '/studio');
   const routeApi = (req: http.IncomingMessage, res: http.ServerResponse): boolean => {
     if (serveStudio(req, res)) return true;
@@ -258,11 +282,14 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
   return {
     registry,
     metrics,
+    recorder,
     async start() {
       streamPort = await listen(streamServer, config.server.stream_port);
       let webPort = streamPort;
       if (!sameWebPort()) webPort = await listen(webHttp, config.server.web_port);
       startTicker();
+      // Shows a crash left in the spool are finalized in the background; the server is up meanwhile.
+      recorder.recover().catch((err) => log.error({ code: (err as { code?: string }).code, err: (err as Error).message }, 'recording recovery failed'));
       const shownHost = config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;
       return { streamUrl: `http://${shownHost}:${streamPort}/`, webUrl: `http://${shownHost}:${webPort}/` };
     },
@@ -282,13 +309,15 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
         sameWebPort() ? Promise.resolve() : new Promise<void>((r) => webHttp.close(() => r())),
       ]);
       studioWs.closeAll();
+      recorder.close();
       // Play out what was already released, then end every connection.
       registry.tick(Date.now());
       registry.closeAll();
       if (ticker) clearTimeout(ticker);
       streamHttp.closeAllConnections();
       webHttp.closeAllConnections();
-      await Promise.race([closed, new Promise((r) => setTimeout(r, graceMs).unref())]);
+      // Shows ended by the shutdown are finalized before the process exits (recovery finishes the rest).
+      await Promise.race([Promise.all([closed, recorder.idle()]), new Promise((r) => setTimeout(r, graceMs).unref())]);
     },
   };
 }

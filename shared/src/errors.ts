@@ -47,6 +47,9 @@ export const ERROR_CODES = {
   DJ_ACCOUNT_INVALID: 400,
   DJ_EXISTS: 409,
   DJ_NOT_FOUND: 404,
+  REC_DISK_FULL: 507,
+  REC_SPOOL_UNWRITABLE: 500,
+  REC_FINALIZE_FAILED: 500,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

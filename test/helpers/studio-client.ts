@@ -75,10 +75,12 @@ export class StudioClient {
     return this.#welcomed;
   }
 
-  /** Opens the connection (and reconnects on retryable closes until stop()). Resolves on the first welcome. */
-  start(): Promise<void> {
+  /** Opens the connection (and reconnects on retryable closes until stop()). Resolves on the first welcome and the state after it. */
+  async start(): Promise<void> {
     this.#connect();
-    return this.waitForWelcome(this.welcomes + 1);
+    await this.waitForWelcome(this.welcomes + 1);
+    // The state follows the welcome at once, but may arrive in a later event on a busy machine.
+    await waitUntil(() => this.lastState !== null, 5000, 'the state after the welcome');
   }
 
   waitForWelcome(count: number, timeoutMs = 10_000): Promise<void> {

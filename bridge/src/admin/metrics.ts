@@ -17,6 +17,8 @@ export class Metrics {
   readonly sourceConnections: Counter<'mount' | 'result'>;
   readonly sourceErrors: Counter<'mount' | 'code'>;
   readonly requestRejections: Counter<'code'>;
+  readonly recordingErrors: Counter<'code'>;
+  readonly recordingsSettled: Counter<'status'>;
 
   constructor() {
     const registers = [this.registry];
@@ -31,6 +33,8 @@ export class Metrics {
     this.listenerRejections = new Counter({ name: 'aircheck_listener_rejections_total', help: 'Listener requests refused, by error code', labelNames: ['mount', 'code'], registers });
     this.sourceConnections = new Counter({ name: 'aircheck_source_connections_total', help: 'Source connection attempts, accepted or rejected', labelNames: ['mount', 'result'], registers });
     this.sourceErrors = new Counter({ name: 'aircheck_source_errors_total', help: 'Sources ended by an error, by code', labelNames: ['mount', 'code'], registers });
+    this.recordingErrors = new Counter({ name: 'aircheck_recording_errors_total', help: 'Recording failures (spool disk errors, finalize, store verification), by error code: alert on any increase', labelNames: ['code'], registers });
+    this.recordingsSettled = new Counter({ name: 'aircheck_recordings_total', help: 'Recordings that reached a final status (verified or failed)', labelNames: ['status'], registers });
     this.requestRejections = new Counter({ name: 'aircheck_request_rejections_total', help: 'Connections refused before routing, by code', labelNames: ['code'], registers });
   }
 

@@ -99,6 +99,14 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    recordings: z
+      .object({
+        segment_seconds: z.number().min(1).max(600).default(10).describe('audio per spool segment; a crash loses at most the segment being written'),
+        spool_dir: z.string().min(1).optional().describe('where shows are spooled while recording and finalizing (default <data_dir>/spool)'),
+        retention_hours: z.number().min(0).default(24).describe('verified shows keep their spool audio this long, then it is removed (unverified: never)'),
+      })
+      .strict()
+      .prefault({}),
     log: z
       .object({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

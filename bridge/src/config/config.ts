@@ -9,7 +9,12 @@ import { AircheckError } from '../../../shared/src/errors.ts';
 import { ConfigSchema, MountSchema, type MountConfig, type RawConfig } from './config-schema.ts';
 
 export type Config = Readonly<
-  Omit<RawConfig, 'mounts'> & { mounts: readonly MountConfig[]; configFile: string | null }
+  Omit<RawConfig, 'mounts' | 'recordings'> & {
+    mounts: readonly MountConfig[];
+    configFile: string | null;
+    /** spool_dir resolved: the configured path, or <data_dir>/spool. */
+    recordings: RawConfig['recordings'] & { spool_dir: string };
+  }
 >;
 
 /** Mounts that always exist; a config entry with the same path overrides their fields. */
@@ -38,7 +43,7 @@ const NAMED_ENV: Record<string, (raw: Record<string, any>, value: string) => voi
 };
 
 /** Sections whose scalar keys can be set as AIRCHECK_<SECTION>_<KEY>. */
-const ENV_SECTIONS = ['server', 'admin', 'limits', 'log'] as const;
+const ENV_SECTIONS = ['server', 'admin', 'limits', 'log', 'recordings'] as const;
 
 function section(raw: Record<string, any>, name: string): Record<string, any> {
   if (typeof raw[name] !== 'object' || raw[name] === null || Array.isArray(raw[name])) raw[name] = {};
@@ -201,9 +206,11 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     }
   });
 
+  const dataDir = resolvePath(cwd, cfg.data_dir);
   const config = {
     ...cfg,
-    data_dir: resolvePath(cwd, cfg.data_dir),
+    data_dir: dataDir,
+    recordings: { ...cfg.recordings, spool_dir: cfg.recordings.spool_dir ? resolvePath(cwd, cfg.recordings.spool_dir) : resolvePath(dataDir, 'spool') },
     mounts,
     configFile,
   };

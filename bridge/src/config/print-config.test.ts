@@ -95,7 +95,7 @@ describe('configTemplate', () => {
       if (m) annotated.push([m[1]!, /^# [a-z_]+ = (.*)$/.exec(lines[i + 1] ?? '')?.[1] ?? '']);
     });
     const shape = ConfigSchema.shape as Record<string, any>;
-    const scalarKeys = 1 + ['server', 'admin', 'limits', 'log'].reduce((n, name) => n + Object.keys(shape[name]._zod.def.innerType.shape).length, 0);
+    const scalarKeys = 1 + ['server', 'admin', 'limits', 'log', 'recordings'].reduce((n, name) => n + Object.keys(shape[name]._zod.def.innerType.shape).length, 0);
     assert.equal(annotated.length, scalarKeys, `every scalar key names its variable: ${annotated.map(([n]) => n).join(', ')}`);
     for (const [name, shown] of annotated) {
       const value = shown === '' ? 'long-enough-secret-1' : shown.replace(/^"(.*)"$/, '$1');

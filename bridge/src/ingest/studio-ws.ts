@@ -25,14 +25,22 @@ const TEXT_PER_S = 10;
 const AUDIO_BURST_S = 200;
 const AUDIO_PER_S = 2;
 
+/** What a show's consumers learn when it starts: the DJ and the encoder's OpusHead. */
+export interface ShowInfo {
+  dj: string;
+  opusHead: Uint8Array;
+  channels: 1 | 2;
+  preSkipSamples: number;
+}
+
 export interface StudioWsDeps {
   sessions: DjSessions;
   /** The DJ name behind a sign-in token, or null. */
   checkToken: (token: string) => string | null;
   /** A new show's live push (opens no connection until the first transition). */
   createPush: (opusHead: Uint8Array, channels: 1 | 2, preSkipSamples: number, onAirChanged: () => void) => Promise<LivePush>;
-  /** The other consumers of a new show's frames, after the push (the recorder joins here in issue 4). */
-  extraConsumers: (dj: string) => FrameConsumer[];
+  /** The other consumers of a new show's frames, after the push (the recorder). */
+  extraConsumers: (show: ShowInfo) => FrameConsumer[];
   log: Logger;
   helloTimeoutMs?: number;
   idleTimeoutMs?: number;
@@ -197,7 +205,7 @@ export function createStudioWs(deps: StudioWsDeps) {
         const preSkip = parseOpusHead(head).preSkip;
         let created: DjSession | null = null;
         const push = await deps.createPush(head, hello.codec.channels, preSkip, () => created?.pushChanged());
-        created = new DjSession(dj, push, [push, ...deps.extraConsumers(dj)], deps.log, hello.resume?.oldestUnackedSeq ?? 0);
+        created = new DjSession(dj, push, [push, ...deps.extraConsumers({ dj, opusHead: head, channels: hello.codec.channels, preSkipSamples: preSkip })], deps.log, hello.resume?.oldestUnackedSeq ?? 0);
         deps.sessions.add(created);
         found = created;
       }

@@ -1,0 +1,70 @@
+// The recordings' status machine and list: recording → finalizing → uploaded → verified, or failed
+// with a reason, persisted in each show's manifest. Fed by the show spool, the finalizer and
+// recovery; read by the CLI (`npm run recordings -- list`) and the bridge's status.
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AircheckError } from '../../shared/src/errors.ts';
+import { readManifest, writeManifest, type RecordingStatus, type ShowManifest } from './show-manifest.ts';
+
+/** The moves the status machine allows. A failed show's spool is kept for a person to look at. */
+const NEXT: Record<RecordingStatus, readonly RecordingStatus[]> = {
+  recording: ['finalizing', 'failed'],
+  finalizing: ['finalizing', 'uploaded', 'verified', 'failed'],
+  uploaded: ['uploaded', 'verified', 'failed'],
+  verified: [],
+  // A failed upload is retried (the finalized file is kept); a failed recording stays failed.
+  failed: ['finalizing'],
+};
+
+export function canMove(from: RecordingStatus, to: RecordingStatus): boolean {
+  return NEXT[from].includes(to);
+}
+
+/**
+ * Moves the manifest to status (in memory: the caller persists it). Throws a RangeError for a move
+ * the machine does not allow (a bug, not an operational failure).
+ */
+export function moveTo(m: ShowManifest, status: RecordingStatus, nowIso: string, failure?: { reason: string; code?: string }): void {
+  if (!canMove(m.status, status)) throw new RangeError(`recording ${m.showId}: status ${m.status} cannot become ${status}`);
+  m.status = status;
+  m.reason = status === 'failed' ? (failure?.reason ?? 'unknown') : null;
+  m.errorCode = status === 'failed' ? (failure?.code ?? null) : null;
+  if (m.history.at(-1)?.status !== status) m.history.push({ status, at: nowIso });
+}
+
+/** Persists a move: the manifest on disk says status before anything acts on it. */
+export async function persistMove(dir: string, m: ShowManifest, status: RecordingStatus, nowIso: string, failure?: { reason: string; code?: string }): Promise<void> {
+  moveTo(m, status, nowIso, failure);
+  await writeManifest(dir, m);
+}
+
+export interface CatalogEntry {
+  dir: string;
+  manifest: ShowManifest;
+}
+
+/** Every show in the spool, oldest first; unreadable manifests are reported, not hidden. */
+export async function listRecordings(spoolDir: string): Promise<{ entries: CatalogEntry[]; unreadable: { dir: string; error: string }[] }> {
+  let names: string[];
+  try {
+    names = await readdir(spoolDir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [], unreadable: [] };
+    throw new AircheckError('REC_SPOOL_UNWRITABLE', `cannot read the spool directory "${spoolDir}" (${(err as NodeJS.ErrnoException).code}): check its permissions`, { cause: err });
+  }
+  const entries: CatalogEntry[] = [];
+  const unreadable: { dir: string; error: string }[] = [];
+  for (const name of names.sort()) {
+    if (name.startsWith('.')) continue;
+    const dir = join(spoolDir, name);
+    try {
+      entries.push({ dir, manifest: await readManifest(dir) });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOTDIR') continue;
+      unreadable.push({ dir, error: code ?? (err as Error).message });
+    }
+  }
+  entries.sort((a, b) => a.manifest.startedAt.localeCompare(b.manifest.startedAt));
+  return { entries, unreadable };
+}

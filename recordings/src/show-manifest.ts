@@ -1,0 +1,102 @@
+// The per-show manifest (`<spool_dir>/<show-id>/manifest.json`): what a recording is (show, DJ,
+// start, end, duration, size, checksums, gaps), its status, and the spool's closed segments. Written
+// by the show spool, the finalizer and recovery (always atomically); read by the catalog and the CLI.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeJsonAtomic } from './spool/spool-fs.ts';
+
+export const MANIFEST_FILE = 'manifest.json';
+export const FINAL_FILE = 'show.opus';
+export const MANIFEST_VERSION = 1;
+
+/** recording → finalizing → uploaded → verified, or failed (with a reason) from any of them. */
+export type RecordingStatus = 'recording' | 'finalizing' | 'uploaded' | 'verified' | 'failed';
+
+/** One closed, fsync'd segment file: a self-contained Ogg Opus file. */
+export interface SegmentEntry {
+  index: number;
+  file: string;
+  firstSeq: number;
+  lastSeq: number;
+  frames: number;
+  durationSamples: number;
+  sizeBytes: number;
+  /** SHA-256 of the file, lowercase hex. */
+  sha256: string;
+  /** True for a trailing segment recovery cut at its last complete page after a crash. */
+  recovered?: boolean;
+}
+
+/** Frames the studio never delivered (lost from its full buffer): silence in the final file. */
+export interface GapEntry {
+  /** The last seq recorded before the gap, and how many seqs are missing. */
+  afterSeq: number;
+  missingFrames: number;
+  /** How many frames the recording holds before the gap (where the silence goes). */
+  framesBefore: number;
+  /** Length of the gap at 48 kHz, from the capture timestamps (else frame count × frame length). */
+  durationSamples: number;
+}
+
+/** The finalized file: one continuous Ogg Opus stream. */
+export interface FinalFileEntry {
+  file: string;
+  sizeBytes: number;
+  /** SHA-256 of the file, lowercase hex. */
+  sha256: string;
+  /** CRC32C of the file, base64 of the big-endian 4 bytes (S3's x-amz-checksum-crc32c form). */
+  crc32c: string;
+  /** Audio samples at 48 kHz, silence for gaps included (the last granule position). */
+  durationSamples: number;
+}
+
+export interface ShowManifest {
+  version: typeof MANIFEST_VERSION;
+  showId: string;
+  dj: string;
+  /** ISO time of the first frame. */
+  startedAt: string;
+  /** The end marker: ISO time the show ended (null while recording, or after a crash). */
+  endedAt: string | null;
+  endReason: string | null;
+  /** OpusHead of the studio's encoder, base64 (RFC 7845 §5.1). */
+  opusHead: string;
+  channels: number;
+  preSkipSamples: number;
+  segmentSamples: number;
+  status: RecordingStatus;
+  /** Why the status is failed (a person reads it); null otherwise. */
+  reason: string | null;
+  /** AircheckError code of the failure, when it has one. */
+  errorCode: string | null;
+  history: { status: RecordingStatus; at: string }[];
+  firstSeq: number | null;
+  lastSeq: number | null;
+  segments: SegmentEntry[];
+  gaps: GapEntry[];
+  final: FinalFileEntry | null;
+  /** Where the store keeps the verified copy. */
+  storeLocation: string | null;
+  /** When the spool's audio files were removed (verified and older than the retention). */
+  spoolRemovedAt: string | null;
+}
+
+export function segmentFileName(index: number): string {
+  return `segment-${String(index).padStart(6, '0')}.opus`;
+}
+
+export const SEGMENT_FILE_RE = /^segment-(\d{6,})\.opus$/;
+
+export async function readManifest(dir: string): Promise<ShowManifest> {
+  return JSON.parse(await readFile(join(dir, MANIFEST_FILE), 'utf8')) as ShowManifest;
+}
+
+export function writeManifest(dir: string, manifest: ShowManifest): Promise<void> {
+  return writeJsonAtomic(join(dir, MANIFEST_FILE), manifest);
+}
+
+/** Duration of the recording in 48 kHz samples: the final file's, or what the spool holds so far. */
+export function manifestDurationSamples(m: ShowManifest): number {
+  if (m.final) return m.final.durationSamples;
+  return m.segments.reduce((n, s) => n + s.durationSamples, 0) + m.gaps.reduce((n, g) => n + g.durationSamples, 0);
+}

@@ -1,0 +1,94 @@
+// One spool segment: a self-contained Ogg Opus file (OpusHead + OpusTags + audio pages, RFC 7845)
+// written as its pages fill and fsync'd when it closes. Fed Opus packets by the show spool; the file
+// feeds the finalizer (finalize/concatenate.ts). Calls are serialized by the show spool's queue.
+import { createHash, type Hash } from 'node:crypto';
+import { open, type FileHandle } from 'node:fs/promises';
+import { OpusMuxer } from '../../../shared/src/ogg/opus-muxer.ts';
+
+export interface SegmentSummary {
+  frames: number;
+  durationSamples: number;
+  sizeBytes: number;
+  /** SHA-256 of the whole file, lowercase hex. */
+  sha256: string;
+}
+
+export class SegmentWriter {
+  readonly path: string;
+  readonly #muxer: OpusMuxer;
+  readonly #hash: Hash = createHash('sha256');
+  #fh: FileHandle | null = null;
+  #pending: Uint8Array[] = [];
+  #pendingBytes = 0;
+  #sizeBytes = 0;
+  #frames = 0;
+  #durationSamples = 0;
+
+  /** Opens no file yet: the first flush() creates it. serial: the Ogg stream serial of this file. */
+  constructor(path: string, opusHead: Uint8Array, serial: number) {
+    this.path = path;
+    this.#muxer = new OpusMuxer({ opusHead, vendor: 'Aircheck recorder' });
+    this.#queue(this.#muxer.beginChain(serial));
+  }
+
+  get frames(): number {
+    return this.#frames;
+  }
+
+  /** Samples of audio handed in so far (48 kHz). */
+  get durationSamples(): number {
+    return this.#durationSamples;
+  }
+
+  /** Bytes waiting for the next flush(). */
+  get pendingBytes(): number {
+    return this.#pendingBytes;
+  }
+
+  /** Adds one packet; completed pages wait for flush(). Returns the bytes of the pages it completed. */
+  append(packet: Uint8Array, durationSamples: number): number {
+    const before = this.#pendingBytes;
+    this.#queue(this.#muxer.push(packet, durationSamples));
+    this.#frames++;
+    this.#durationSamples += durationSamples;
+    return this.#pendingBytes - before;
+  }
+
+  /** Writes the completed pages (to the page cache; close() makes them durable). */
+  async flush(): Promise<void> {
+    this.#fh ??= await open(this.path, 'wx', 0o644);
+    if (this.#pending.length === 0) return;
+    const chunk = Buffer.concat(this.#pending);
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    await this.#fh.writeFile(chunk);
+    this.#hash.update(chunk);
+    this.#sizeBytes += chunk.length;
+  }
+
+  /** Ends the stream (EOS page), writes, fsyncs and closes the file (closed on failure too). */
+  async close(): Promise<SegmentSummary> {
+    this.#queue(this.#muxer.endChain());
+    try {
+      await this.flush();
+      await this.#fh!.sync();
+    } finally {
+      await this.abandon();
+    }
+    return { frames: this.#frames, durationSamples: this.#durationSamples, sizeBytes: this.#sizeBytes, sha256: this.#hash.digest('hex') };
+  }
+
+  /** Closes the file, finished or not (close() does it; the spool calls it when it failed). */
+  async abandon(): Promise<void> {
+    const fh = this.#fh;
+    this.#fh = null;
+    await fh?.close().catch(() => {});
+  }
+
+  #queue(pages: Uint8Array[]): void {
+    for (const p of pages) {
+      this.#pending.push(p);
+      this.#pendingBytes += p.length;
+    }
+  }
+}

@@ -1,0 +1,159 @@
+// The show spool: frames placed by seq into self-contained, fsync'd Ogg Opus segments with an atomic
+// manifest; resends ignored, gaps recorded with their length; disk errors (full, read-only) fail the
+// recording at once with a code, an error log and the failure callback, never silently.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import type { AircheckError } from '../../../shared/src/errors.ts';
+import { parseOggPage } from '../../../shared/src/ogg/ogg-page.ts';
+import { opusTonePackets } from '../../../test/helpers/studio-client.ts';
+import { readManifest } from '../show-manifest.ts';
+import { ShowSpool } from './show-spool.ts';
+
+function captureLog() {
+  const lines: any[] = [];
+  const log = pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
+  return { log, lines };
+}
+
+/** A 20 ms stereo CELT packet (TOC config 31) of n bytes. */
+function fakePacket(n: number): Uint8Array {
+  const p = new Uint8Array(n).fill(0x55);
+  p[0] = (31 << 3) | 4;
+  return p;
+}
+
+const HEAD = (() => {
+  const h = new Uint8Array(19);
+  h.set(new TextEncoder().encode('OpusHead'));
+  h[8] = 1; h[9] = 2; h[10] = 0x38; h[11] = 0x01; // version 1, 2 channels, pre-skip 312
+  new DataView(h.buffer).setUint32(12, 48000, true);
+  return h;
+})();
+
+function spoolIn(spoolDir: string, segmentSamples: number, extra: Partial<ConstructorParameters<typeof ShowSpool>[0]> = {}) {
+  const { log, lines } = captureLog();
+  const failures: AircheckError[] = [];
+  const ended: string[] = [];
+  const spool = new ShowSpool({
+    spoolDir, showId: 'show-1', dj: 'nina', opusHead: HEAD, channels: 2, preSkipSamples: 312, segmentSamples, log,
+    onFailed: (e) => failures.push(e), onEnded: (dir) => ended.push(dir), ...extra,
+  });
+  return { spool, lines, failures, ended };
+}
+
+test('frames are placed by seq: resends ignored, a gap recorded with its length, closed segments listed with checksums', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'aircheck-spool-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const { spool, failures, ended } = spoolIn(dir, 48000); // 1 s segments
+  const frame = (seq: number) => ({ seq, timestampUs: seq * 20000, durationSamples: 960, flags: 0, packet: fakePacket(100) });
+  for (let s = 0; s < 60; s++) spool.onFrame(frame(s));
+  for (let s = 50; s < 60; s++) spool.onFrame(frame(s)); // resent after a reconnect
+  for (let s = 70; s < 130; s++) spool.onFrame(frame(s)); // 10 frames lost: 200 ms
+  await spool.idle();
+  let m = await readManifest(spool.dir);
+  assert.equal(m.status, 'recording');
+  assert.equal(m.endedAt, null, 'no end marker while recording');
+  assert.equal(m.segments.length, 2, 'two closed segments of 50 frames');
+  assert.deepEqual(m.gaps, [{ afterSeq: 59, missingFrames: 10, framesBefore: 60, durationSamples: 9600 }]);
+  assert.equal(spool.duplicates, 10);
+  spool.onEnd();
+  await spool.idle();
+  m = await readManifest(spool.dir);
+  assert.ok(m.endedAt);
+  assert.deepEqual(m.segments.map((s) => [s.file, s.firstSeq, s.lastSeq, s.frames, s.durationSamples]), [
+    ['segment-000001.opus', 0, 49, 50, 48000],
+    ['segment-000002.opus', 50, 109, 50, 48000],
+    ['segment-000003.opus', 110, 129, 20, 19200],
+  ]);
+  for (const s of m.segments) {
+    const bytes = readFileSync(join(spool.dir, s.file));
+    assert.equal(s.sizeBytes, bytes.length);
+    assert.equal(s.sha256, createHash('sha256').update(bytes).digest('hex'));
+    // Self-contained: BOS page with OpusHead, then OpusTags, audio, EOS.
+    const first = parseOggPage(bytes, 0)!;
+    assert.ok(first.page.bos);
+    assert.equal(Buffer.from(first.page.packets[0]!.subarray(0, 8)).toString(), 'OpusHead');
+  }
+  assert.equal(failures.length, 0);
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(ended, [spool.dir]);
+  assert.deepEqual(readdirSync(spool.dir).filter((f) => f.startsWith('.')), [], 'no temporary manifest left behind');
+});
+
+test('a segment of real Opus decodes on its own with ffmpeg', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'aircheck-spool-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const source = await opusTonePackets(440, 3);
+  const { spool } = spoolIn(dir, 48000, { opusHead: source.head });
+  let ts = 0;
+  source.packets.forEach((p, seq) => {
+    spool.onFrame({ seq, timestampUs: ts, durationSamples: p.durationSamples, flags: 0, packet: p.data });
+    ts += p.durationSamples / 0.048;
+  });
+  spool.onEnd();
+  await spool.idle();
+  const out = execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', join(spool.dir, 'segment-000002.opus')]).toString();
+  assert.ok(Math.abs(Number(out) - 1) < 0.03, `segment 2 lasts ${out}`);
+});
+
+/** A tmpfs for disk-error tests (needs root); null when it cannot be mounted. */
+function tmpfs(t: import('node:test').TestContext, options: string): string | null {
+  if (process.getuid?.() !== 0) return null;
+  const dir = mkdtempSync(join(tmpdir(), 'aircheck-tmpfs-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir]);
+  } catch {
+    rmSync(dir, { recursive: true, force: true });
+    return null;
+  }
+  t.after(() => {
+    try {
+      execFileSync('umount', [dir]);
+    } catch {
+      execFileSync('umount', ['-l', dir]); // still busy: detach it anyway
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return dir;
+}
+
+test('a full disk fails the recording at once with REC_DISK_FULL: status, error log, callback', async (t) => {
+  const dir = tmpfs(t, 'size=64k');
+  if (!dir) return t.skip('needs root to mount a tmpfs');
+  const { spool, failures, lines } = spoolIn(dir, 48000 * 10);
+  for (let seq = 0; seq < 500; seq++) spool.onFrame({ seq, timestampUs: seq * 20000, durationSamples: 960, flags: 0, packet: fakePacket(400) });
+  await spool.idle();
+  assert.equal(failures.length, 1);
+  assert.equal(failures[0]!.code, 'REC_DISK_FULL', failures[0]!.message);
+  assert.equal(spool.manifest.status, 'failed');
+  assert.equal(spool.manifest.errorCode, 'REC_DISK_FULL');
+  assert.match(spool.manifest.reason!, /disk is full/);
+  assert.ok(lines.some((l) => l.level === 50 && l.code === 'REC_DISK_FULL'), 'logged at error');
+  spool.onFrame({ seq: 500, timestampUs: 0, durationSamples: 960, flags: 0, packet: fakePacket(400) });
+  await spool.idle();
+  assert.equal(failures.length, 1, 'reported once');
+});
+
+test('a read-only spool fails the recording with REC_SPOOL_UNWRITABLE on its first frame', async (t) => {
+  const dir = tmpfs(t, 'size=64k,ro');
+  if (!dir) return t.skip('needs root to mount a tmpfs');
+  const { spool, failures, lines } = spoolIn(dir, 48000);
+  spool.onFrame({ seq: 0, timestampUs: 0, durationSamples: 960, flags: 0, packet: fakePacket(100) });
+  await spool.idle();
+  assert.equal(failures[0]?.code, 'REC_SPOOL_UNWRITABLE');
+  assert.match(failures[0]!.message, /EROFS/);
+  assert.equal(spool.manifest.status, 'failed');
+  assert.ok(lines.some((l) => l.level === 50 && l.code === 'REC_SPOOL_UNWRITABLE'));
+  assert.ok(!existsSync(join(dir, 'show-1')));
+});
+  const { spool, failures } = spoolIn(locked, 48000);
+  spool.onFrame({ seq: 0, timestampUs: 0, durationSamples: 960, flags: 0, packet: fakePacket(100) });
+  await spool.idle();
+  assert.equal(failures[0]?.code, 'REC_SPOOL_UNWRITABLE');
+});

@@ -1,0 +1,154 @@
+// The recorder end to end against the real program: a studio streams a tone; `kill -9` of the bridge
+// mid-show loses at most one segment (the restarted bridge recovers and finalizes the show); a normal
+// show across /test → /live and a forced reconnect is one recording, as long as what was sent, no gap.
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startBridge, type RunningBridge } from '../helpers/bridge.ts';
+import { decodeAudio, dominantFrequencyHz, probeDurationSeconds } from '../helpers/audio-analysis.ts';
+import { stopAllTracked } from '../helpers/processes.ts';
+import { StudioClient, opusTonePackets, studioLogin, waitUntil, type OpusSource } from '../helpers/studio-client.ts';
+import { DjAccounts } from '../../bridge/src/ingest/dj-accounts.ts';
+import { readManifest } from '../../recordings/src/show-manifest.ts';
+
+const CLI = fileURLToPath(new URL('../../recordings/src/cli.ts', import.meta.url));
+const TONE_HZ = 440;
+const SEGMENT_S = 10;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const dirs: string[] = [];
+const clients: StudioClient[] = [];
+
+after(async () => {
+  for (const c of clients) c.stop();
+  await stopAllTracked();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** `npm run recordings -- list --json` against a data directory. */
+function listRecordings(dataDir: string): Promise<any[]> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [CLI, 'list', '--json'], { env: { PATH: process.env.PATH, HOME: process.env.HOME, AIRCHECK_DATA_DIR: dataDir } }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`recordings list failed: ${stderr}`, { cause: err }));
+      else resolve(JSON.parse(stdout));
+    });
+  });
+}
+
+/** Polls the list until every show settled: verified by the store, or failed. */
+async function waitForSettled(dataDir: string, timeoutMs: number): Promise<any[]> {
+  const deadline = Date.now() + timeoutMs;
+  let last: any[] = [];
+  while (Date.now() < deadline) {
+    last = await listRecordings(dataDir);
+    if (last.length > 0 && last.every((r) => r.status === 'verified' || r.status === 'failed')) return last;
+    await sleep(200);
+  }
+  throw new Error(`recordings did not settle in ${timeoutMs} ms: ${JSON.stringify(last)}`);
+}
+
+async function setup(): Promise<{ dataDir: string; source: OpusSource }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'aircheck-rec-'));
+  dirs.push(dataDir);
+  await new DjAccounts(dataDir, []).add('nina', 'nina-password');
+  return { dataDir, source: await opusTonePackets(TONE_HZ, 10) };
+}
+
+async function studio(bridge: RunningBridge, source: OpusSource): Promise<StudioClient> {
+  const login = await studioLogin(bridge.webUrl, 'nina', 'nina-password');
+  assert.equal(login.status, 200);
+  const client = new StudioClient({ wsUrl: `${bridge.webUrl.replace('http:', 'ws:')}/api/studio/ws`, token: login.body.token, source });
+  clients.push(client);
+  await client.start();
+  return client;
+}
+
+async function checkFile(path: string): Promise<void> {
+  const streams = await new Promise<string>((resolve, reject) =>
+    execFile('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name', '-of', 'csv=p=0', path], (err, out) => (err ? reject(err) : resolve(out))));
+  assert.deepEqual(streams.trim().split('\n'), ['opus'], 'one logical stream');
+  const decoded = await decodeAudio(path);
+  const f = dominantFrequencyHz(decoded.samples, decoded.sampleRateHz);
+  assert.ok(f !== null && Math.abs(f - TONE_HZ) < 5, `the recording holds the tone (${f} Hz)`);
+}
+
+describe('recording', { timeout: 180_000 }, () => {
+  test('kill -9 mid-show: the restarted bridge recovers and finalizes the show, at most one segment missing', async (t) => {
+    const { dataDir, source } = await setup();
+    const first = await startBridge({ dataDir });
+    const client = await studio(first, source);
+    client.startAudio();
+    const startedMs = Date.now();
+    await sleep(25_000);
+    const sentS = (Date.now() - startedMs) / 1000;
+    process.kill(first.proc.pid!, 'SIGKILL');
+    await first.proc.exited;
+    client.stop();
+    const before = await listRecordings(dataDir);
+    assert.equal(before.length, 1);
+    assert.equal(before[0].status, 'recording', 'no end marker: the bridge died mid-show');
+
+    const second = await startBridge({ dataDir });
+    try {
+      const [rec] = await waitForSettled(dataDir, 60_000);
+      assert.equal(rec.status, 'verified', rec.reason);
+      const m = await readManifest(join(dataDir, 'spool', rec.showId));
+      assert.match(m.endReason!, /recovered/);
+      assert.ok(existsSync(fileURLToPath(m.storeLocation!)), 'the verified copy is in the store');
+      assert.ok(m.final);
+      const recordedS = m.final.durationSamples / 48000;
+      t.diagnostic(`sent ≤ ${sentS.toFixed(2)} s, recovered ${recordedS.toFixed(2)} s in ${m.segments.length} segments`);
+      assert.ok(recordedS >= sentS - SEGMENT_S && recordedS <= sentS + 0.1, `recorded ${recordedS} s of ${sentS} s sent`);
+      const path = join(dataDir, 'spool', rec.showId, m.final.file);
+      const probed = await probeDurationSeconds(path);
+      assert.ok(Math.abs(probed - recordedS) < 0.05, `ffprobe ${probed} s, manifest ${recordedS} s`);
+      await checkFile(path);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  test('a show across /test → /live and a forced reconnect is one recording of what was sent, with no gap', async () => {
+    const { dataDir, source } = await setup();
+    const bridge = await startBridge({ dataDir });
+    try {
+      const client = await studio(bridge, source);
+      client.startAudio();
+      assert.equal((await client.control('test')).type, 'state');
+      await sleep(3000);
+      assert.equal((await client.control('live')).type, 'state');
+      await sleep(2000);
+      client.ws!.terminate(); // the network drops; the studio resumes and resends
+      await client.waitForWelcome(2);
+      await sleep(3000);
+      client.pauseAudio();
+      await client.drained();
+      const sentSamples = client.buffer.nextSeq * 960;
+      assert.ok(source.packets.every((p) => p.durationSamples === 960));
+      assert.equal((await client.control('end')).type, 'state');
+      client.stop();
+
+      const list = await waitForSettled(dataDir, 30_000);
+      assert.equal(list.length, 1, 'one recording for the whole show');
+      const [rec] = list;
+      assert.equal(rec.status, 'verified', rec.reason);
+      assert.equal(rec.gaps, 0);
+      const m = await readManifest(join(dataDir, 'spool', rec.showId));
+      assert.deepEqual(m.gaps, []);
+      assert.equal(m.firstSeq, 0);
+      assert.equal(m.lastSeq, client.buffer.nextSeq - 1);
+      assert.equal(m.final!.durationSamples, sentSamples, 'every frame sent is in the recording, once');
+      const path = join(dataDir, 'spool', rec.showId, m.final!.file);
+      const probed = await probeDurationSeconds(path);
+      const preSkip = source.head[10]! | (source.head[11]! << 8);
+      assert.ok(Math.abs(probed - (sentSamples - preSkip) / 48000) < 0.05, `ffprobe ${probed} s, sent ${sentSamples / 48000} s`);
+      await checkFile(path);
+      assert.ok(existsSync(join(dataDir, 'spool', rec.showId, 'segment-000001.opus')), 'the spool is kept until verified and a day old');
+    } finally {
+      await bridge.stop();
+    }
+  });
+});
