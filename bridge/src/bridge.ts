@@ -27,7 +27,7 @@ import { StudioLogins } from './ingest/studio-logins.ts';
 import { createStudioWs } from './ingest/studio-ws.ts';
 import { Recorder } from '../../recordings/src/recorder.ts';
 import type { RecordingStore } from '../../recordings/src/store-contract.ts';
-import { LocalRecordingStore } from '../../recordings/src/store/local-store.ts';
+import { createRecordingStore } from '../../recordings/src/store/create-recording-store.ts';
 
 export const VERSION = '0.1.0';
 
@@ -126,12 +126,14 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
 
   let streamPort = 0;
 
+  // Where verified recordings go: the bucket when one is configured, else <data_dir>/recordings/.
+  const storeHandle = createRecordingStore(config.storage, config.data_dir, log);
   // The recorder: every show spooled from its first frame, finalized when it ends, handed to the store.
   const recorder = new Recorder({
     spoolDir: config.recordings.spool_dir,
     segmentSeconds: config.recordings.segment_seconds,
     retentionMs: config.recordings.retention_hours * 3600 * 1000,
-    store: options.recordingStore !== undefined ? options.recordingStore : new LocalRecordingStore({ rootDir: config.data_dir, log: log.child({ component: 'recording-store' }) }),
+    store: options.recordingStore !== undefined ? options.recordingStore : storeHandle.store,
     log,
     onError: (code) => metrics.recordingErrors.inc({ code }),
     onSettled: (status) => metrics.recordingsSettled.inc({ status }),
@@ -288,8 +290,12 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
       let webPort = streamPort;
       if (!sameWebPort()) webPort = await listen(webHttp, config.server.web_port);
       startTicker();
-      // Shows a crash left in the spool are finalized in the background; the server is up meanwhile.
-      recorder.recover().catch((err) => log.error({ code: (err as { code?: string }).code, err: (err as Error).message }, 'recording recovery failed'));
+      log.info({ store: storeHandle.describe }, 'recordings are stored and verified here');
+      // Stale multipart uploads are aborted, then shows a crash left in the spool are finalized, in the
+      // background; the server is up meanwhile.
+      storeHandle
+        .start()
+        .then(() => recorder.recover()).catch((err) => log.error({ code: (err as { code?: string }).code, err: (err as Error).message }, 'recording recovery failed'));
       const shownHost = config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;
       return { streamUrl: `http://${shownHost}:${streamPort}/`, webUrl: `http://${shownHost}:${webPort}/` };
     },
@@ -318,6 +324,7 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
       webHttp.closeAllConnections();
       // Shows ended by the shutdown are finalized before the process exits (recovery finishes the rest).
       await Promise.race([Promise.all([closed, recorder.idle()]), new Promise((r) => setTimeout(r, graceMs).unref())]);
+      storeHandle.close();
     },
   };
 }

@@ -2,6 +2,7 @@
 // Fed by config.ts (which reads the file and the environment); feeds every stage through `Config`.
 // print-config.ts renders this schema's defaults and descriptions as a commented template.
 import { z } from 'zod';
+import { StorageSchema } from '../../../recordings/src/store/store-config.ts';
 
 export const MOUNT_PATH_RE = /^\/[a-z0-9][a-z0-9._-]{0,63}$/;
 export const MOUNT_PATH_HINT =
@@ -107,6 +108,7 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    storage: StorageSchema.describe('where verified recordings are kept: unset bucket = <data_dir>/recordings/, else R2 / S3'),
     log: z
       .object({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -6,6 +6,7 @@ import { resolve as resolvePath } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import type { z } from 'zod';
 import { AircheckError } from '../../../shared/src/errors.ts';
+import { STORAGE_ENV } from '../../../recordings/src/store/store-config.ts';
 import { ConfigSchema, MountSchema, type MountConfig, type RawConfig } from './config-schema.ts';
 
 export type Config = Readonly<
@@ -40,10 +41,18 @@ const NAMED_ENV: Record<string, (raw: Record<string, any>, value: string) => voi
   AIRCHECK_TEST_LISTENER_TOKEN: (raw, v) => (mountEntry(raw, '/test').listener_token = v),
   AIRCHECK_LIVE_FALLBACK_FILE: (raw, v) => (mountEntry(raw, '/live').fallback_file = v),
   AIRCHECK_LOG_LEVEL: (raw, v) => (section(raw, 'log').level = v),
+  // The object store of recordings, by the names the issue gives (see recordings/src/store/store-config.ts).
+  ...Object.fromEntries(
+    Object.entries(STORAGE_ENV).map(([name, key]) => [
+      name,
+      (raw: Record<string, any>, v: string) =>
+        (section(raw, 'storage')[key] = key === 'force_path_style' ? (v === 'true' ? true : v === 'false' ? false : v) : v),
+    ]),
+  ),
 };
 
 /** Sections whose scalar keys can be set as AIRCHECK_<SECTION>_<KEY>. */
-const ENV_SECTIONS = ['server', 'admin', 'limits', 'log', 'recordings'] as const;
+const ENV_SECTIONS = ['server', 'admin', 'limits', 'log', 'recordings', 'storage'] as const;
 
 function section(raw: Record<string, any>, name: string): Record<string, any> {
   if (typeof raw[name] !== 'object' || raw[name] === null || Array.isArray(raw[name])) raw[name] = {};

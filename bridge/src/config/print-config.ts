@@ -1,6 +1,7 @@
 // Renders a complete, commented TOML template of every setting with its default, from the schema
 // itself (so the template can never drift from what is accepted). Used by `--print-config`.
 import { ConfigSchema, MountSchema } from './config-schema.ts';
+import { STORAGE_ENV } from '../../../recordings/src/store/store-config.ts';
 
 function unwrap(schema: any): any {
   let s = schema;
@@ -62,6 +63,9 @@ export function configTemplate(): string {
   for (const [key, field] of Object.entries(shape)) {
     const inner = unwrap(field);
     if (inner?._zod?.def?.type !== 'object') continue;
+    if (key === 'storage') {
+      out.push(`# Also by the names of the S3 world: ${Object.keys(STORAGE_ENV).join(', ')}.`);
+    }
     out.push(`[${key}]`, ...renderFields(inner.shape, `AIRCHECK_${key.toUpperCase()}_`), '');
   }
   out.push(
