@@ -4,7 +4,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,8 @@ import { stopAllTracked } from '../helpers/processes.ts';
 import { StudioClient, opusTonePackets, studioLogin, waitUntil, type OpusSource } from '../helpers/studio-client.ts';
 import { DjAccounts } from '../../bridge/src/ingest/dj-accounts.ts';
 import { readManifest } from '../../recordings/src/show-manifest.ts';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { startS3Server, s3ServerUnavailableReason } from '../helpers/s3-server.ts';
 
 const CLI = fileURLToPath(new URL('../../recordings/src/cli.ts', import.meta.url));
 const TONE_HZ = 440;
@@ -147,6 +149,60 @@ describe('recording', { timeout: 180_000 }, () => {
       assert.ok(Math.abs(probed - (sentSamples - preSkip) / 48000) < 0.05, `ffprobe ${probed} s, sent ${sentSamples / 48000} s`);
       await checkFile(path);
       assert.ok(existsSync(join(dataDir, 'spool', rec.showId, 'segment-000001.opus')), 'the spool is kept until verified and a day old');
+    } finally {
+      await bridge.stop();
+    }
+  });
+
+  test('with a bucket configured by AIRCHECK_S3_*, the show is uploaded and verified in the bucket', async (t) => {
+    const missing = s3ServerUnavailableReason();
+    if (missing) throw new Error(`the S3 test server is not set up (${missing}): run bash scripts/setup-s3-server.sh as root`);
+    const s3 = await startS3Server({ memoryCapBytes: 256 * 1024 * 1024 });
+    t.after(() => s3.stop());
+    const bucket = await s3.createBucket();
+    const { dataDir, source } = await setup();
+    const bridge = await startBridge({
+      dataDir,
+      env: {
+        AIRCHECK_S3_ENDPOINT: s3.endpoint,
+        AIRCHECK_S3_BUCKET: bucket,
+        AIRCHECK_S3_ACCESS_KEY_ID: s3.accessKeyId,
+        AIRCHECK_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+        AIRCHECK_S3_FORCE_PATH_STYLE: 'true',
+      },
+    });
+    const client = new S3Client(s3.clientConfig);
+    t.after(() => client.destroy());
+    try {
+      const studioClient = await studio(bridge, source);
+      studioClient.startAudio();
+      assert.equal((await studioClient.control('live')).type, 'state');
+      await sleep(4000); // four seconds of show
+      studioClient.pauseAudio();
+      await studioClient.drained();
+      const sentSamples = studioClient.buffer.nextSeq * 960;
+      assert.equal((await studioClient.control('end')).type, 'state');
+      studioClient.stop();
+
+      const [rec] = await waitForSettled(dataDir, 60_000);
+      assert.equal(rec.status, 'verified', rec.reason);
+      const m = await readManifest(join(dataDir, 'spool', rec.showId));
+      const keys = ((await client.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? []).map((o) => o.Key!);
+      t.after(async () => {
+        for (const Key of keys) await client.send(new DeleteObjectCommand({ Bucket: bucket, Key })).catch(() => {});
+      });
+      const audioKey = keys.find((k) => k.endsWith(`${rec.showId}.opus`));
+      assert.ok(audioKey, `the recording is in the bucket: ${keys.join(', ')}`);
+      assert.ok(keys.some((k) => k.endsWith(`${rec.showId}.manifest.json`)), 'its manifest is stored next to it');
+      const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: audioKey }));
+      assert.equal(head.ContentLength, m.final!.sizeBytes, 'the stored size is the local file size');
+      const body = await (await client.send(new GetObjectCommand({ Bucket: bucket, Key: audioKey }))).Body!.transformToByteArray();
+      const copy = join(dataDir, 'from-bucket.opus');
+      writeFileSync(copy, body);
+      await checkFile(copy);
+      const preSkip = source.head[10]! | (source.head[11]! << 8);
+      const probed = await probeDurationSeconds(copy);
+      assert.ok(Math.abs(probed - (sentSamples - preSkip) / 48000) < 0.05, `the stored copy lasts ${probed} s, sent ${sentSamples / 48000} s`);
     } finally {
       await bridge.stop();
     }
