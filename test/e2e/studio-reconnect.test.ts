@@ -1,11 +1,16 @@
 // End to end: the real studio in Chromium broadcasts through a TCP proxy that the test controls.
 // Mid-show the proxy first drops the bridge side of every connection (the studio sees the server
 // close), then stops forwarding without closing (a stalled link). The studio recovers on its own
-// each time, resends what was not acknowledged, and the bridge's frame sequence has no gap.
+// each time, resends what was not acknowledged, and the bridge's frame sequence has no gap. The show
+// (/test, then /live, two cuts) is one verified recording holding every frame, decoding to the tone.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { join } from 'node:path';
 import { getJson, type RunningBridge } from '../helpers/bridge.ts';
+import { decodeAudio, dominantFrequencyHz } from '../helpers/audio-analysis.ts';
+import { waitForSettled } from '../helpers/recordings.ts';
+import { readManifest } from '../../recordings/src/show-manifest.ts';
 import { connectListenerWhenLive } from '../helpers/listener.ts';
 import { toneFile } from '../helpers/tones.ts';
 import { screenshot } from './browser.ts';
@@ -112,5 +117,16 @@ test('the studio survives a server-side close and a stalled link mid-show, and t
   assert.equal(final.lostFrames, 0, 'no frame lost');
   assert.ok(final.reconnects >= 2);
   assert.equal(listener.closed, null, 'the /live listener stayed connected through both cuts');
+
+  // Always-on recording: one verified recording of the whole show, every frame once.
+  const recordings = await waitForSettled(bridge.dataDir, 30_000);
+  assert.equal(recordings.length, 1, 'one recording for the show, across /test → /live and both cuts');
+  assert.equal(recordings[0].status, 'verified', recordings[0].reason);
+  const manifest = await readManifest(join(bridge.dataDir, 'spool', recordings[0].showId));
+  assert.deepEqual(manifest.gaps, [], 'no gap in the recording');
+  assert.equal(manifest.final!.durationSamples, final.framesReceived * 960, 'the recording holds every frame the bridge received');
+  const decoded = await decodeAudio(join(bridge.dataDir, 'spool', recordings[0].showId, manifest.final!.file));
+  const f = dominantFrequencyHz(decoded.samples, decoded.sampleRateHz);
+  assert.ok(f !== null && Math.abs(f - 700) < 5, `the recording holds the microphone's tone (${f} Hz)`);
   assert.ok(listener.audioByteCount > 20_000, `the /live listener received ${listener.audioByteCount} bytes`);
 });

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBridge, type RunningBridge } from '../helpers/bridge.ts';
+import { listRecordings, waitForSettled } from '../helpers/recordings.ts';
 import { decodeAudio, dominantFrequencyHz, probeDurationSeconds } from '../helpers/audio-analysis.ts';
 import { stopAllTracked } from '../helpers/processes.ts';
 import { StudioClient, opusTonePackets, studioLogin, waitUntil, type OpusSource } from '../helpers/studio-client.ts';
@@ -17,7 +18,6 @@ import { readManifest } from '../../recordings/src/show-manifest.ts';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { startS3Server, s3ServerUnavailableReason } from '../helpers/s3-server.ts';
 
-const CLI = fileURLToPath(new URL('../../recordings/src/cli.ts', import.meta.url));
 const TONE_HZ = 440;
 const SEGMENT_S = 10;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -29,28 +29,6 @@ after(async () => {
   await stopAllTracked();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
-
-/** `npm run recordings -- list --json` against a data directory. */
-function listRecordings(dataDir: string): Promise<any[]> {
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, [CLI, 'list', '--json'], { env: { PATH: process.env.PATH, HOME: process.env.HOME, AIRCHECK_DATA_DIR: dataDir } }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`recordings list failed: ${stderr}`, { cause: err }));
-      else resolve(JSON.parse(stdout));
-    });
-  });
-}
-
-/** Polls the list until every show settled: verified by the store, or failed. */
-async function waitForSettled(dataDir: string, timeoutMs: number): Promise<any[]> {
-  const deadline = Date.now() + timeoutMs;
-  let last: any[] = [];
-  while (Date.now() < deadline) {
-    last = await listRecordings(dataDir);
-    if (last.length > 0 && last.every((r) => r.status === 'verified' || r.status === 'failed')) return last;
-    await sleep(200);
-  }
-  throw new Error(`recordings did not settle in ${timeoutMs} ms: ${JSON.stringify(last)}`);
-}
 
 async function setup(): Promise<{ dataDir: string; source: OpusSource }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'aircheck-rec-'));
