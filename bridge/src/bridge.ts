@@ -28,6 +28,8 @@ import { createStudioWs } from './ingest/studio-ws.ts';
 import { Recorder } from '../../recordings/src/recorder.ts';
 import type { RecordingStore } from '../../recordings/src/store-contract.ts';
 import { createRecordingStore } from '../../recordings/src/store/create-recording-store.ts';
+import { DeadMansSwitch } from '../../recordings/src/alerts/dead-mans-switch.ts';
+import { createAlertSender } from '../../recordings/src/alerts/alert-sender.ts';
 
 export const VERSION = '0.1.0';
 
@@ -137,6 +139,23 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
     log,
     onError: (code) => metrics.recordingErrors.inc({ code }),
     onSettled: (status) => metrics.recordingsSettled.inc({ status }),
+  });
+
+  // The dead-man's switch: one alert per scheduled show without a verified recording, per failed recording.
+  const { alerts } = config;
+  const deadMansSwitch = new DeadMansSwitch({
+    schedule: config.schedule,
+    graceMs: alerts.grace_minutes * 60_000,
+    spoolDir: config.recordings.spool_dir,
+    stateFile: resolvePath(config.data_dir, 'alerts-state.json'),
+    station: config.server.name,
+    sender: createAlertSender({
+      webhookUrl: alerts.webhook_url,
+      telegram: alerts.telegram_bot_token && alerts.telegram_chat_id ? { botToken: alerts.telegram_bot_token, chatId: alerts.telegram_chat_id } : undefined,
+      log,
+    }),
+    log,
+    countAlert: (kind) => metrics.alerts.inc({ kind }),
   });
 
   // The studio: DJ sign-in, the WebSocket ingest and each show's frame consumers.
@@ -290,6 +309,7 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
       let webPort = streamPort;
       if (!sameWebPort()) webPort = await listen(webHttp, config.server.web_port);
       startTicker();
+      deadMansSwitch.start(config.alerts.check_interval_seconds * 1000);
       log.info({ store: storeHandle.describe }, 'recordings are stored and verified here');
       // Stale multipart uploads are aborted, then shows a crash left in the spool are finalized, in the
       // background; the server is up meanwhile.
@@ -307,6 +327,7 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
       registry.applyMounts(config.mounts);
       djAccounts = new DjAccounts(config.data_dir, config.djs);
       preloadFallbacks();
+      deadMansSwitch.setSchedule(config.schedule);
       log.info({ mounts: config.mounts.map((m) => m.path) }, 'configuration reloaded');
     },
     async stop(graceMs = 5000) {
@@ -316,6 +337,7 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
       ]);
       studioWs.closeAll();
       recorder.close();
+      deadMansSwitch.close();
       // Play out what was already released, then end every connection.
       registry.tick(Date.now());
       registry.closeAll();

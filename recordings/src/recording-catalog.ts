@@ -43,8 +43,15 @@ export interface CatalogEntry {
   manifest: ShowManifest;
 }
 
-/** Every show in the spool, oldest first; unreadable manifests are reported, not hidden. */
-export async function listRecordings(spoolDir: string): Promise<{ entries: CatalogEntry[]; unreadable: { dir: string; error: string }[] }> {
+/** A show id's leading start time (`20261121T180000Z-nina-1a2b3c`), comparable as text. */
+const SHOW_ID_TIME_RE = /^\d{8}T\d{6}Z/;
+
+/**
+ * Every show in the spool, oldest first; unreadable manifests are reported, not hidden. With
+ * startedSince, shows whose id says they started earlier are skipped without reading their manifest.
+ */
+export async function listRecordings(spoolDir: string, options: { startedSince?: Date } = {}): Promise<{ entries: CatalogEntry[]; unreadable: { dir: string; error: string }[] }> {
+  const since = options.startedSince ? options.startedSince.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z') : null;
   let names: string[];
   try {
     names = await readdir(spoolDir);
@@ -56,6 +63,7 @@ export async function listRecordings(spoolDir: string): Promise<{ entries: Catal
   const unreadable: { dir: string; error: string }[] = [];
   for (const name of names.sort()) {
     if (name.startsWith('.')) continue;
+    if (since && SHOW_ID_TIME_RE.test(name) && name.slice(0, 16) < since) continue;
     const dir = join(spoolDir, name);
     try {
       entries.push({ dir, manifest: await readManifest(dir) });

@@ -50,6 +50,8 @@ export const ERROR_CODES = {
   REC_DISK_FULL: 507,
   REC_SPOOL_UNWRITABLE: 500,
   REC_FINALIZE_FAILED: 500,
+  ALERT_DELIVERY_FAILED: 502,
+  ALERT_STATE_UNUSABLE: 500,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

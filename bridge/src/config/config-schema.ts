@@ -3,6 +3,7 @@
 // print-config.ts renders this schema's defaults and descriptions as a commented template.
 import { z } from 'zod';
 import { StorageSchema } from '../../../recordings/src/store/store-config.ts';
+import { AlertsSchema, ScheduleSchema } from '../../../recordings/src/alerts/alerts-config.ts';
 
 export const MOUNT_PATH_RE = /^\/[a-z0-9][a-z0-9._-]{0,63}$/;
 export const MOUNT_PATH_HINT =
@@ -109,6 +110,7 @@ export const ConfigSchema = z
       .strict()
       .prefault({}),
     storage: StorageSchema.describe('where verified recordings are kept: unset bucket = <data_dir>/recordings/, else R2 / S3'),
+    alerts: AlertsSchema.describe("the dead-man's switch: an alert when a [[schedule]] show has no verified recording grace_minutes after its end, or a recording fails"),
     log: z
       .object({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -116,6 +118,7 @@ export const ConfigSchema = z
       .strict()
       .prefault({}),
     mounts: z.array(MountSchema).max(1000).default([]).describe('extra mounts; /live, /test, /live.mp3 and /test.mp3 always exist'),
+    schedule: ScheduleSchema.describe("scheduled shows the dead-man's switch expects a verified recording of"),
     djs: z.array(DjSchema).max(1000).default([]).describe('DJ accounts besides those in <data_dir>/djs.json (npm run dj -- add NAME)'),
   })
   .strict();

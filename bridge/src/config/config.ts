@@ -52,7 +52,7 @@ const NAMED_ENV: Record<string, (raw: Record<string, any>, value: string) => voi
 };
 
 /** Sections whose scalar keys can be set as AIRCHECK_<SECTION>_<KEY>. */
-const ENV_SECTIONS = ['server', 'admin', 'limits', 'log', 'recordings', 'storage'] as const;
+const ENV_SECTIONS = ['server', 'admin', 'limits', 'log', 'recordings', 'storage', 'alerts'] as const;
 
 function section(raw: Record<string, any>, name: string): Record<string, any> {
   if (typeof raw[name] !== 'object' || raw[name] === null || Array.isArray(raw[name])) raw[name] = {};
@@ -102,7 +102,8 @@ function applyEnv(raw: Record<string, any>, env: NodeJS.ProcessEnv, problems: st
   }
 }
 
-const SECRET_KEY_RE = /password|token|secret/i;
+/** Keys whose values never appear in a problem (a webhook URL's path is a credential too). */
+const SECRET_KEY_RE = /password|token|secret|webhook/i;
 
 /** How a value is shown in a problem: primitives as JSON, tables and arrays by shape only, secrets never. */
 function describeValue(value: unknown, path: readonly PropertyKey[]): string {

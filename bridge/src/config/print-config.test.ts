@@ -95,12 +95,18 @@ describe('configTemplate', () => {
       if (m) annotated.push([m[1]!, /^# [a-z_]+ = (.*)$/.exec(lines[i + 1] ?? '')?.[1] ?? '']);
     });
     const shape = ConfigSchema.shape as Record<string, any>;
-    const scalarKeys = 1 + ['server', 'admin', 'limits', 'log', 'recordings', 'storage'].reduce((n, name) => n + Object.keys(shape[name]._zod.def.innerType.shape).length, 0);
+    const scalarKeys = 1 + ['server', 'admin', 'limits', 'log', 'recordings', 'storage', 'alerts'].reduce((n, name) => n + Object.keys(shape[name]._zod.def.innerType.shape).length, 0);
     assert.equal(annotated.length, scalarKeys, `every scalar key names its variable: ${annotated.map(([n]) => n).join(', ')}`);
     for (const [name, shown] of annotated) {
-      const value = /ENDPOINT/.test(name) ? 'https://account.r2.cloudflarestorage.com' : shown === '' ? 'long-enough-secret-1' : shown.replace(/^"(.*)"$/, '$1');
-      // Storage keys only make sense together: a bucket needs its keys (checked on its own below).
-      const base = name.startsWith('AIRCHECK_STORAGE_') ? { AIRCHECK_S3_BUCKET: 'shows', AIRCHECK_S3_ACCESS_KEY_ID: 'key-id', AIRCHECK_S3_SECRET_ACCESS_KEY: 'secret-key' } : {};
+      const value = /ENDPOINT|WEBHOOK_URL/.test(name) ? 'https://account.r2.cloudflarestorage.com' : shown === '' ? 'long-enough-secret-1' : shown.replace(/^"(.*)"$/, '$1');
+      // Storage keys only make sense together: a bucket needs its keys (checked on its own below);
+      // so do the Telegram bot and chat.
+      const base = name.startsWith('AIRCHECK_STORAGE_') ? { AIRCHECK_S3_BUCKET: 'shows', AIRCHECK_S3_ACCESS_KEY_ID: 'key-id', AIRCHECK_S3_SECRET_ACCESS_KEY: 'secret-key' }
+        : name.startsWith('AIRCHECK_ALERTS_TELEGRAM_') ? { AIRCHECK_ALERTS_TELEGRAM_BOT_TOKEN: '123456:ABC-def_1', AIRCHECK_ALERTS_TELEGRAM_CHAT_ID: '-1001234' } : {};
+      if (name.startsWith('AIRCHECK_ALERTS_TELEGRAM_')) {
+        assert.doesNotThrow(() => loadConfig({ env: base }), `${name} is accepted`);
+        continue;
+      }
       assert.doesNotThrow(() => loadConfig({ env: { ...base, [name]: value } }), `${name}=${value} is accepted`);
     }
     // The named overrides listed in the header.

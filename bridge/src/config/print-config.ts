@@ -74,6 +74,22 @@ export function configTemplate(): string {
     '# [[mounts]]',
     ...renderFields(MountSchema.shape as Record<string, any>, null).map((l) => (l.startsWith('#') ? l : `# ${l}`)),
     '',
+    "# Scheduled shows for the dead-man's switch ([alerts]): each needs a verified recording by",
+    '# grace_minutes after its end (any recording overlapping the slot counts), else one alert fires.',
+    '# Weekly: days (sun mon tue wed thu fri sat), start "HH:MM" in timezone (IANA, default "UTC").',
+    '# One-off: at, an ISO time with its offset. Both need duration_minutes (1–1440); dj is optional.',
+    '# [[schedule]]',
+    '#   name = "Morning Show"',
+    '#   dj = "nina"',
+    '#   days = ["mon", "wed", "fri"]',
+    '#   start = "07:30"',
+    '#   timezone = "Europe/Berlin"',
+    '#   duration_minutes = 120',
+    '# [[schedule]]',
+    '#   name = "Election Night"',
+    '#   at = "2026-11-03T18:00:00-05:00"',
+    '#   duration_minutes = 240',
+    '',
   );
   return out.join('\n');
 }
