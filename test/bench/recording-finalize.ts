@@ -1,0 +1,400 @@
+// Recording benchmark (issue 4): End show → finalized → stored and verified, for a synthesized show
+// of a given length, with the time it takes and the peak RSS while it runs. The acceptance: memory
+// must not grow with show length (the pipeline streams; it never holds a whole show in memory).
+//   node test/bench/recording-finalize.ts [--minutes 60] [--store local|s3]
+//   node test/bench/recording-finalize.ts --all [--store local|s3]      (10, 60 and 120 minutes)
+//   node test/bench/recording-finalize.ts --minutes 120,240              (any list; BENCH_TRACE=1 prints the samples)
+// Every show runs in a fresh child process (`--child`), so each peak RSS is that run's own; the
+// parent reads one `RESULT {json}` line per child and prints a Markdown table.
+//
+// In the child, setup (not timed): a 20 s 440 Hz tone is encoded by ffmpeg (libopus, 128 kbps CBR
+// 20 ms, the studio's default bitrate); its Opus packets are looped with increasing seq and capture
+// timestamps and fed to a real ShowSpool (10 s segments, fsync'd, as the recorder configures it),
+// waiting for the spool's queue every 10 s of audio. With --store s3 a Ceph RGW (memstore) is
+// started and a bucket created. Then the heap is collected and the kernel's peak-RSS mark is reset
+// (`5` → /proc/self/clear_refs, Linux ≥ 4.0; when refused, the 100 ms samples are the measure).
+// Timed: spool.onEnd() (last segment closed, end marker) → finalizeShow (concatenate → show.opus
+// → the store from createRecordingStore, the composition root's, → putAndVerify) → status verified.
+// Split: "finalize" = End → putAndVerify called, "upload+verify" = putAndVerify itself. RSS is
+// sampled every 100 ms in the timed part; the peak is VmHWM after it (or the samples' maximum).
+// The page cache is warm (the segments were just written), as it is when a real show ends.
+// Verdict: a pipeline holding the show would add at least the file's size; a streaming one adds a
+// bounded amount (its buffers plus the garbage V8 lets pile up — ≈ 40 MiB for digestFile's 1 MiB
+// chunks whatever the file size), so the added peak must stay within 16 MiB between the two longest
+// shows. Exit code 1 when it grows or a show is not verified.
+import { execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, release, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { isOpusHead, isOpusTags, opusPacketSamples, parseOpusHead } from '../../shared/src/ogg/codec-headers.ts';
+import { OggPacketAssembler, checkOggPage, readOggPage } from '../../shared/src/ogg/ogg-page.ts';
+import { finalizeShow } from '../../recordings/src/finalize/finalize-show.ts';
+import type { ShowManifest } from '../../recordings/src/show-manifest.ts';
+import { ShowSpool } from '../../recordings/src/spool/show-spool.ts';
+import type { RecordingStore } from '../../recordings/src/store-contract.ts';
+import { createRecordingStore } from '../../recordings/src/store/create-recording-store.ts';
+import { manifestKey, recordingKey } from '../../recordings/src/store/recording-key.ts';
+import { StorageSchema } from '../../recordings/src/store/store-config.ts';
+import { s3ServerUnavailableReason, startS3Server, type S3Server } from '../helpers/s3-server.ts';
+import { toneDir } from '../helpers/tones.ts';
+
+const SELF = fileURLToPath(import.meta.url);
+const ALL_MINUTES = [10, 60, 120] as const;
+const SEGMENT_SECONDS = 10;
+const FRAME_SAMPLES = 960; // 20 ms at 48 kHz
+const FRAME_US = 20_000;
+const BITRATE = '128k';
+const TONE_SECONDS = 20;
+const SAMPLE_MS = 100;
+/** Memstore keeps objects in RAM: room for a 2 h show (≈ 115 MB) with plenty to spare. */
+const MEMSTORE_CAP_BYTES = 1.5 * 1024 ** 3;
+/** Peak RSS may differ by this much between the shortest and the longest show and still count as flat. */
+const FLAT_TOLERANCE_BYTES = 16 * 1024 * 1024;
+const MIB = 1024 * 1024;
+
+interface ChildResult {
+  minutes: number;
+  store: 'local' | 's3';
+  frames: number;
+  segments: number;
+  finalBytes: number;
+  durationSamples: number;
+  status: string;
+  location: string | null;
+  setupS: number;
+  /** End → end marker written (last segment closed and fsync'd): part of finalizeS. */
+  endMarkerS: number;
+  /** End → putAndVerify called (end marker, concatenate to show.opus, rename, manifest). */
+  finalizeS: number;
+  /** putAndVerify: digest, upload (or copy), verify, the store's manifest. */
+  uploadVerifyS: number;
+  /** End → finalizeShow returned with status verified. */
+  totalS: number;
+  rssBeforeBytes: number;
+  /** VmHWM could be reset (then the peaks below are exact; else they are the 100 ms samples' maxima). */
+  hwmReset: boolean;
+  /** Peak RSS from End to putAndVerify called (VmHWM reset at End, read and reset again there). */
+  finalizePeakBytes: number;
+  /** Peak RSS during putAndVerify, and after it (the verified status written). */
+  uploadPeakBytes: number;
+  /** Maximum of the 100 ms VmRSS samples during the timed part. */
+  sampledPeakBytes: number;
+  /** Peak RSS of the whole timed part. */
+  peakBytes: number;
+  samples: number;
+  /** Maxima of process.memoryUsage() over the samples: JS heap, and Buffers/ArrayBuffers outside it. */
+  heapUsedPeakBytes: number;
+  arrayBuffersPeakBytes: number;
+  /** Resident memory of the Ceph daemons after the upload (s3 only). */
+  serverRssBytes: number | null;
+}
+
+const { values } = parseArgs({
+  options: {
+    minutes: { type: 'string', default: '60' },
+    store: { type: 'string', default: 'local' },
+    all: { type: 'boolean', default: false },
+    child: { type: 'boolean', default: false },
+  },
+});
+const storeKind = values.store;
+if (storeKind !== 'local' && storeKind !== 's3') {
+  console.error(`--store must be local or s3, not "${storeKind}"`);
+  process.exit(2);
+}
+const minutesList = values.all ? [...ALL_MINUTES] : values.minutes.split(',').map(Number);
+if (minutesList.some((m) => !(Number.isFinite(m) && m > 0)) || (values.child && minutesList.length !== 1)) {
+  console.error(`--minutes must be a positive number (or, without --child, a comma-separated list), not "${values.minutes}"`);
+  process.exit(2);
+}
+
+if (values.child) {
+  const result = await runShow(minutesList[0]!, storeKind);
+  process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+  process.exit(0);
+} else {
+  if (storeKind === 's3') {
+    const why = s3ServerUnavailableReason();
+    if (why) {
+      console.error(`recording-finalize: --store s3: ${why}`);
+      process.exit(1);
+    }
+  }
+  const results: ChildResult[] = [];
+  for (const m of minutesList) {
+    console.error(`── ${m} min show, ${storeKind} store ──`);
+    results.push(await runChild(m, storeKind));
+  }
+  printReport(results);
+}
+
+// ── parent ───────────────────────────────────────────────────────────────────────────────────────
+
+function runChild(minutes: number, store: string): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--expose-gc', SELF, '--child', '--minutes', String(minutes), '--store', store], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (d: string) => {
+      out += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+      if (code !== 0 || !line) {
+        reject(new Error(`the ${minutes} min child exited with ${signal ?? code} and no result:\n${out}`));
+        return;
+      }
+      resolve(JSON.parse(line.slice('RESULT '.length)) as ChildResult);
+    });
+  });
+}
+
+function printReport(results: ChildResult[]): void {
+  const mib = (b: number): string => (b / MIB).toFixed(1);
+  const s = (x: number): string => x.toFixed(2);
+  const lines = [
+    '',
+    `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Linux ${release()}; Opus ${BITRATE}bps CBR, 20 ms frames, ${SEGMENT_SECONDS} s segments; store: ${results[0]?.store}`,
+    '',
+    '| Show | Final file | End → verified | finalize (of which end marker) | upload + verify | RSS before | Peak RSS: finalize | Peak RSS: upload + verify | Peak − before | JS heap peak | ArrayBuffers peak | Setup (untimed) |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...results.map((r) =>
+      `| ${r.minutes} min | ${mib(r.finalBytes)} MiB | **${s(r.totalS)} s** | ${s(r.finalizeS)} s (${s(r.endMarkerS)} s) | ${s(r.uploadVerifyS)} s | ` +
+      `${mib(r.rssBeforeBytes)} MiB | ${mib(r.finalizePeakBytes)} MiB | ${mib(r.uploadPeakBytes)} MiB | **${mib(r.peakBytes - r.rssBeforeBytes)} MiB** | ` +
+      `${mib(r.heapUsedPeakBytes)} MiB | ${mib(r.arrayBuffersPeakBytes)} MiB | ${s(r.setupS)} s |`),
+    '',
+  ];
+  const hwm = results.every((r) => r.hwmReset);
+  lines.push(hwm
+    ? `Peak RSS: the child's VmHWM, reset (/proc/self/clear_refs) at End and again when putAndVerify starts; the ${SAMPLE_MS} ms samples' maxima were ${results.map((r) => `${mib(r.sampledPeakBytes)}`).join(' / ')} MiB.`
+    : `Peak RSS: maximum of VmRSS sampled every ${SAMPLE_MS} ms during the timed part (the VmHWM reset was refused in at least one run; VmHWM includes setup).`);
+  lines.push('"Peak − before": what the timed part added to the RSS it started with (RSS before: after setup and a full GC).');
+  if (results[0]?.store === 's3') {
+    lines.push(`Ceph daemons' RSS after the upload (not the benchmark's): ${results.map((r) => `${mib(r.serverRssBytes ?? 0)}`).join(' / ')} MiB.`);
+  }
+  if (results.length >= 2) {
+    // A pipeline that held the show would add at least the file's size; one that streams adds a
+    // bounded amount (buffers, and the garbage the GC lets pile up), so between the two longest
+    // shows, whose files are far beyond any buffer, the added peak must stay flat.
+    const sorted = [...results].sort((a, b) => a.minutes - b.minutes);
+    const added = (r: ChildResult): number => r.peakBytes - r.rssBeforeBytes;
+    const first = sorted[0]!;
+    const prev = sorted[sorted.length - 2]!;
+    const last = sorted[sorted.length - 1]!;
+    const step = added(last) - added(prev);
+    const holdsShow = added(last) >= last.finalBytes / 2;
+    const grew = holdsShow || step > FLAT_TOLERANCE_BYTES;
+    const sign = (b: number): string => `${b >= 0 ? '+' : ''}${mib(b)}`;
+    lines.push(
+      `Memory vs show length: the timed part added ${sorted.map((r) => `${mib(added(r))} MiB at ${r.minutes} min`).join(', ')} ` +
+      `(final files ${sorted.map((r) => mib(r.finalBytes)).join(' / ')} MiB). ${prev.minutes} → ${last.minutes} min: ${sign(step)} MiB while the file grew by ${mib(last.finalBytes - prev.finalBytes)} MiB; ` +
+      `${first.minutes} → ${last.minutes} min: ${sign(added(last) - added(first))} MiB. ` +
+      (grew
+        ? `**GROWS with show length** (${holdsShow ? 'the added peak is at least half the file' : `more than ${mib(FLAT_TOLERANCE_BYTES)} MiB between the two longest shows`}).`
+        : `**Does not grow with show length** (within ${mib(FLAT_TOLERANCE_BYTES)} MiB between the two longest shows, and far below the file size).`),
+    );
+    if (grew) process.exitCode = 1;
+  }
+  const bad = results.filter((r) => r.status !== 'verified');
+  if (bad.length > 0) {
+    lines.push(`NOT VERIFIED: ${bad.map((r) => `${r.minutes} min → ${r.status}`).join(', ')}`);
+    process.exitCode = 1;
+  }
+  console.log(lines.join('\n'));
+}
+
+// ── child ────────────────────────────────────────────────────────────────────────────────────────
+
+async function runShow(minutes: number, store: 'local' | 's3'): Promise<ChildResult> {
+  const log = pino({ level: 'warn', base: undefined }, pino.destination(2));
+  const tSetup = performance.now();
+  const tone = await encodeTone();
+  const work = mkdtempSync(join(tmpdir(), 'aircheck-bench-rec-'));
+  const spoolDir = join(work, 'spool');
+  const dataDir = join(work, 'data');
+  let s3: S3Server | null = null;
+  let bucket = '';
+  try {
+    // The store, as the composition root builds it from [storage].
+    if (store === 's3') {
+      s3 = await startS3Server({ memoryCapBytes: MEMSTORE_CAP_BYTES });
+      bucket = await s3.createBucket();
+    }
+    const config = StorageSchema.parse(store === 's3'
+      ? { bucket, endpoint: s3!.endpoint, region: 'auto', force_path_style: true, access_key_id: s3!.accessKeyId, secret_access_key: s3!.secretAccessKey }
+      : {});
+    const handle = createRecordingStore(config, dataDir, log);
+    await handle.start();
+    let putStart = 0;
+    let putEnd = 0;
+    let hwmReset = false;
+    let finalizeHwm = 0;
+    const timedStore: RecordingStore = {
+      async putAndVerify(input) {
+        putStart = performance.now();
+        if (hwmReset) {
+          finalizeHwm = procStatusBytes('VmHWM');
+          resetPeakRss();
+        }
+        try {
+          return await handle.store.putAndVerify(input);
+        } finally {
+          putEnd = performance.now();
+        }
+      },
+    };
+
+    // The show, into the spool exactly as a DJ session feeds the recorder (recorder.ts's options).
+    const showId = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-bench-${randomBytes(3).toString('hex')}`;
+    let tEnd = 0;
+    let endMarkerAt = 0;
+    let finalized!: Promise<ShowManifest>;
+    let spool!: ShowSpool;
+    const ended = new Promise<void>((resolve) => {
+      const spoolOpts = {
+        spoolDir, showId, dj: 'bench', opusHead: tone.opusHead, channels: tone.channels, preSkipSamples: tone.preSkip,
+        segmentSamples: SEGMENT_SECONDS * 48_000, log,
+        onEnded: (dir: string, manifest: ShowManifest) => {
+          endMarkerAt = performance.now();
+          finalized = finalizeShow(dir, manifest, { store: timedStore, log });
+          resolve();
+        },
+      };
+      spool = new ShowSpool(spoolOpts);
+    });
+    const frames = Math.round((minutes * 60 * 1e6) / FRAME_US);
+    const perSegment = (SEGMENT_SECONDS * 1e6) / FRAME_US;
+    for (let seq = 0; seq < frames; seq++) {
+      spool.onFrame({ seq, timestampUs: seq * FRAME_US, durationSamples: FRAME_SAMPLES, flags: 0, packet: tone.packets[seq % tone.packets.length]! });
+      if ((seq + 1) % perSegment === 0) {
+        await spool.idle(); // the disk keeps up with a live show; don't let the synthetic one outrun it
+        if (spool.failure) throw spool.failure;
+      }
+    }
+    await spool.idle();
+    if (spool.failure) throw spool.failure;
+    const setupS = (performance.now() - tSetup) / 1000;
+    console.error(`  setup: ${frames} frames in ${spool.manifest.segments.length} segments in ${setupS.toFixed(1)} s`);
+
+    // Timed part.
+    globalThis.gc?.();
+    await new Promise((r) => setTimeout(r, 200));
+    globalThis.gc?.();
+    const rssBeforeBytes = procStatusBytes('VmRSS');
+    hwmReset = resetPeakRss();
+    const samples: number[] = [];
+    let heapUsedPeakBytes = 0;
+    let arrayBuffersPeakBytes = 0;
+    let sampledFinalize = 0;
+    let sampledUpload = 0;
+    const sample = (): void => {
+      const m = process.memoryUsage();
+      if (putStart === 0) sampledFinalize = Math.max(sampledFinalize, m.rss);
+      else sampledUpload = Math.max(sampledUpload, m.rss);
+      if (process.env.BENCH_TRACE) console.error(`  t=${((performance.now() - tEnd) / 1000).toFixed(1)} put=${putStart > 0 ? 1 : 0} rss=${(m.rss / MIB).toFixed(1)} heap=${(m.heapUsed / MIB).toFixed(1)} ab=${(m.arrayBuffers / MIB).toFixed(1)} ext=${(m.external / MIB).toFixed(1)}`);
+      samples.push(m.rss);
+      heapUsedPeakBytes = Math.max(heapUsedPeakBytes, m.heapUsed);
+      arrayBuffersPeakBytes = Math.max(arrayBuffersPeakBytes, m.arrayBuffers);
+    };
+    sample();
+    const sampler = setInterval(sample, SAMPLE_MS);
+    tEnd = performance.now();
+    spool.onEnd('show ended');
+    await ended;
+    const manifest = await finalized;
+    const tDone = performance.now();
+    sample();
+    clearInterval(sampler);
+    const uploadHwm = procStatusBytes('VmHWM');
+    const sampledPeakBytes = Math.max(...samples);
+    const finalizePeakBytes = hwmReset ? Math.max(finalizeHwm, sampledFinalize) : sampledFinalize;
+    const uploadPeakBytes = hwmReset ? Math.max(uploadHwm, sampledUpload) : sampledUpload;
+
+    if (manifest.status !== 'verified') throw new Error(`the show was not verified: ${manifest.status}: ${manifest.reason}`);
+    const final = manifest.final!;
+    if (store === 'local') {
+      const stored = statSync(fileURLToPath(manifest.storeLocation!)).size;
+      if (stored !== final.sizeBytes) throw new Error(`stored copy is ${stored} bytes, the show ${final.sizeBytes}`);
+    }
+    const serverRssBytes = s3 ? s3.rssBytes() : null;
+    if (s3) {
+      const key = recordingKey(manifest.showId, new Date(manifest.startedAt));
+      for (const k of [key, manifestKey(key)]) await s3.fetch('DELETE', `/${bucket}/${k}`).then((r) => r.arrayBuffer());
+      await s3.fetch('DELETE', `/${bucket}`).then((r) => r.arrayBuffer());
+    }
+    handle.close();
+    const result: ChildResult = {
+      minutes, store, frames, segments: manifest.segments.length, finalBytes: final.sizeBytes, durationSamples: final.durationSamples,
+      status: manifest.status, location: manifest.storeLocation, setupS,
+      endMarkerS: (endMarkerAt - tEnd) / 1000, finalizeS: (putStart - tEnd) / 1000, uploadVerifyS: (putEnd - putStart) / 1000,
+      totalS: (tDone - tEnd) / 1000,
+      rssBeforeBytes, hwmReset, finalizePeakBytes, uploadPeakBytes, sampledPeakBytes,
+      peakBytes: Math.max(finalizePeakBytes, uploadPeakBytes), samples: samples.length,
+      heapUsedPeakBytes, arrayBuffersPeakBytes, serverRssBytes,
+    };
+    console.error(`  End → verified ${result.totalS.toFixed(2)} s (finalize ${result.finalizeS.toFixed(2)} s, upload+verify ${result.uploadVerifyS.toFixed(2)} s); ` +
+      `${(final.sizeBytes / MIB).toFixed(1)} MiB; RSS ${(rssBeforeBytes / MIB).toFixed(1)} → peak ${(finalizePeakBytes / MIB).toFixed(1)} (finalize), ${(uploadPeakBytes / MIB).toFixed(1)} MiB (upload+verify)`);
+    return result;
+  } finally {
+    await s3?.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+interface Tone {
+  opusHead: Uint8Array;
+  channels: number;
+  preSkip: number;
+  /** 20 ms audio packets, in order. */
+  packets: Uint8Array[];
+}
+
+/** A tone encoded by ffmpeg's libopus at the studio's default bitrate, split into its packets. */
+async function encodeTone(): Promise<Tone> {
+  const path = join(toneDir(), `bench-440hz-${TONE_SECONDS}s-${BITRATE}.opus`);
+  const args = [
+    '-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `sine=frequency=440:duration=${TONE_SECONDS}:sample_rate=48000`,
+    '-map_metadata', '-1', '-ar', '48000', '-ac', '2', '-c:a', 'libopus', '-b:a', BITRATE, '-vbr', 'off', '-frame_duration', '20', '-f', 'ogg', path,
+  ];
+  await new Promise<void>((resolve, reject) => {
+    execFile('ffmpeg', args, { timeout: 60_000 }, (err, _o, stderr) => (err ? reject(new Error(`ffmpeg: ${stderr || err.message}`)) : resolve()));
+  });
+  const bytes = new Uint8Array(readFileSync(path));
+  const assembler = new OggPacketAssembler();
+  const all: Uint8Array[] = [];
+  for (let offset = 0; offset < bytes.length;) {
+    const length = checkOggPage(bytes, offset);
+    if (typeof length !== 'number' || length === 0) throw new Error(`${path}: bad Ogg page at ${offset} (${length})`);
+    for (const p of assembler.push(readOggPage(bytes, offset, length))) all.push(p.data.slice());
+    offset += length;
+  }
+  const [head, tags, ...audio] = all;
+  if (!head || !isOpusHead(head) || !tags || !isOpusTags(tags)) throw new Error(`${path}: no OpusHead/OpusTags`);
+  const packets = audio.filter((p) => opusPacketSamples(p) === FRAME_SAMPLES);
+  if (packets.length < 100) throw new Error(`${path}: only ${packets.length} 20 ms packets`);
+  const h = parseOpusHead(head);
+  return { opusHead: head, channels: h.channels, preSkip: h.preSkip, packets };
+}
+
+function procStatusBytes(field: 'VmRSS' | 'VmHWM'): number {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync('/proc/self/status', 'utf8'));
+  if (!m) throw new Error(`no ${field} in /proc/self/status`);
+  return Number(m[1]) * 1024;
+}
+
+/** Resets VmHWM to the current RSS (proc(5), /proc/pid/clear_refs value 5). False when refused. */
+function resetPeakRss(): boolean {
+  try {
+    writeFileSync('/proc/self/clear_refs', '5');
+    return procStatusBytes('VmHWM') <= procStatusBytes('VmRSS') + 1024 * 1024;
+  } catch {
+    return false;
+  }
+}
