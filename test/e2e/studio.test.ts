@@ -4,19 +4,15 @@
 // and the status JSON carry the title. Screenshots go to test-artifacts/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { decodeAudio, frequencyTimeline } from '../helpers/audio-analysis.ts';
-import { getJson, startBridge } from '../helpers/bridge.ts';
-import { addDj } from '../helpers/dj.ts';
+import { getJson } from '../helpers/bridge.ts';
 import { connectListenerWhenLive } from '../helpers/listener.ts';
 import { splitOggChains } from '../helpers/ogg-chains.ts';
 import { toneFile } from '../helpers/tones.ts';
-import { buildStudio, collectPageErrors, launchChromium, screenshot } from './browser.ts';
+import { screenshot } from './browser.ts';
+import { signIn, studioFixture } from './studio-fixture.ts';
 
-const DJ_NAME = 'dj-ann';
-const DJ_PASSWORD = 'correct horse battery';
+const DJ = { name: 'dj-ann', password: 'correct horse battery' };
 const TONE_HZ = 1000;
 
 /** The share of analysis windows in the last part of the audio that hold the tone. */
@@ -28,26 +24,10 @@ async function toneShare(audio: Uint8Array, inputFormat: string, lastS: number):
 }
 
 test('a DJ broadcasts from the studio: preview on /test, then live on /live and /live.mp3 with the title', { timeout: 180_000 }, async (t) => {
-  await buildStudio();
-  const dataDir = mkdtempSync(join(tmpdir(), 'aircheck-e2e-'));
-  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
-  await addDj(dataDir, DJ_NAME, DJ_PASSWORD);
-  const bridge = await startBridge({ dataDir });
-  t.after(() => bridge.stop());
-  const browser = await launchChromium(await toneFile('wav', TONE_HZ, 10));
-  t.after(() => browser.close());
-  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-  page.setDefaultTimeout(15_000);
-  const errors = collectPageErrors(page);
-  t.after(() => {
-    if (errors.length > 0) t.diagnostic(`page console: ${errors.join(' | ')}`);
-  });
+  const { bridge, page } = await studioFixture(t, { dj: DJ, micWav: await toneFile('wav', TONE_HZ, 10) });
 
   try {
-    await page.goto(`${bridge.webUrl}/studio/`);
-    await page.getByLabel('DJ name').fill(DJ_NAME);
-    await page.getByLabel('Password').fill(DJ_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(page, `${bridge.webUrl}/studio/`, DJ);
     await page.getByRole('meter', { name: 'Mic 1 level' }).waitFor();
     await page.getByRole('combobox', { name: 'Mic 1 mode' }).selectOption('music'); // the tone at full level
     await screenshot(page, 'studio-e2e-signed-in');

@@ -1,35 +1,14 @@
 // A Node studio for tests: signs in over HTTP, speaks the studio WebSocket protocol with the real
 // shared/src/protocol code and ResendBuffer, sends real Opus packets paced in real time, and
 // reconnects with resume (and resends) the way shared/PROTOCOL.md §7 asks the browser studio to.
-import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
 import { encodeAudioFrame } from '../../shared/src/protocol/audio-frame.ts';
 import { shouldReconnect } from '../../shared/src/protocol/close-codes.ts';
 import { bytesToBase64, parseServerMessage, serializeMessage, type ClientMessage, type ServerMessage, type StateMessage, type ErrorMessage } from '../../shared/src/protocol/messages.ts';
 import { ResendBuffer } from '../../shared/src/protocol/resend-buffer.ts';
-import { OggPacketAssembler, parseOggPage } from '../../shared/src/ogg/ogg-page.ts';
-import { opusPacketSamples } from '../../shared/src/ogg/codec-headers.ts';
-import { toneFile } from './tones.ts';
 
-export interface OpusSource {
-  head: Uint8Array;
-  packets: { data: Uint8Array; durationSamples: number }[];
-}
-
-/** Packets of an Ogg Opus tone made by ffmpeg (libopus), as WebCodecs would emit them. */
-export async function opusTonePackets(frequencyHz: number, durationS: number): Promise<OpusSource> {
-  const bytes = new Uint8Array(readFileSync(await toneFile('ogg-opus', frequencyHz, durationS)));
-  const assembler = new OggPacketAssembler();
-  const all: Uint8Array[] = [];
-  let offset = 0;
-  for (;;) {
-    const parsed = parseOggPage(bytes, offset);
-    if (!parsed) break;
-    for (const p of assembler.push(parsed.page)) all.push(p.data.slice());
-    offset = parsed.nextOffset;
-  }
-  return { head: all[0]!, packets: all.slice(2).map((data) => ({ data, durationSamples: opusPacketSamples(data) })) };
-}
+export { opusTonePackets, type OpusSource } from './opus-packets.ts';
+import type { OpusSource } from './opus-packets.ts';
 
 export async function studioLogin(webUrl: string, name: string, password: string): Promise<{ status: number; body: any }> {
   const res = await fetch(`${webUrl}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, password }) });

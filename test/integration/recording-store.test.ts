@@ -20,6 +20,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { startS3Server, s3ServerUnavailableReason } from '../helpers/s3-server.ts';
 import type { S3Server } from '../helpers/s3-server.ts';
 import { createS3Client, S3RecordingStore } from '../../recordings/src/store/s3-store.ts';
+import type { RecordingStore } from '../../recordings/src/store-contract.ts';
 import type { S3RecordingStoreOptions } from '../../recordings/src/store/s3-store.ts';
 import { manifestKey, recordingKey } from '../../recordings/src/store/recording-key.ts';
 import { compositeCrc32c, crc32c, crc32cToBase64 } from '../../recordings/src/verify/crc32c.ts';
@@ -100,15 +101,8 @@ let s3: S3Server;
 let dir: string;
 const cleanups: (() => Promise<void>)[] = [];
 
-interface Recording {
-  key: string;
-  filePath: string;
-  sizeBytes: number;
-  sha256: string;
-  crc32c: string;
-  durationSamples: number;
-  manifest: object;
-}
+/** What the recorder hands the store (the contract's input). */
+type Recording = Parameters<RecordingStore['putAndVerify']>[0];
 
 let showCounter = 0;
 /** Writes a synthetic Ogg Opus show of about sizeBytes and describes it as the finalizer would. */

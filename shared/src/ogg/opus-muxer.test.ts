@@ -10,19 +10,11 @@ import { toneFile } from '../../../test/helpers/tones.ts';
 import { decodeAudio, dominantFrequencyHz, durationSeconds } from '../../../test/helpers/audio-analysis.ts';
 import { splitOggChains } from '../../../test/helpers/ogg-chains.ts';
 import { concatBytes } from '../bytes.ts';
+import { opusTonePackets } from '../../../test/helpers/opus-packets.ts';
 
 async function tonePackets(frequencyHz: number, durationS: number): Promise<{ head: Uint8Array; packets: Uint8Array[] }> {
-  const bytes = new Uint8Array(readFileSync(await toneFile('ogg-opus', frequencyHz, durationS)));
-  const assembler = new OggPacketAssembler();
-  const all: Uint8Array[] = [];
-  let offset = 0;
-  for (;;) {
-    const parsed = parseOggPage(bytes, offset);
-    if (!parsed) break;
-    for (const p of assembler.push(parsed.page)) all.push(p.data.slice());
-    offset = parsed.nextOffset;
-  }
-  return { head: all[0]!, packets: all.slice(2) };
+  const { head, packets } = await opusTonePackets(frequencyHz, durationS);
+  return { head, packets: packets.map((p) => p.data) };
 }
 
 function pagesOf(bytes: Uint8Array) {
