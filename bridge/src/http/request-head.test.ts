@@ -2,22 +2,14 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { AircheckError } from '../../../shared/src/errors.ts';
-import type { ErrorCode } from '../../../shared/src/errors.ts';
 import { formatResponseHead, parseBasicAuth, parseRequestHead } from './request-head.ts';
 import type { RequestHead } from './request-head.ts';
+import { throwsCode } from '../../../test/helpers/assert-code.ts';
 
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 const latin1 = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
 const MAX = 8192;
 
-function throwsCode(fn: () => unknown, code: ErrorCode, message?: RegExp): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof AircheckError, `expected AircheckError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    if (message) assert.match(e.message, message);
-    return true;
-  });
-}
 
 function parse(s: string): RequestHead {
   const head = parseRequestHead(bytes(s), MAX);

@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { AircheckError } from '../../../../shared/src/errors.ts';
-import type { ErrorCode } from '../../../../shared/src/errors.ts';
 import type { AudioUnit } from './audio-unit.ts';
 import { MP3_MAX_GARBAGE_BYTES, Mp3Framer, mpegFrameLength } from './mp3-framer.ts';
 import { concatBytes } from '../../../../shared/src/bytes.ts';
+import { throwsCode, feedFramer } from '../../../../test/helpers/assert-code.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'aircheck-mp3-framer-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -36,29 +36,12 @@ const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(
 
 const concat = concatBytes;
 
-function feed(bytes: Uint8Array, splits: number[] = []): { units: AudioUnit[]; framer: Mp3Framer } {
-  const framer = new Mp3Framer();
-  const units: AudioUnit[] = [];
-  let from = 0;
-  for (const at of [...splits, bytes.length]) {
-    units.push(...framer.push(bytes.subarray(from, at)));
-    from = at;
-  }
-  return { units, framer };
-}
+const feed = (bytes: Uint8Array, splits: number[] = []) => feedFramer(new Mp3Framer(), bytes, splits);
 
 function summary(units: AudioUnit[]): unknown[] {
   return units.map((u) => [Buffer.from(u.data).toString('hex'), u.durationUs, u.isSyncPoint]);
 }
 
-function throwsCode(fn: () => unknown, code: ErrorCode, message?: RegExp): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof AircheckError, `expected AircheckError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    if (message) assert.match(e.message, message);
-    return true;
-  });
-}
 
 /** Size of the ID3v2 tag at the start of an ffmpeg file (ID3v2.4 §3.1). */
 function id3Length(file: Uint8Array): number {

@@ -6,12 +6,12 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { AircheckError } from '../../../../shared/src/errors.ts';
-import type { ErrorCode } from '../../../../shared/src/errors.ts';
 import { OGG_FLAG_EOS, parseOggPage, rewriteOggPage, writeOggPage } from '../../../../shared/src/ogg/ogg-page.ts';
 import { writeOpusTags, writeVorbisComment } from '../../../../shared/src/ogg/codec-headers.ts';
 import type { AudioUnit } from './audio-unit.ts';
 import { OGG_MAX_GARBAGE_BYTES, OGG_MAX_HEADER_BYTES, OggFramer } from './ogg-framer.ts';
 import { concatBytes } from '../../../../shared/src/bytes.ts';
+import { throwsCode, feedFramer } from '../../../../test/helpers/assert-code.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'aircheck-ogg-framer-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -37,30 +37,13 @@ const OPUS_TAGS = writeOpusTags({ vendor: 'test', comments: [{ key: 'TITLE', val
 
 const concat = concatBytes;
 
-function feed(bytes: Uint8Array, splits: number[] = []): { units: AudioUnit[]; framer: OggFramer } {
-  const framer = new OggFramer();
-  const units: AudioUnit[] = [];
-  let from = 0;
-  for (const at of [...splits, bytes.length]) {
-    units.push(...framer.push(bytes.subarray(from, at)));
-    from = at;
-  }
-  return { units, framer };
-}
+const feed = (bytes: Uint8Array, splits: number[] = []) => feedFramer(new OggFramer(), bytes, splits);
 
 /** A comparable summary of units: everything but identity of the byte views. */
 function summary(units: AudioUnit[]): unknown[] {
   return units.map((u) => [Buffer.from(u.data).toString('hex'), u.durationUs, u.isHeader, u.isSyncPoint, u.newStream]);
 }
 
-function throwsCode(fn: () => unknown, code: ErrorCode, message?: RegExp): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof AircheckError, `expected AircheckError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    if (message) assert.match(e.message, message);
-    return true;
-  });
-}
 
 /** A synthetic Opus stream: headers, then one page per entry holding `packets` 20 ms packets. */
 function opusStream(serial: number, pagesOfPackets: number[], options: { startGranule?: bigint } = {}): Uint8Array[] {
