@@ -11,7 +11,7 @@ import { AuthThrottle } from './http/auth-throttle.ts';
 import { createStreamServer } from './http/stream-server.ts';
 import { MountRegistry } from './mounts/mount-registry.ts';
 import { FileFeed } from './mounts/file-feed.ts';
-import type { StreamFormat } from './sources/formats/audio-unit.ts';
+import type { StreamFormat } from '../../shared/src/audio-unit.ts';
 import { handleSourceRequest } from './sources/source-request.ts';
 import { handleListenerRequest } from './listeners/listener-request.ts';
 import { sendBufferCapUnavailable } from './listeners/send-buffer.ts';
@@ -26,6 +26,7 @@ import { createStaticHandler } from './web/static-files.ts';
 import { StudioLogins } from './ingest/studio-logins.ts';
 import { createStudioWs } from './ingest/studio-ws.ts';
 import { Recorder } from '../../recordings/src/recorder.ts';
+import type { Mp3BitrateKbps } from '../../shared/src/mp3/opus-to-mp3.ts';
 import type { RecordingStore } from '../../recordings/src/store-contract.ts';
 import { createRecordingStore } from '../../recordings/src/store/create-recording-store.ts';
 import { DeadMansSwitch } from '../../recordings/src/alerts/dead-mans-switch.ts';
@@ -136,9 +137,12 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
     segmentSeconds: config.recordings.segment_seconds,
     retentionMs: config.recordings.retention_hours * 3600 * 1000,
     store: options.recordingStore !== undefined ? options.recordingStore : storeHandle.store,
+    uploadSegments: config.recordings.upload_segments,
+    mp3BitrateKbps: config.recordings.mp3_kbps === 0 ? null : (config.recordings.mp3_kbps as Mp3BitrateKbps),
     log,
     onError: (code) => metrics.recordingErrors.inc({ code }),
     onSettled: (status) => metrics.recordingsSettled.inc({ status }),
+    onSegmentUpload: (result) => metrics.segmentUploads.inc({ result }),
   });
 
   // The dead-man's switch: one alert per scheduled show without a verified recording, per failed recording.

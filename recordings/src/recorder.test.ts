@@ -8,14 +8,14 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { opusTonePackets } from '../../test/helpers/studio-client.ts';
 import { Recorder } from './recorder.ts';
-import type { RecordingStore } from './store-contract.ts';
+import { LocalRecordingStore } from './store/local-store.ts';
+import { recordingKey } from './store/recording-key.ts';
 
 test('a show is spooled from its first frame, finalized when it ends and verified by the store', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'aircheck-recorder-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const source = await opusTonePackets(440, 2);
-  const keys: string[] = [];
-  const store: RecordingStore = { putAndVerify: async (input) => (keys.push(input.key), { verified: true, location: `mem://${input.key}` }) };
+  const store = new LocalRecordingStore({ rootDir: join(dir, 'bucket'), log: pino({ level: 'silent' }) });
   const settled: string[] = [];
   const recorder = new Recorder({ spoolDir: join(dir, 'spool'), segmentSeconds: 1, store, log: pino({ level: 'silent' }), onSettled: (s) => settled.push(s) });
   const consumer = recorder.createConsumer({ dj: 'nina', opusHead: source.head, channels: 2, preSkipSamples: 312 });
@@ -29,8 +29,9 @@ test('a show is spooled from its first frame, finalized when it ends and verifie
   consumer.onEnd();
   await recorder.idle();
   assert.deepEqual(settled, ['verified']);
-  assert.equal(keys.length, 1);
   const [rec] = await recorder.list();
+  const keys = await store.listKeys('recordings/');
+  assert.deepEqual(keys.filter((k) => k.endsWith('.opus')), [recordingKey(rec!.showId, new Date(rec!.startedAt))], 'the show, and no spool copy left');
   assert.equal(rec!.status, 'verified');
   assert.equal(rec!.dj, 'nina');
   assert.equal(rec!.durationMs, Math.round(samples / 48));

@@ -6,10 +6,12 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AircheckError } from '../../shared/src/errors.ts';
 import type { AudioFrame } from '../../shared/src/protocol/audio-frame.ts';
+import type { Mp3BitrateKbps } from '../../shared/src/mp3/opus-to-mp3.ts';
 import { finalizeShow } from './finalize/finalize-show.ts';
 import { listRecordings } from './recording-catalog.ts';
 import { DEFAULT_RETENTION_MS, recoverSpool, type RecoveryReport } from './recover.ts';
 import { manifestDurationSamples, type RecordingStatus, type ShowManifest } from './show-manifest.ts';
+import { SegmentUploader, type SegmentUploadStats } from './spool/segment-uploader.ts';
 import { ShowSpool } from './spool/show-spool.ts';
 import type { RecordingStore } from './store-contract.ts';
 
@@ -21,11 +23,19 @@ export interface RecorderOptions {
   store: RecordingStore | null;
   log: Logger;
   retentionMs?: number;
+  /** Copy each closed segment to the store during the show (default true when there is a store). */
+  uploadSegments?: boolean;
+  /** Pause before a failed segment upload is retried (default 10 s). */
+  segmentRetryDelayMs?: number;
+  /** An MP3 rendition of every recording at this bitrate; null or absent: none. */
+  mp3BitrateKbps?: Mp3BitrateKbps | null;
   now?: () => Date;
   /** A recording failed (disk error, finalize, verification): count it and alert. */
   onError?: (code: string) => void;
   /** A recording reached a final status (verified or failed). */
   onSettled?: (status: RecordingStatus) => void;
+  /** A segment upload's outcome (failures are retried; the local spool keeps the segment). */
+  onSegmentUpload?: (result: 'stored' | 'failed') => void;
 }
 
 export interface ShowInfo {
@@ -54,7 +64,7 @@ export interface RecordingSummary {
 
 export class Recorder {
   readonly #opts: RecorderOptions;
-  readonly #active = new Map<string, ShowSpool>();
+  readonly #active = new Map<string, { spool: ShowSpool; uploader: SegmentUploader | null }>();
   readonly #work = new Set<Promise<unknown>>();
   #cleanupTimer: NodeJS.Timeout | null = null;
 
@@ -67,8 +77,10 @@ export class Recorder {
     const now = this.#opts.now ?? (() => new Date());
     const showId = `${now().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${show.dj}-${randomBytes(3).toString('hex')}`;
     let spool: ShowSpool | null = null;
-    const start = () =>
-      new ShowSpool({
+    let uploader: SegmentUploader | null = null;
+    const store = this.#opts.store;
+    const start = () => {
+      const s = new ShowSpool({
         spoolDir: this.#opts.spoolDir, showId, dj: show.dj, opusHead: show.opusHead, channels: show.channels,
         preSkipSamples: show.preSkipSamples, segmentSamples: Math.round(this.#opts.segmentSeconds * 48000),
         log: this.#opts.log, now,
@@ -76,17 +88,33 @@ export class Recorder {
           this.#opts.onError?.(err.code);
           this.#opts.onSettled?.('failed');
         },
+        onSegmentClosed: (_dir, segment) => uploader?.segmentClosed(segment),
         onEnded: (dir, manifest) => {
-          this.#active.delete(showId);
-          this.#track(finalizeShow(dir, manifest, { store: this.#opts.store, log: this.#opts.log, now }).then((m) => this.#settled(m)));
+          this.#track((async () => {
+            // The finalized show replaces the spool copy: no upload may land after it is removed.
+            await uploader?.stop();
+            try {
+              return await finalizeShow(dir, manifest, { store, log: this.#opts.log, now, mp3BitrateKbps: this.#opts.mp3BitrateKbps });
+            } finally {
+              this.#active.delete(showId); // listed (finalizing) until then, and kept out of recovery's way
+            }
+          })().then((m) => this.#settled(m)));
         },
       });
+      if (store && this.#opts.uploadSegments !== false) {
+        uploader = new SegmentUploader({
+          store, dir: s.dir, manifest: s.manifest, log: this.#opts.log,
+          retryDelayMs: this.#opts.segmentRetryDelayMs, onResult: this.#opts.onSegmentUpload,
+        });
+      }
+      return s;
+    };
     return {
       // The spool (and its directory) starts with the first frame, not with the session.
       onFrame: (frame) => {
         if (!spool) {
           spool = start();
-          this.#active.set(showId, spool);
+          this.#active.set(showId, { spool, uploader });
           this.#track(spool.idle());
         }
         spool.onFrame(frame);
@@ -95,8 +123,10 @@ export class Recorder {
         if (!spool) return;
         const s = spool;
         s.onEnd();
-        this.#track(s.idle().then(() => {
-          if (s.failure) this.#active.delete(showId);
+        this.#track(s.idle().then(async () => {
+          if (!s.failure) return;
+          await uploader?.stop();
+          this.#active.delete(showId);
         }));
       },
     };
@@ -106,6 +136,7 @@ export class Recorder {
   async recover(): Promise<RecoveryReport> {
     const run = () => recoverSpool({
       spoolDir: this.#opts.spoolDir, store: this.#opts.store, log: this.#opts.log, now: this.#opts.now,
+      mp3BitrateKbps: this.#opts.mp3BitrateKbps,
       activeShowIds: new Set(this.#active.keys()), retentionMs: this.#opts.retentionMs ?? DEFAULT_RETENTION_MS,
     });
     const report = await this.#track(run());
@@ -115,7 +146,7 @@ export class Recorder {
       }, CLEANUP_INTERVAL_MS);
       this.#cleanupTimer.unref();
     }
-    if (report.recovered.length + report.finalized.length + report.cleaned.length > 0) this.#opts.log.info(report, 'recording spool recovered');
+    if (report.restored.length + report.recovered.length + report.finalized.length + report.cleaned.length > 0) this.#opts.log.info(report, 'recording spool recovered');
     return report;
   }
 
@@ -126,8 +157,11 @@ export class Recorder {
   }
 
   /** Shows being recorded now. */
-  activeShows(): { showId: string; dj: string; status: RecordingStatus; reason: string | null }[] {
-    return [...this.#active.values()].map((s) => ({ showId: s.manifest.showId, dj: s.manifest.dj, status: s.manifest.status, reason: s.manifest.reason }));
+  activeShows(): { showId: string; dj: string; status: RecordingStatus; reason: string | null; segments: number; segmentUploads: SegmentUploadStats | null }[] {
+    return [...this.#active.values()].map(({ spool, uploader }) => ({
+      showId: spool.manifest.showId, dj: spool.manifest.dj, status: spool.manifest.status, reason: spool.manifest.reason,
+      segments: spool.manifest.segments.length, segmentUploads: uploader?.stats ?? null,
+    }));
   }
 
   /** Resolves when every write, finalization and recovery started so far has finished. */
@@ -135,13 +169,16 @@ export class Recorder {
     while (this.#work.size > 0) await Promise.allSettled([...this.#work]);
   }
 
+  /** Stops the cleanup timer and the segment uploads (a show still recording is recovered at the next start). */
   close(): void {
     if (this.#cleanupTimer) clearInterval(this.#cleanupTimer);
     this.#cleanupTimer = null;
+    for (const { uploader } of this.#active.values()) void uploader?.stop();
   }
 
   #settled(m: ShowManifest): void {
     if (m.status === 'failed') this.#opts.onError?.(m.errorCode ?? 'REC_STORE_FAILED');
+    if (m.renditionError) this.#opts.onError?.('REC_RENDITION_FAILED');
     if (m.status === 'verified' || m.status === 'failed') this.#opts.onSettled?.(m.status);
   }
 

@@ -22,6 +22,12 @@ const log = pino({ level: 'silent' });
 function fakeStore(verdict: () => { verified: true; location: string } | { verified: false; reason: string }) {
   const calls: Parameters<RecordingStore['putAndVerify']>[0][] = [];
   const store: RecordingStore = {
+    keyPrefix: 'recordings/',
+    putJson: async () => {},
+    getJson: async () => null,
+    listKeys: async () => [],
+    download: async () => assert.fail('nothing to download: no spool copy'),
+    deleteKeys: async () => {},
     async putAndVerify(input) {
       calls.push(input);
       const bytes = readFileSync(input.filePath);

@@ -1,19 +1,25 @@
-// Start-up recovery of the spool: a show left unfinished by a crash or power cut (no end marker) is
+// Start-up recovery of the spool: a show whose local spool was lost (a dead disk) but whose spool
+// copy is in the store (segments uploaded during the show) is rebuilt from that copy; a show left unfinished by a crash or power cut (no end marker) is
 // closed at its last complete segment — a trailing segment that was being written is cut to its last
 // complete Ogg page, or left out when it holds no whole page — and finalized; shows whose
 // finalization or upload was interrupted are finished. Verified shows older than the retention lose
 // their audio files (the manifest stays, so the list keeps them); nothing unverified is ever removed.
 // Called by the recorder at start (bridge/src/bridge.ts) and by its periodic cleanup.
-import { readFile, readdir, rm, truncate } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { checkOggPage, readOggPage } from '../../shared/src/ogg/ogg-page.ts';
 import { isOpusHead, isOpusTags, opusPacketSamples } from '../../shared/src/ogg/codec-headers.ts';
 import { createHash } from 'node:crypto';
+import type { Mp3BitrateKbps } from '../../shared/src/mp3/opus-to-mp3.ts';
 import { listRecordings } from './recording-catalog.ts';
-import { FINAL_FILE, SEGMENT_FILE_RE, writeManifest, type SegmentEntry, type ShowManifest } from './show-manifest.ts';
+import { fsyncDir } from './spool/spool-fs.ts';
+import { SPOOL_COPY_MANIFEST, manifestKey, recordingKey, showIdOfSpoolKey, spoolCopyPrefix } from './store/recording-key.ts';
+import { digestFile } from './verify/local-digest.ts';
+import { FINAL_FILE, RENDITION_FILE, SEGMENT_FILE_RE, readManifest, writeManifest, type SegmentEntry, type ShowManifest } from './show-manifest.ts';
 import type { RecordingStore } from './store-contract.ts';
-import { finalizeShow } from './finalize/finalize-show.ts';
+import { finalizeShow, finishRendition, renditionPending } from './finalize/finalize-show.ts';
+import { crc32c, crc32cToBase64 } from './verify/crc32c.ts';
 
 export const DEFAULT_RETENTION_MS = 24 * 3600 * 1000;
 
@@ -26,9 +32,12 @@ export interface RecoverDeps {
   activeShowIds?: ReadonlySet<string>;
   /** Verified spools older than this lose their audio files; default one day. */
   retentionMs?: number;
+  mp3BitrateKbps?: Mp3BitrateKbps | null;
 }
 
 export interface RecoveryReport {
+  /** Rebuilt from the store's spool copy. */
+  restored: string[];
   recovered: string[];
   finalized: string[];
   cleaned: string[];
@@ -37,7 +46,8 @@ export interface RecoveryReport {
 
 export async function recoverSpool(deps: RecoverDeps): Promise<RecoveryReport> {
   const now = deps.now ?? (() => new Date());
-  const report: RecoveryReport = { recovered: [], finalized: [], cleaned: [], unreadable: [] };
+  const report: RecoveryReport = { restored: [], recovered: [], finalized: [], cleaned: [], unreadable: [] };
+  if (deps.store) await restoreSpoolCopies(deps, deps.store, report);
   const { entries, unreadable } = await listRecordings(deps.spoolDir);
   for (const u of unreadable) {
     deps.log.error({ dir: u.dir, error: u.error }, 'spool directory without a readable manifest; left as it is');
@@ -52,8 +62,11 @@ export async function recoverSpool(deps: RecoverDeps): Promise<RecoveryReport> {
     }
     const retry = m.status === 'recording' || m.status === 'finalizing' || m.status === 'uploaded' || (m.status === 'failed' && m.final !== null);
     if (retry) {
-      await finalizeShow(dir, m, { store: deps.store, log: deps.log, now });
+      await finalizeShow(dir, m, { store: deps.store, log: deps.log, now, mp3BitrateKbps: deps.mp3BitrateKbps });
       report.finalized.push(m.showId);
+    }
+    if (deps.mp3BitrateKbps && renditionPending(m, deps.mp3BitrateKbps)) {
+      await finishRendition(dir, m, { store: deps.store, log: deps.log, now, mp3BitrateKbps: deps.mp3BitrateKbps });
     }
     if (m.status === 'verified' && m.spoolRemovedAt === null && isOlderThan(m, now(), deps.retentionMs ?? DEFAULT_RETENTION_MS)) {
       await removeAudio(dir, m, now());
@@ -62,6 +75,80 @@ export async function recoverSpool(deps: RecoverDeps): Promise<RecoveryReport> {
     }
   }
   return report;
+}
+
+/**
+ * Shows with a spool copy in the store but no local spool directory: the disk that held them was lost.
+ * Each is downloaded (segments checked against the copy's manifest) into a hidden directory, which is
+ * renamed into the spool when complete; the show is then finalized like any other. A copy whose
+ * finished show is already verified in the store is only removed.
+ */
+async function restoreSpoolCopies(deps: RecoverDeps, store: RecordingStore, report: RecoveryReport): Promise<void> {
+  const keys = await store.listKeys(`${store.keyPrefix}spool/`);
+  const shows = new Set(keys.map((k) => showIdOfSpoolKey(k, store.keyPrefix)).filter((id): id is string => id !== null));
+  for (const showId of shows) {
+    if (deps.activeShowIds?.has(showId)) continue;
+    const dir = join(deps.spoolDir, showId);
+    const prefix = spoolCopyPrefix(showId, store.keyPrefix);
+    const log = deps.log.child({ show: showId });
+    try {
+      if (await exists(dir)) {
+        // The local spool has the show: finalizing it removes the copy (here, if that was missed).
+        const local = await readManifest(dir).catch(() => null);
+        if (local?.status === 'verified') await store.deleteKeys(keys.filter((k) => k.startsWith(prefix)));
+        continue;
+      }
+      const m = (await store.getJson(prefix + SPOOL_COPY_MANIFEST)) as ShowManifest | null;
+      if (!m || m.showId !== showId || !Array.isArray(m.segments) || typeof m.startedAt !== 'string') {
+        log.error({ prefix }, 'spool copy in the store without a readable manifest; left in the store');
+        report.unreadable.push(prefix);
+        continue;
+      }
+      const verified = await store.getJson(manifestKey(recordingKey(showId, new Date(m.startedAt), store.keyPrefix)));
+      if (verified !== null) {
+        await store.deleteKeys(keys.filter((k) => k.startsWith(prefix)));
+        log.info('spool copy of an already verified show removed from the store');
+        continue;
+      }
+      if (m.segments.length === 0) continue; // nothing stored yet; the manifest alone holds no audio
+      const tmp = join(deps.spoolDir, `.restore-${showId}`);
+      await rm(tmp, { recursive: true, force: true });
+      await mkdir(tmp, { recursive: true });
+      for (const s of m.segments) {
+        const path = join(tmp, s.file);
+        await store.download(prefix + s.file, path);
+        const d = await digestFile(path);
+        if (d.sizeBytes !== s.sizeBytes || d.sha256Hex !== s.sha256) {
+          throw new Error(`segment ${s.file} downloaded as ${d.sizeBytes} bytes, SHA-256 ${d.sha256Hex}; the copy's manifest says ${s.sizeBytes} bytes, ${s.sha256}`);
+        }
+      }
+      const at = (deps.now ?? (() => new Date()))().toISOString();
+      Object.assign(m, {
+        status: 'recording', reason: null, errorCode: null, final: null, rendition: null, storeLocation: null, spoolRemovedAt: null,
+        endedAt: at, endReason: 'restored from the spool copy in the store: the local spool was lost during the show',
+        restoredFromStoreAt: at,
+      } satisfies Partial<ShowManifest>);
+      await writeManifest(tmp, m);
+      await rename(tmp, dir);
+      await fsyncDir(deps.spoolDir);
+      log.warn({ segments: m.segments.length, durationMs: Math.round(m.segments.reduce((n, s) => n + s.durationSamples, 0) / 48) },
+        'show restored from its spool copy in the store (the local spool was lost); finalizing it');
+      report.restored.push(showId);
+    } catch (err) {
+      log.error({ prefix, err: (err as Error).message }, 'could not restore the spool copy from the store; it stays there, retried at the next start');
+      report.unreadable.push(prefix);
+    }
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
 }
 
 /** Ends a show at what the disk holds: listed segments, plus the trailing one cut to its last whole page. */
@@ -80,7 +167,8 @@ async function closeUnfinished(dir: string, m: ShowManifest, at: Date): Promise<
     if (validBytes < bytes.length) await truncate(path, validBytes);
     const entry: SegmentEntry = {
       index, file, firstSeq: nextSeq, lastSeq: nextSeq + frames - 1, frames, durationSamples, sizeBytes: validBytes,
-      sha256: createHash('sha256').update(bytes.subarray(0, validBytes)).digest('hex'), recovered: true,
+      sha256: createHash('sha256').update(bytes.subarray(0, validBytes)).digest('hex'),
+      crc32c: crc32cToBase64(crc32c(bytes.subarray(0, validBytes))), recovered: true,
     };
     m.segments.push(entry);
     nextSeq += frames;
@@ -119,7 +207,7 @@ function isOlderThan(m: ShowManifest, now: Date, ms: number): boolean {
 
 async function removeAudio(dir: string, m: ShowManifest, at: Date): Promise<void> {
   for (const f of await readdir(dir)) {
-    if (SEGMENT_FILE_RE.test(f) || f === FINAL_FILE) await rm(join(dir, f), { force: true });
+    if (SEGMENT_FILE_RE.test(f) || f === FINAL_FILE || f === RENDITION_FILE) await rm(join(dir, f), { force: true });
   }
   m.spoolRemovedAt = at.toISOString();
   await writeManifest(dir, m);

@@ -7,6 +7,7 @@ import { writeJsonAtomic } from './spool/spool-fs.ts';
 
 export const MANIFEST_FILE = 'manifest.json';
 export const FINAL_FILE = 'show.opus';
+export const RENDITION_FILE = 'show.mp3';
 export const MANIFEST_VERSION = 1;
 
 /** recording → finalizing → uploaded → verified, or failed (with a reason) from any of them. */
@@ -23,6 +24,8 @@ export interface SegmentEntry {
   sizeBytes: number;
   /** SHA-256 of the file, lowercase hex. */
   sha256: string;
+  /** CRC-32C of the file, S3's base64 form (absent in manifests written before segments were uploaded). */
+  crc32c?: string;
   /** True for a trailing segment recovery cut at its last complete page after a crash. */
   recovered?: boolean;
 }
@@ -50,6 +53,21 @@ export interface FinalFileEntry {
   durationSamples: number;
 }
 
+/** The MP3 rendition (`[recordings] mp3_kbps`), made from the finalized file; a copy for listeners, never the record. */
+export interface RenditionEntry {
+  file: string;
+  bitrateKbps: number;
+  sizeBytes: number;
+  /** SHA-256 of the file, lowercase hex. */
+  sha256: string;
+  /** CRC32C of the file, S3's base64 form. */
+  crc32c: string;
+  /** Playable samples at 48 kHz. */
+  durationSamples: number;
+  /** Where the store keeps the verified copy (null until then). */
+  storeLocation: string | null;
+}
+
 export interface ShowManifest {
   version: typeof MANIFEST_VERSION;
   showId: string;
@@ -75,6 +93,12 @@ export interface ShowManifest {
   segments: SegmentEntry[];
   gaps: GapEntry[];
   final: FinalFileEntry | null;
+  /** The MP3 rendition when one is configured (absent in older manifests). */
+  rendition?: RenditionEntry | null;
+  /** Why the rendition could not be made or stored; the Ogg Opus recording is not affected. */
+  renditionError?: string | null;
+  /** When recovery rebuilt this show from the store's spool copy (the local spool was lost). */
+  restoredFromStoreAt?: string | null;
   /** Where the store keeps the verified copy. */
   storeLocation: string | null;
   /** When the spool's audio files were removed (verified and older than the retention). */

@@ -1,18 +1,45 @@
 // The contract between the recording pipeline (spool → finalize → recover) and the object store:
-// the finalizer hands a finished show file to putAndVerify; only a verified result lets it delete
-// local data. Implemented by store/s3-store.ts (R2 / any S3) and store/local-store.ts (embedded).
+// the spool's segment uploader copies each closed segment to the store while the show runs, the
+// finalizer hands a finished show file to putAndVerify; only a verified result lets it delete local
+// data. Recovery reads the spool copy back when the local spool was lost. Implemented by
+// store/s3-store.ts (R2 / any S3) and store/local-store.ts (embedded).
+
+/** What a stored object holds; decides how verification reads its duration. */
+export type RecordingFormat = 'ogg-opus' | 'mp3';
+
+export interface PutAndVerifyInput {
+  key: string;
+  filePath: string;
+  sizeBytes: number;
+  /** SHA-256 of the file, lowercase hex. */
+  sha256: string;
+  /** CRC-32C of the file, base64 of its 4 big-endian bytes (S3's x-amz-checksum-crc32c form). */
+  crc32c: string;
+  /**
+   * Ogg Opus: 48 kHz samples as the last granule position counts them (pre-skip included).
+   * MP3: playable samples at 48 kHz.
+   */
+  durationSamples: number;
+  /** Default 'ogg-opus'. */
+  format?: RecordingFormat;
+  /** Stored next to the object as `<key without extension>.manifest.json`; omitted: no manifest. */
+  manifest?: object;
+}
+
+export type PutAndVerifyResult = { verified: true; location: string } | { verified: false; reason: string };
 
 export interface RecordingStore {
-  putAndVerify(input: {
-    key: string;
-    filePath: string;
-    sizeBytes: number;
-    /** SHA-256 of the file, lowercase hex. */
-    sha256: string;
-    /** CRC-32C of the file, base64 of its 4 big-endian bytes (S3's x-amz-checksum-crc32c form). */
-    crc32c: string;
-    /** 48 kHz samples (the last granule position). */
-    durationSamples: number;
-    manifest: object;
-  }): Promise<{ verified: true; location: string } | { verified: false; reason: string }>;
+  /** Prefix of every key this store writes (`recordings/` by default, `[storage] prefix`). */
+  readonly keyPrefix: string;
+  putAndVerify(input: PutAndVerifyInput): Promise<PutAndVerifyResult>;
+  /** A small JSON document (the spool copy's manifest), replaced whole. Throws on failure. */
+  putJson(key: string, value: unknown): Promise<void>;
+  /** The JSON document at key, or null when there is none. Throws on other failures. */
+  getJson(key: string): Promise<unknown>;
+  /** Every key under prefix, in key order. */
+  listKeys(prefix: string): Promise<string[]>;
+  /** Copies the object at key to filePath (written to a temporary file, fsync'd, renamed). */
+  download(key: string, filePath: string): Promise<void>;
+  /** Removes the objects (missing ones are not an error). */
+  deleteKeys(keys: string[]): Promise<void>;
 }

@@ -236,7 +236,14 @@ async function runShow(minutes: number, store: 'local' | 's3'): Promise<ChildRes
     let putEnd = 0;
     let hwmReset = false;
     let finalizeHwm = 0;
+    const real = handle.store;
     const timedStore: RecordingStore = {
+      keyPrefix: real.keyPrefix,
+      putJson: (key, value) => real.putJson(key, value),
+      getJson: (key) => real.getJson(key),
+      listKeys: (prefix) => real.listKeys(prefix),
+      download: (key, path) => real.download(key, path),
+      deleteKeys: (keys) => real.deleteKeys(keys),
       async putAndVerify(input) {
         putStart = performance.now();
         if (hwmReset) {
@@ -244,7 +251,7 @@ async function runShow(minutes: number, store: 'local' | 's3'): Promise<ChildRes
           resetPeakRss();
         }
         try {
-          return await handle.store.putAndVerify(input);
+          return await real.putAndVerify(input);
         } finally {
           putEnd = performance.now();
         }

@@ -2,7 +2,7 @@
 // throws, and feeding a framer its input split at chosen offsets.
 import assert from 'node:assert/strict';
 import { AircheckError, type ErrorCode } from '../../shared/src/errors.ts';
-import type { AudioUnit, StreamFramer } from '../../bridge/src/sources/formats/audio-unit.ts';
+import type { AudioUnit, StreamFramer } from '../../shared/src/audio-unit.ts';
 
 /** `fn` throws an AircheckError with this code (and a message matching `message`, when given). */
 export function throwsCode(fn: () => unknown, code: ErrorCode, message?: RegExp): void {

@@ -147,6 +147,7 @@ describe('recording', { timeout: 180_000 }, () => {
         AIRCHECK_S3_ACCESS_KEY_ID: s3.accessKeyId,
         AIRCHECK_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
         AIRCHECK_S3_FORCE_PATH_STYLE: 'true',
+        AIRCHECK_RECORDINGS_MP3_KBPS: '128',
       },
     });
     const client = new S3Client(s3.clientConfig);
@@ -181,8 +182,85 @@ describe('recording', { timeout: 180_000 }, () => {
       const preSkip = source.head[10]! | (source.head[11]! << 8);
       const probed = await probeDurationSeconds(copy);
       assert.ok(Math.abs(probed - (sentSamples - preSkip) / 48000) < 0.05, `the stored copy lasts ${probed} s, sent ${sentSamples / 48000} s`);
+
+      // The MP3 rendition ([recordings] mp3_kbps), stored and verified next to it.
+      assert.ok(m.rendition?.storeLocation, `the rendition is verified: ${m.renditionError}`);
+      const mp3Key = audioKey.replace(/\.opus$/, '.mp3');
+      assert.ok(keys.includes(mp3Key), `the MP3 rendition is in the bucket: ${keys.join(', ')}`);
+      const mp3Head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: mp3Key }));
+      assert.equal(mp3Head.ContentType, 'audio/mpeg');
+      const mp3 = await (await client.send(new GetObjectCommand({ Bucket: bucket, Key: mp3Key }))).Body!.transformToByteArray();
+      const decodedMp3 = await decodeAudio(mp3);
+      const f = dominantFrequencyHz(decodedMp3.samples, decodedMp3.sampleRateHz);
+      assert.ok(f !== null && Math.abs(f - TONE_HZ) < 5, `the MP3 holds the tone (${f} Hz)`);
+      const mp3Seconds = decodedMp3.samples.length / decodedMp3.sampleRateHz;
+      assert.ok(Math.abs(mp3Seconds - (sentSamples - preSkip) / 48000) < 0.06, `the MP3 lasts ${mp3Seconds} s, sent ${sentSamples / 48000} s`);
+      assert.ok(!keys.some((k) => k.includes('/spool/')), `the spool copy is gone once the show is verified: ${keys.join(', ')}`);
     } finally {
       await bridge.stop();
+    }
+  });
+
+  test('the disk dies mid-show: a bridge on a new disk rebuilds the show from the segments already in the bucket', async (t) => {
+    const missing = s3ServerUnavailableReason();
+    if (missing) throw new Error(`the S3 test server is not set up (${missing}): run bash scripts/setup-s3-server.sh as root`);
+    const s3 = await startS3Server({ memoryCapBytes: 256 * 1024 * 1024 });
+    t.after(() => s3.stop());
+    const bucket = await s3.createBucket();
+    const { dataDir, source } = await setup();
+    const segmentS = 2;
+    const env = {
+      AIRCHECK_S3_ENDPOINT: s3.endpoint, AIRCHECK_S3_BUCKET: bucket, AIRCHECK_S3_ACCESS_KEY_ID: s3.accessKeyId,
+      AIRCHECK_S3_SECRET_ACCESS_KEY: s3.secretAccessKey, AIRCHECK_S3_FORCE_PATH_STYLE: 'true',
+      AIRCHECK_RECORDINGS_SEGMENT_SECONDS: String(segmentS),
+    };
+    const client = new S3Client(s3.clientConfig);
+    t.after(() => client.destroy());
+    const list = async () => ((await client.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? []).map((o) => o.Key!);
+    const first = await startBridge({ dataDir, env });
+    const studioClient = await studio(first, source);
+    studioClient.startAudio();
+    const startedMs = Date.now();
+    // Segments reach the bucket as they close: wait for the copy's manifest to list three.
+    let copied: any = null;
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      const manifestKey = (await list()).find((k) => /\/spool\/[^/]+\/manifest\.json$/.test(k));
+      if (manifestKey) {
+        const body = await (await client.send(new GetObjectCommand({ Bucket: bucket, Key: manifestKey }))).Body!.transformToString();
+        copied = JSON.parse(body);
+        if (copied.segments.length >= 3) break;
+      }
+      await sleep(200); // polling the bucket: the test's only view of the uploads
+    }
+    assert.ok(copied && copied.segments.length >= 3, `segments are uploaded during the show: ${JSON.stringify(copied?.segments)}`);
+    const sentS = (Date.now() - startedMs) / 1000;
+    process.kill(first.proc.pid!, 'SIGKILL');
+    await first.proc.exited;
+    studioClient.stop();
+    rmSync(join(dataDir, 'spool'), { recursive: true, force: true }); // the disk is gone; a new, empty one
+
+    const second = await startBridge({ dataDir, env });
+    try {
+      const [rec] = await waitForSettled(dataDir, 60_000);
+      assert.equal(rec.status, 'verified', rec.reason);
+      assert.equal(rec.showId, copied.showId);
+      const m = await readManifest(join(dataDir, 'spool', rec.showId));
+      assert.ok(m.restoredFromStoreAt, 'rebuilt from the spool copy');
+      const recordedS = m.final!.durationSamples / 48000;
+      const copiedS = copied.segments.reduce((n: number, s: any) => n + s.durationSamples, 0) / 48000;
+      t.diagnostic(`sent ≈ ${sentS.toFixed(2)} s, ${copied.segments.length} segments (${copiedS.toFixed(2)} s) in the bucket, rebuilt ${recordedS.toFixed(2)} s`);
+      assert.ok(recordedS >= copiedS && recordedS <= sentS + 0.1, `rebuilt ${recordedS} s: at least the ${copiedS} s the bucket held`);
+      const keys = await list();
+      const audioKey = keys.find((k) => k.endsWith(`${rec.showId}.opus`));
+      assert.ok(audioKey, `the rebuilt show is in the bucket: ${keys.join(', ')}`);
+      assert.ok(!keys.some((k) => k.includes('/spool/')), `the spool copy is removed once verified: ${keys.join(', ')}`);
+      const body = await (await client.send(new GetObjectCommand({ Bucket: bucket, Key: audioKey }))).Body!.transformToByteArray();
+      const copy = join(dataDir, 'rebuilt.opus');
+      writeFileSync(copy, body);
+      await checkFile(copy);
+    } finally {
+      await second.stop();
     }
   });
 });

@@ -19,6 +19,7 @@ export class Metrics {
   readonly requestRejections: Counter<'code'>;
   readonly recordingErrors: Counter<'code'>;
   readonly recordingsSettled: Counter<'status'>;
+  readonly segmentUploads: Counter<'result'>;
   readonly alerts: Counter<'kind'>;
 
   constructor() {
@@ -35,6 +36,7 @@ export class Metrics {
     this.sourceConnections = new Counter({ name: 'aircheck_source_connections_total', help: 'Source connection attempts, accepted or rejected', labelNames: ['mount', 'result'], registers });
     this.sourceErrors = new Counter({ name: 'aircheck_source_errors_total', help: 'Sources ended by an error, by code', labelNames: ['mount', 'code'], registers });
     this.recordingErrors = new Counter({ name: 'aircheck_recording_errors_total', help: 'Recording failures (spool disk errors, finalize, store verification), by error code: alert on any increase', labelNames: ['code'], registers });
+    this.segmentUploads = new Counter({ name: 'aircheck_segment_uploads_total', help: 'Spool segments copied to the store during shows (result stored), and attempts that failed and will be retried (result failed)', labelNames: ['result'], registers });
     this.recordingsSettled = new Counter({ name: 'aircheck_recordings_total', help: 'Recordings that reached a final status (verified or failed)', labelNames: ['status'], registers });
     this.alerts = new Counter({ name: 'aircheck_alerts_total', help: "Alerts of the dead-man's switch (show_missed, recording_failed), delivered or not", labelNames: ['kind'], registers });
     this.requestRejections = new Counter({ name: 'aircheck_request_rejections_total', help: 'Connections refused before routing, by code', labelNames: ['code'], registers });

@@ -3,6 +3,7 @@
 // print-config.ts renders this schema's defaults and descriptions as a commented template.
 import { z } from 'zod';
 import { StorageSchema } from '../../../recordings/src/store/store-config.ts';
+import { MP3_BITRATES_KBPS } from '../../../shared/src/mp3/opus-to-mp3.ts';
 import { AlertsSchema, ScheduleSchema } from '../../../recordings/src/alerts/alerts-config.ts';
 
 export const MOUNT_PATH_RE = /^\/[a-z0-9][a-z0-9._-]{0,63}$/;
@@ -106,6 +107,15 @@ export const ConfigSchema = z
         segment_seconds: z.number().min(1).max(600).default(10).describe('audio per spool segment; a crash loses at most the segment being written'),
         spool_dir: z.string().min(1).optional().describe('where shows are spooled while recording and finalizing (default <data_dir>/spool)'),
         retention_hours: z.number().min(0).default(24).describe('verified shows keep their spool audio this long, then it is removed (unverified: never)'),
+        upload_segments: z.boolean().default(true).describe('copy each closed segment to the store during the show, so a lost disk loses at most the last segments'),
+        mp3_kbps: z
+          .number()
+          .int()
+          .refine((n) => n === 0 || (MP3_BITRATES_KBPS as readonly number[]).includes(n), {
+            message: `must be 0 (no MP3 rendition) or one of ${MP3_BITRATES_KBPS.join(', ')}`,
+          })
+          .default(0)
+          .describe('an MP3 rendition of every recording at this bitrate (CBR), stored and verified next to it; 0 = none'),
       })
       .strict()
       .prefault({}),

@@ -9,7 +9,7 @@ import { AircheckError, isAircheckError } from '../../../shared/src/errors.ts';
 import { OpusMuxer, type NowPlaying } from '../../../shared/src/ogg/opus-muxer.ts';
 import type { AudioFrame } from '../../../shared/src/protocol/audio-frame.ts';
 import { IcecastSourceClient, updateSourceMetadata, type SourceTarget } from './icecast-source-client.ts';
-import { Mp3Companion } from './mp3-companion.ts';
+import { OpusToMp3 } from '../../../shared/src/mp3/opus-to-mp3.ts';
 
 /** What a session hands every frame to: the live push now, the recorder next. */
 export interface FrameConsumer {
@@ -50,7 +50,7 @@ interface Leg {
 export class LivePush implements FrameConsumer {
   readonly #deps: LivePushDeps;
   readonly #muxer: OpusMuxer;
-  readonly #mp3: Mp3Companion;
+  readonly #mp3: OpusToMp3;
   #leg: Leg | null = null;
   /** Where the studio asked to be; the leg may be missing while a dropped push reconnects. */
   #wanted: PushTarget | null = null;
@@ -61,11 +61,11 @@ export class LivePush implements FrameConsumer {
 
   static async create(opusHead: Uint8Array, channels: 1 | 2, preSkipSamples: number, deps: LivePushDeps): Promise<LivePush> {
     const muxer = new OpusMuxer({ opusHead });
-    const mp3 = await Mp3Companion.create({ channels, preSkipSamples });
+    const mp3 = await OpusToMp3.create({ channels, preSkipSamples });
     return new LivePush(muxer, mp3, deps);
   }
 
-  private constructor(muxer: OpusMuxer, mp3: Mp3Companion, deps: LivePushDeps) {
+  private constructor(muxer: OpusMuxer, mp3: OpusToMp3, deps: LivePushDeps) {
     this.#muxer = muxer;
     this.#mp3 = mp3;
     this.#deps = deps;

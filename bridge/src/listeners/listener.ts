@@ -2,7 +2,7 @@
 // ICY metadata state and which mount currently feeds it. Created by listener-request.ts; fed by the
 // Mount it is attached to (Mount.flush); dropped when it cannot keep up.
 import type { Socket } from 'node:net';
-import type { StreamFormat } from '../sources/formats/audio-unit.ts';
+import type { StreamFormat } from '../../../shared/src/audio-unit.ts';
 import { EMPTY_ICY_BLOCK, IcyInterleaver } from './icy-metadata.ts';
 
 let nextListenerId = 1;

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import type { AudioUnit } from '../sources/formats/audio-unit.ts';
+import type { AudioUnit } from '../../../shared/src/audio-unit.ts';
 import { BurstBuffer } from './burst-buffer.ts';
 
 const FRAME_US = 26_122;

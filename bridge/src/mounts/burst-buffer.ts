@@ -1,7 +1,7 @@
 // The last few seconds of a mount's audio, kept so a new listener starts with a burst that fills its
 // player's buffer at once. Fed by Mount.append (released units); read by Mount when a listener joins.
 // Bounded by duration (and a byte cap), cut only at units a listener may start on.
-import type { AudioUnit } from '../sources/formats/audio-unit.ts';
+import type { AudioUnit } from '../../../shared/src/audio-unit.ts';
 
 export class BurstBuffer {
   private units: AudioUnit[] = [];

@@ -3,7 +3,7 @@
 // by the same framers as sources); feeds its hidden Mount through the bridge tick.
 import { readFileSync, statSync } from 'node:fs';
 import { AircheckError, isAircheckError } from '../../../shared/src/errors.ts';
-import type { AudioUnit, StreamFormat } from '../sources/formats/audio-unit.ts';
+import type { AudioUnit, StreamFormat } from '../../../shared/src/audio-unit.ts';
 import { createFramer, sniffFormat } from '../sources/formats/create-framer.ts';
 import { Pacer } from '../sources/pacer.ts';
 import { rewriteOggSerial } from '../../../shared/src/ogg/ogg-eos.ts';

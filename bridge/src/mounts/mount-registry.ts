@@ -4,7 +4,7 @@
 // listeners) and admin routes; feeds status, metrics and (later) the recorder.
 import { AircheckError } from '../../../shared/src/errors.ts';
 import type { MountConfig } from '../config/config-schema.ts';
-import type { AudioUnit, StreamFormat } from '../sources/formats/audio-unit.ts';
+import type { AudioUnit, StreamFormat } from '../../../shared/src/audio-unit.ts';
 import type { SourceSession } from '../sources/source-session.ts';
 import type { DropReason, Listener } from '../listeners/listener.ts';
 import { Mount, type StreamInfo } from './mount.ts';

@@ -2,7 +2,7 @@
 // pages of its current Ogg chain, its burst buffer and the listeners it feeds. Fed by SourceSession /
 // FileFeed (append); feeds Listener (flush, burst). Owned by MountRegistry.
 import type { MountConfig } from '../config/config-schema.ts';
-import type { AudioUnit, StreamFormat } from '../sources/formats/audio-unit.ts';
+import type { AudioUnit, StreamFormat } from '../../../shared/src/audio-unit.ts';
 import { BurstBuffer } from './burst-buffer.ts';
 import type { Listener } from '../listeners/listener.ts';
 import { EMPTY_ICY_BLOCK, buildIcyMetadataBlock } from '../listeners/icy-metadata.ts';

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import type { AudioUnit } from './formats/audio-unit.ts';
+import type { AudioUnit } from '../../../shared/src/audio-unit.ts';
 import { Pacer } from './pacer.ts';
 
 /** One MP3 frame at 44.1 kHz: 1152 samples ≈ 26 122 µs. */

@@ -2,7 +2,7 @@
 // (a file pushed without -re, a burst after a network hiccup) still reaches listeners in real time.
 // Fed by SourceSession/FileFeed (enqueue); drained by the bridge's tick (releaseDue). Pure: the
 // caller passes the clock.
-import type { AudioUnit } from './formats/audio-unit.ts';
+import type { AudioUnit } from '../../../shared/src/audio-unit.ts';
 
 /** How far a lagging source may fall behind its clock before the clock is moved (no catch-up burst). */
 const MAX_LAG_US = 1_000_000;

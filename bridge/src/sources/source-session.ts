@@ -3,7 +3,7 @@
 // stream server after authentication; feeds its Mount through the bridge tick (tick()).
 import type { Socket } from 'node:net';
 import { AircheckError, isAircheckError } from '../../../shared/src/errors.ts';
-import type { AudioUnit, StreamFormat, StreamFramer } from './formats/audio-unit.ts';
+import type { AudioUnit, StreamFormat, StreamFramer } from '../../../shared/src/audio-unit.ts';
 import { containerForContentType, createFramer, sniffFormat } from './formats/create-framer.ts';
 import { ChunkedDecoder } from '../http/chunked-decoder.ts';
 import { Pacer } from './pacer.ts';

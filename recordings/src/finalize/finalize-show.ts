@@ -1,25 +1,31 @@
 // Finalizes one ended show: status finalizing, the spool's segments joined into `show.opus`
-// (concatenate.ts), then the store's putAndVerify; verified or failed with the store's reason.
-// Nothing in the spool is deleted here (old verified spools are cleaned by recover.ts). Fed by the
-// recorder when a show ends and by recovery at start; every step is persisted in the manifest first,
-// so a crash at any point is finished by the next start.
+// (concatenate.ts), the store's putAndVerify; verified or failed with the store's reason. Once the
+// show is verified its spool copy in the store (segments uploaded during the show) is removed, and the
+// MP3 rendition, when configured, is made (on a worker thread), stored, verified and added to the
+// stored manifest. Nothing in the local spool is deleted here (old verified spools are cleaned by
+// recover.ts). Fed by the recorder when a show ends and by recovery at start; every step is persisted
+// in the manifest first, so a crash at any point is finished by the next start.
 import { randomInt } from 'node:crypto';
 import { rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { AircheckError, isAircheckError } from '../../../shared/src/errors.ts';
+import type { Mp3BitrateKbps } from '../../../shared/src/mp3/opus-to-mp3.ts';
 import { persistMove } from '../recording-catalog.ts';
-import { FINAL_FILE, writeManifest, type ShowManifest } from '../show-manifest.ts';
+import { FINAL_FILE, RENDITION_FILE, writeManifest, type ShowManifest } from '../show-manifest.ts';
 import type { RecordingStore } from '../store-contract.ts';
 import { fsyncDir, spoolError } from '../spool/spool-fs.ts';
-import { recordingKey } from '../store/recording-key.ts';
+import { manifestKey, recordingKey, renditionKey, spoolCopyPrefix } from '../store/recording-key.ts';
 import { concatenateSegments } from './concatenate.ts';
+import { renderMp3OffThread } from './mp3-rendition-worker.ts';
 
 export interface FinalizeDeps {
   /** null: the show is finalized locally and waits (status finalizing) for a store. */
   store: RecordingStore | null;
   log: Logger;
   now?: () => Date;
+  /** Make and store an MP3 rendition at this bitrate; null or absent: none. */
+  mp3BitrateKbps?: Mp3BitrateKbps | null;
 }
 
 export async function finalizeShow(dir: string, manifest: ShowManifest, deps: FinalizeDeps): Promise<ShowManifest> {
@@ -44,6 +50,7 @@ export async function finalizeShow(dir: string, manifest: ShowManifest, deps: Fi
       await rename(tmp, join(dir, FINAL_FILE));
       await fsyncDir(dir);
       m.final = { file: FINAL_FILE, sizeBytes: r.sizeBytes, sha256: r.sha256, crc32c: r.crc32c, durationSamples: r.durationSamples };
+      m.rendition = null; // made from the final file: a new final file needs a new rendition
       await writeManifest(dir, m);
       log.info({ durationMs: Math.round(r.durationSamples / 48), sizeBytes: r.sizeBytes, segments: m.segments.length, gaps: m.gaps.length }, 'recording finalized');
     }
@@ -51,8 +58,9 @@ export async function finalizeShow(dir: string, manifest: ShowManifest, deps: Fi
       log.warn('no recording store configured: the finalized show stays in the spool');
       return m;
     }
+    const key = recordingKey(m.showId, new Date(m.startedAt), deps.store.keyPrefix);
     const result = await deps.store.putAndVerify({
-      key: recordingKey(m.showId, new Date(m.startedAt)),
+      key,
       filePath: join(dir, m.final.file),
       sizeBytes: m.final.sizeBytes,
       sha256: m.final.sha256,
@@ -64,6 +72,8 @@ export async function finalizeShow(dir: string, manifest: ShowManifest, deps: Fi
       m.storeLocation = result.location;
       await persistMove(dir, m, 'verified', now());
       log.info({ location: result.location }, 'recording verified in the store');
+      await removeSpoolCopy(deps.store, m.showId, log);
+      if (deps.mp3BitrateKbps) await finishRendition(dir, m, { ...deps, mp3BitrateKbps: deps.mp3BitrateKbps });
     } else {
       await persistMove(dir, m, 'failed', now(), { reason: `store did not verify the recording: ${result.reason}` });
       log.error({ reason: result.reason }, 'recording not verified by the store; the spool is kept');
@@ -74,6 +84,70 @@ export async function finalizeShow(dir: string, manifest: ShowManifest, deps: Fi
     if (m.status !== 'failed') await persistMove(dir, m, 'failed', now(), { reason: error.message, code: error.code }).catch(() => {});
   }
   return m;
+}
+
+/** Whether a verified show still lacks its stored MP3 rendition (recovery finishes it). */
+export function renditionPending(m: ShowManifest, mp3BitrateKbps: Mp3BitrateKbps | null | undefined): boolean {
+  return !!mp3BitrateKbps && m.status === 'verified' && m.spoolRemovedAt === null && m.final !== null
+    && !m.renditionError && !(m.rendition?.storeLocation && m.rendition.bitrateKbps === mp3BitrateKbps);
+}
+
+/**
+ * The MP3 rendition of a verified show: made from the finalized file, stored and verified, then
+ * listed in the stored manifest. It is a copy for listeners, not the record: when it cannot be made
+ * or stored, the reason goes to the manifest (`renditionError`) and the log, and the show stays
+ * verified (the rendition can be made again from the Ogg Opus file at any time).
+ */
+export async function finishRendition(dir: string, m: ShowManifest, deps: FinalizeDeps & { mp3BitrateKbps: Mp3BitrateKbps }): Promise<void> {
+  const log = deps.log.child({ show: m.showId });
+  const store = deps.store;
+  const bitrateKbps = deps.mp3BitrateKbps;
+  if (!store || !m.final) return;
+  try {
+    if (!m.rendition || m.rendition.bitrateKbps !== bitrateKbps || !(await sizeMatches(join(dir, m.rendition.file), m.rendition.sizeBytes))) {
+      const tmp = join(dir, `.${RENDITION_FILE}.tmp`);
+      const started = performance.now();
+      const r = await renderMp3OffThread({ inPath: join(dir, m.final.file), outPath: tmp, bitrateKbps, artist: m.dj, title: `${m.dj} ${m.startedAt}` });
+      await rename(tmp, join(dir, RENDITION_FILE));
+      await fsyncDir(dir);
+      m.rendition = {
+        file: RENDITION_FILE, bitrateKbps, sizeBytes: r.sizeBytes, sha256: r.sha256, crc32c: r.crc32c,
+        durationSamples: r.durationSamples, storeLocation: null,
+      };
+      await writeManifest(dir, m);
+      log.info({ bitrateKbps, sizeBytes: r.sizeBytes, durationMs: Math.round(r.durationSamples / 48), tookMs: Math.round(performance.now() - started) }, 'MP3 rendition made');
+    }
+    const r = m.rendition;
+    const key = recordingKey(m.showId, new Date(m.startedAt), store.keyPrefix);
+    const result = await store.putAndVerify({
+      key: renditionKey(key), filePath: join(dir, r.file), sizeBytes: r.sizeBytes, sha256: r.sha256, crc32c: r.crc32c,
+      durationSamples: r.durationSamples, format: 'mp3',
+    });
+    if (!result.verified) throw new Error(`the store did not verify it: ${result.reason}`);
+    r.storeLocation = result.location;
+    m.renditionError = null;
+    // The stored manifest (written with the verified show) now lists the rendition too.
+    const stored = await store.getJson(manifestKey(key));
+    await store.putJson(manifestKey(key), { ...(stored as object | null ?? m), rendition: r, renditionError: null });
+    await writeManifest(dir, m);
+    log.info({ location: result.location }, 'MP3 rendition verified in the store');
+  } catch (err) {
+    m.renditionError = `MP3 rendition at ${bitrateKbps} kbps: ${(err as Error).message}`;
+    log.error({ code: (err as { code?: string }).code, err: (err as Error).message }, 'MP3 rendition failed; the verified Ogg Opus recording is not affected');
+    await writeManifest(dir, m).catch(() => {});
+  }
+}
+
+/** The segments uploaded during the show are redundant once the show is verified. */
+async function removeSpoolCopy(store: RecordingStore, showId: string, log: Logger): Promise<void> {
+  try {
+    const keys = await store.listKeys(spoolCopyPrefix(showId, store.keyPrefix));
+    if (keys.length === 0) return;
+    await store.deleteKeys(keys);
+    log.debug({ objects: keys.length }, 'spool copy removed from the store');
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, 'could not remove the spool copy from the store; recovery removes it at the next start');
+  }
 }
 
 async function sizeMatches(path: string, sizeBytes: number): Promise<boolean> {

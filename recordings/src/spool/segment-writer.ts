@@ -4,6 +4,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import { OpusMuxer } from '../../../shared/src/ogg/opus-muxer.ts';
+import { crc32c, crc32cToBase64 } from '../verify/crc32c.ts';
 
 export interface SegmentSummary {
   frames: number;
@@ -11,12 +12,15 @@ export interface SegmentSummary {
   sizeBytes: number;
   /** SHA-256 of the whole file, lowercase hex. */
   sha256: string;
+  /** CRC-32C of the whole file, S3's base64 form (the segment uploader sends it). */
+  crc32c: string;
 }
 
 export class SegmentWriter {
   readonly path: string;
   readonly #muxer: OpusMuxer;
   readonly #hash: Hash = createHash('sha256');
+  #crc = 0;
   #fh: FileHandle | null = null;
   #pending: Uint8Array[] = [];
   #pendingBytes = 0;
@@ -63,6 +67,7 @@ export class SegmentWriter {
     this.#pendingBytes = 0;
     await this.#fh.writeFile(chunk);
     this.#hash.update(chunk);
+    this.#crc = crc32c(chunk, this.#crc);
     this.#sizeBytes += chunk.length;
   }
 
@@ -75,7 +80,7 @@ export class SegmentWriter {
     } finally {
       await this.abandon();
     }
-    return { frames: this.#frames, durationSamples: this.#durationSamples, sizeBytes: this.#sizeBytes, sha256: this.#hash.digest('hex') };
+    return { frames: this.#frames, durationSamples: this.#durationSamples, sizeBytes: this.#sizeBytes, sha256: this.#hash.digest('hex'), crc32c: crc32cToBase64(this.#crc) };
   }
 
   /** Closes the file, finished or not (close() does it; the spool calls it when it failed). */

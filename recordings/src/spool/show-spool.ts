@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import type { AircheckError } from '../../../shared/src/errors.ts';
 import type { AudioFrame } from '../../../shared/src/protocol/audio-frame.ts';
 import { moveTo } from '../recording-catalog.ts';
-import { MANIFEST_VERSION, segmentFileName, writeManifest, type ShowManifest } from '../show-manifest.ts';
+import { MANIFEST_VERSION, segmentFileName, writeManifest, type SegmentEntry, type ShowManifest } from '../show-manifest.ts';
 import { SegmentWriter } from './segment-writer.ts';
 import { fsyncDir, spoolError } from './spool-fs.ts';
 
@@ -31,6 +31,8 @@ export interface ShowSpoolOptions {
   now?: () => Date;
   /** The recording failed (disk error): the error is already logged; count it, alert. */
   onFailed?: (err: AircheckError) => void;
+  /** A segment was closed (fsync'd) and the manifest on disk lists it: copy it to the store. */
+  onSegmentClosed?: (dir: string, segment: SegmentEntry) => void;
   /** The show ended and its manifest carries the end marker: finalize it. */
   onEnded?: (dir: string, manifest: ShowManifest) => void;
 }
@@ -189,8 +191,10 @@ export class ShowSpool {
       const summary = await segment.close();
       this.#open.delete(segment);
       if (entry.index === 1) await fsyncDir(this.dir); // the first file's directory entry
-      this.manifest.segments.push({ ...entry, ...summary });
+      const closed = { ...entry, ...summary };
+      this.manifest.segments.push(closed);
       await writeManifest(this.dir, this.manifest);
+      this.#opts.onSegmentClosed?.(this.dir, closed);
       this.#log.debug({ segment: entry.file, durationSamples: summary.durationSamples, sizeBytes: summary.sizeBytes }, 'segment closed');
     }, segment.path);
   }

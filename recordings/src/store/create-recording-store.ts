@@ -23,7 +23,7 @@ export function createRecordingStore(config: StorageConfig, dataDir: string, log
   const storeLog = log.child({ component: 'recording-store' });
   if (!config.bucket) {
     // Keys are `recordings/YYYY/MM/DD/…`, so objects land in <data_dir>/recordings/YYYY/MM/DD/.
-    const store = new LocalRecordingStore({ rootDir: dataDir, log: storeLog });
+    const store = new LocalRecordingStore({ rootDir: dataDir, prefix: config.prefix, log: storeLog });
     return { store, describe: join(dataDir, config.prefix), start: async () => {}, close: () => {} };
   }
   const client = createS3Client({

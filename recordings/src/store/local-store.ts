@@ -1,38 +1,42 @@
-// The embedded default store: with no bucket configured, finished recordings are copied to a local
-// directory (`<rootDir>/<key>`, written to a temporary file, fsynced, renamed) and verified the same
-// way as in a bucket: size, content read back and hashed, duration from the last Ogg page. Fed by the
-// finalizer through RecordingStore; a manifest is written next to each verified recording.
+// The embedded default store: with no bucket configured, recordings (and the spool copies of shows
+// being recorded) are copied to a local directory (`<rootDir>/<key>`, written to a temporary file,
+// fsync'd, renamed) and verified the same way as in a bucket: size, content read back and hashed,
+// duration from the file itself. Fed by the finalizer and the segment uploader through
+// RecordingStore; a manifest is written next to each verified recording.
 
-import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
-import { dirname, resolve, sep } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { createReadStream } from 'node:fs';
+import { open, readFile, readdir, rm, stat, type FileHandle } from 'node:fs/promises';
+import { relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
-import type { RecordingStore } from '../store-contract.ts';
-import { crc32cToBase64 } from '../verify/crc32c.ts';
+import type { PutAndVerifyInput, PutAndVerifyResult, RecordingStore } from '../store-contract.ts';
 import { digestFile, localDigestMismatch } from '../verify/local-digest.ts';
 import { verifyStoredObject } from '../verify/verify-object.ts';
 import type { StoredObjectReader } from '../verify/verify-object.ts';
+import { writeFileDurably } from './durable-file.ts';
 import { manifestKey } from './recording-key.ts';
-
-type PutInput = Parameters<RecordingStore['putAndVerify']>[0];
-type PutResult = Awaited<ReturnType<RecordingStore['putAndVerify']>>;
+import { storedManifest } from './stored-manifest.ts';
 
 export interface LocalRecordingStoreOptions {
   /** Objects land at `<rootDir>/<key>`; with keys `recordings/…`, pass the data directory. */
   rootDir: string;
+  /** Prefix of every key. Default 'recordings/'. */
+  prefix?: string;
   durationToleranceSamples?: number;
   log?: Pick<Logger, 'info' | 'warn' | 'error' | 'debug'>;
 }
 
+/** Chunk size for reading files back: small enough that a long show adds little to the heap. */
+const READ_CHUNK_BYTES = 256 * 1024;
+
 export class LocalRecordingStore implements RecordingStore {
   readonly rootDir: string;
+  readonly keyPrefix: string;
   readonly #opts: LocalRecordingStoreOptions;
 
   constructor(opts: LocalRecordingStoreOptions) {
     this.rootDir = resolve(opts.rootDir);
+    this.keyPrefix = opts.prefix ?? 'recordings/';
     this.#opts = opts;
   }
 
@@ -45,40 +49,28 @@ export class LocalRecordingStore implements RecordingStore {
     return target;
   }
 
-  async putAndVerify(input: PutInput): Promise<PutResult> {
+  async putAndVerify(input: PutAndVerifyInput): Promise<PutAndVerifyResult> {
     const log = this.#opts.log;
     try {
       const target = this.pathFor(input.key);
       const local = await digestFile(input.filePath);
       const changed = localDigestMismatch(input, local);
       if (changed) return { verified: false, reason: changed };
-      const expectation = { local, durationSamples: input.durationSamples, toleranceSamples: this.#opts.durationToleranceSamples };
+      const expectation = {
+        local, format: input.format ?? 'ogg-opus', durationSamples: input.durationSamples, toleranceSamples: this.#opts.durationToleranceSamples,
+      };
       let check = await verifyStoredObject(fileReader(target), expectation);
       if (!check.verified) {
-        await writeDurably(target, (tmp) => pipeline(createReadStream(input.filePath), createWriteStream(tmp, { flags: 'wx' })));
+        await writeFileDurably(target, (fh) => copyInto(fh, input.filePath));
         check = await verifyStoredObject(fileReader(target), expectation);
         if (!check.verified) {
           log?.error({ path: target, reason: check.reason }, 'stored recording failed verification');
           return { verified: false, reason: check.reason };
         }
       }
-      const manifest = Buffer.from(JSON.stringify({
-        ...input.manifest,
-        object: {
-          key: input.key, sizeBytes: local.sizeBytes, sha256: local.sha256Hex, crc32c: crc32cToBase64(local.crc32c),
-          lastGranule: check.lastGranule, playableSamples: check.playableSamples, storeChecksum: check.checksum,
-        },
-      }, null, 2));
-      await writeDurably(this.pathFor(manifestKey(input.key)), async (tmp) => {
-        const fh = await open(tmp, 'wx');
-        try {
-          await fh.writeFile(manifest);
-        } finally {
-          await fh.close();
-        }
-      });
+      if (input.manifest) await this.putJson(manifestKey(input.key), storedManifest(input.manifest, input.key, local, check));
       const location = pathToFileURL(target).href;
-      log?.info({ location, sizeBytes: local.sizeBytes }, 'recording stored and verified');
+      log?.debug({ location, sizeBytes: local.sizeBytes }, 'object stored and verified');
       return { verified: true, location };
     } catch (err) {
       const e = err as { name?: string; code?: string; message?: string };
@@ -86,31 +78,58 @@ export class LocalRecordingStore implements RecordingStore {
       return { verified: false, reason: `storing ${input.key} locally failed: ${e.code ?? e.name ?? 'Error'}: ${e.message ?? String(err)}` };
     }
   }
+
+  async putJson(key: string, value: unknown): Promise<void> {
+    const body = Buffer.from(JSON.stringify(value, null, 2));
+    await writeFileDurably(this.pathFor(key), async (fh) => {
+      await fh.writeFile(body);
+    });
+  }
+
+  async getJson(key: string): Promise<unknown> {
+    try {
+      return JSON.parse(await readFile(this.pathFor(key), 'utf8'));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+  }
+
+  async listKeys(prefix: string): Promise<string[]> {
+    // The prefix's directory part is listed recursively; its last part filters names.
+    const dirKey = prefix.slice(0, prefix.lastIndexOf('/') + 1);
+    const base = dirKey === '' ? this.rootDir : this.pathFor(dirKey);
+    let names: string[];
+    try {
+      names = await readdir(base, { recursive: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    const keys: string[] = [];
+    for (const name of names) {
+      if (name.includes('.tmp-')) continue;
+      const path = resolve(base, name);
+      const key = relative(this.rootDir, path).split(sep).join('/');
+      if (!key.startsWith(prefix)) continue;
+      if ((await stat(path)).isFile()) keys.push(key);
+    }
+    return keys.sort();
+  }
+
+  async download(key: string, filePath: string): Promise<void> {
+    const source = this.pathFor(key);
+    await writeFileDurably(filePath, (fh) => copyInto(fh, source));
+  }
+
+  async deleteKeys(keys: string[]): Promise<void> {
+    for (const key of keys) await rm(this.pathFor(key), { force: true });
+  }
 }
 
-/** Writes via `<target>.tmp-…`, fsyncs the file, renames it into place, fsyncs the directory. */
-async function writeDurably(target: string, write: (tmp: string) => Promise<void>): Promise<void> {
-  await mkdir(dirname(target), { recursive: true });
-  const tmp = `${target}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  try {
-    await write(tmp);
-    const fh = await open(tmp, 'r+');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, target);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
-  const dh = await open(dirname(target), 'r');
-  try {
-    await dh.sync();
-  } finally {
-    await dh.close();
-  }
+/** Streams a file into an open handle, one bounded chunk at a time. */
+async function copyInto(fh: FileHandle, sourcePath: string): Promise<void> {
+  for await (const chunk of createReadStream(sourcePath, { highWaterMark: READ_CHUNK_BYTES }) as AsyncIterable<Buffer>) await fh.write(chunk);
 }
 
 /** The stored file as a StoredObjectReader: no checksum metadata, so the verifier reads it back. */
@@ -134,7 +153,7 @@ function fileReader(path: string): StoredObjectReader {
         await fh.close();
       }
     },
-    readAll: () => createReadStream(path, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Uint8Array>,
+    readAll: () => createReadStream(path, { highWaterMark: READ_CHUNK_BYTES }) as AsyncIterable<Uint8Array>,
   };
 }
 
@@ -142,4 +161,3 @@ function fileReader(path: string): StoredObjectReader {
 export async function readLocalManifest(store: LocalRecordingStore, key: string): Promise<unknown> {
   return JSON.parse(await readFile(store.pathFor(manifestKey(key)), 'utf8'));
 }
-

@@ -3,16 +3,44 @@
 
 /** `recordings/YYYY/MM/DD/<show-id>.opus`, the date being the show's start in UTC. */
 export function recordingKey(showId: string, startedAt: Date, prefix = 'recordings/'): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(showId)) {
-    throw new RangeError(`recordingKey: show id "${showId}" must be letters, digits, '.', '_' or '-'`);
-  }
+  checkShowId(showId);
   const y = startedAt.getUTCFullYear();
   const m = String(startedAt.getUTCMonth() + 1).padStart(2, '0');
   const d = String(startedAt.getUTCDate()).padStart(2, '0');
   return `${prefix}${y}/${m}/${d}/${showId}.opus`;
 }
 
+/** The MP3 rendition next to a recording: `….opus` → `….mp3`. */
+export function renditionKey(key: string): string {
+  return `${key.replace(/\.opus$/, '')}.mp3`;
+}
+
 /** The manifest stored next to a recording: `….opus` → `….manifest.json`. */
 export function manifestKey(key: string): string {
   return `${key.replace(/\.opus$/, '')}.manifest.json`;
+}
+
+const SHOW_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+function checkShowId(showId: string): void {
+  if (!SHOW_ID_RE.test(showId)) throw new RangeError(`show id "${showId}" must be letters, digits, '.', '_' or '-'`);
+}
+
+/**
+ * The spool copy of a show still being recorded: `<prefix>spool/<show-id>/`, holding its closed
+ * segments and a manifest listing them. Removed once the finalized show is verified.
+ */
+export function spoolCopyPrefix(showId: string, prefix = 'recordings/'): string {
+  checkShowId(showId);
+  return `${prefix}spool/${showId}/`;
+}
+
+export const SPOOL_COPY_MANIFEST = 'manifest.json';
+
+/** The show id of a key under `<prefix>spool/`, or null for any other key. */
+export function showIdOfSpoolKey(key: string, prefix = 'recordings/'): string | null {
+  const base = `${prefix}spool/`;
+  if (!key.startsWith(base)) return null;
+  const id = key.slice(base.length).split('/')[0] ?? '';
+  return SHOW_ID_RE.test(id) ? id : null;
 }

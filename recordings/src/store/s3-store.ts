@@ -8,24 +8,24 @@ import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand,
-  GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand, PutObjectCommand, S3Client,
-  UploadPartCommand,
+  DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand,
+  ListObjectsV2Command, PutObjectCommand, S3Client, UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import type { CompletedPart, S3ClientConfig } from '@aws-sdk/client-s3';
 import type { Logger } from 'pino';
-import type { RecordingStore } from '../store-contract.ts';
+import type { PutAndVerifyInput, PutAndVerifyResult, RecordingFormat, RecordingStore } from '../store-contract.ts';
 import { crc32c, crc32cToBase64 } from '../verify/crc32c.ts';
 import { digestFile, localDigestMismatch } from '../verify/local-digest.ts';
 import type { LocalDigest } from '../verify/local-digest.ts';
 import { verifyStoredObject } from '../verify/verify-object.ts';
+import { storedManifest } from './stored-manifest.ts';
 import type { StoredObjectInfo, StoredObjectReader } from '../verify/verify-object.ts';
 import { planParts } from './part-plan.ts';
 import { manifestKey } from './recording-key.ts';
 import { withRetry } from './retry.ts';
 import type { RetryOptions } from './retry.ts';
 
-type PutInput = Parameters<RecordingStore['putAndVerify']>[0];
-type PutResult = Awaited<ReturnType<RecordingStore['putAndVerify']>>;
+import { writeFileDurably } from './durable-file.ts';
 
 export interface S3Connection {
   /** e.g. https://<account>.r2.cloudflarestorage.com; omitted for AWS itself. */
@@ -71,7 +71,7 @@ export function createS3Client(
 export interface S3RecordingStoreOptions {
   client: S3Client;
   bucket: string;
-  /** Key prefix the start-up sweep looks under. Default 'recordings/'. */
+  /** Prefix of every key (recordings, spool copies); the start-up sweep looks under it. Default 'recordings/'. */
   prefix?: string;
   /** Files of at least this size go multipart. Default 16 MiB. */
   multipartThresholdBytes?: number;
@@ -90,6 +90,7 @@ const MIB = 1024 * 1024;
 export class S3RecordingStore implements RecordingStore {
   readonly bucket: string;
   readonly prefix: string;
+  readonly keyPrefix: string;
   readonly #client: S3Client;
   readonly #opts: S3RecordingStoreOptions;
   readonly #threshold: number;
@@ -99,6 +100,7 @@ export class S3RecordingStore implements RecordingStore {
     this.#opts = opts;
     this.bucket = opts.bucket;
     this.prefix = opts.prefix ?? 'recordings/';
+    this.keyPrefix = this.prefix;
     this.#threshold = opts.multipartThresholdBytes ?? 16 * MIB;
   }
 
@@ -130,7 +132,7 @@ export class S3RecordingStore implements RecordingStore {
     return aborted;
   }
 
-  async putAndVerify(input: PutInput): Promise<PutResult> {
+  async putAndVerify(input: PutAndVerifyInput): Promise<PutAndVerifyResult> {
     const { key } = input;
     const log = this.#opts.log;
     try {
@@ -143,13 +145,14 @@ export class S3RecordingStore implements RecordingStore {
 
       // 2. Already stored and verified by an earlier attempt (recovery after a crash)? Then only
       //    the manifest may be missing.
-      const expectation = { local, durationSamples: input.durationSamples, toleranceSamples: this.#opts.durationToleranceSamples };
+      const format = input.format ?? 'ogg-opus';
+      const expectation = { local, format, durationSamples: input.durationSamples, toleranceSamples: this.#opts.durationToleranceSamples };
       const reader = this.#reader(key);
       let check = await verifyStoredObject(reader, expectation);
       if (!check.verified) {
         // 3. Upload, then verify what the store now holds.
-        if (plan) await this.#putMultipart(key, input.filePath, local, plan.partSizeBytes);
-        else await this.#putSingle(key, input.filePath, local);
+        if (plan) await this.#putMultipart(key, input.filePath, local, plan.partSizeBytes, format);
+        else await this.#putSingle(key, input.filePath, local, format);
         check = await verifyStoredObject(reader, expectation);
         if (!check.verified) {
           log?.error({ bucket: this.bucket, key, reason: check.reason }, 'stored recording failed verification');
@@ -157,17 +160,7 @@ export class S3RecordingStore implements RecordingStore {
         }
       }
       // 4. The manifest next to it (show, DJ, times, duration, size, checksum, gaps + what we verified).
-      const body = Buffer.from(JSON.stringify({
-        ...input.manifest,
-        object: {
-          key, sizeBytes: local.sizeBytes, sha256: local.sha256Hex, crc32c: crc32cToBase64(local.crc32c),
-          lastGranule: check.lastGranule, playableSamples: check.playableSamples, storeChecksum: check.checksum,
-        },
-      }, null, 2));
-      await this.#retry(() => this.#client.send(new PutObjectCommand({
-        Bucket: this.bucket, Key: manifestKey(key), Body: body, ContentLength: body.length,
-        ContentType: 'application/json', ChecksumAlgorithm: 'CRC32C', ChecksumCRC32C: crc32cToBase64(crc32c(body)),
-      })));
+      if (input.manifest) await this.putJson(manifestKey(key), storedManifest(input.manifest, key, local, check));
       const location = `s3://${this.bucket}/${key}`;
       log?.info({ location, sizeBytes: local.sizeBytes, checksum: check.checksum }, 'recording stored and verified');
       return { verified: true, location };
@@ -178,16 +171,68 @@ export class S3RecordingStore implements RecordingStore {
     }
   }
 
-  async #putSingle(key: string, filePath: string, local: LocalDigest): Promise<void> {
+  async putJson(key: string, value: unknown): Promise<void> {
+    const body = Buffer.from(JSON.stringify(value, null, 2));
+    await this.#retry(() => this.#client.send(new PutObjectCommand({
+      Bucket: this.bucket, Key: key, Body: body, ContentLength: body.length,
+      ContentType: 'application/json', ChecksumAlgorithm: 'CRC32C', ChecksumCRC32C: crc32cToBase64(crc32c(body)),
+    })));
+  }
+
+  async getJson(key: string): Promise<unknown> {
+    const text = await this.#retry(async () => {
+      try {
+        const res = await this.#client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+        return res.Body ? await res.Body.transformToString() : '';
+      } catch (err) {
+        if (isNotFound(err)) return null;
+        throw err;
+      }
+    });
+    return text === null ? null : JSON.parse(text);
+  }
+
+  async listKeys(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.#retry(() => this.#client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token })));
+      for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return keys.sort();
+  }
+
+  async download(key: string, filePath: string): Promise<void> {
+    await this.#retry(() => writeFileDurably(filePath, async (fh) => {
+      const res = await this.#client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      if (res.Body) for await (const chunk of res.Body as Readable as AsyncIterable<Uint8Array>) await fh.write(chunk);
+    }));
+  }
+
+  async deleteKeys(keys: string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += 1000) {
+      const batch = keys.slice(i, i + 1000);
+      const res = await this.#retry(() => this.#client.send(new DeleteObjectsCommand({
+        Bucket: this.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
+      })));
+      const failed = (res.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
+      if (failed.length > 0) {
+        throw Object.assign(new Error(`could not delete ${failed.length} objects, e.g. ${failed[0]?.Key}: ${failed[0]?.Code} ${failed[0]?.Message ?? ''}`), { name: failed[0]?.Code ?? 'DeleteFailed' });
+      }
+    }
+  }
+
+  async #putSingle(key: string, filePath: string, local: LocalDigest, format: RecordingFormat): Promise<void> {
     await this.#retry(() => withFileStream(filePath, 0, local.sizeBytes, (Body) => this.#client.send(new PutObjectCommand({
-      Bucket: this.bucket, Key: key, Body, ContentLength: local.sizeBytes, ContentType: 'audio/ogg',
+      Bucket: this.bucket, Key: key, Body, ContentLength: local.sizeBytes, ContentType: CONTENT_TYPES[format],
       ChecksumAlgorithm: 'CRC32C', ChecksumCRC32C: crc32cToBase64(local.crc32c),
     }))));
   }
 
-  async #putMultipart(key: string, filePath: string, local: LocalDigest, partSizeBytes: number): Promise<void> {
+  async #putMultipart(key: string, filePath: string, local: LocalDigest, partSizeBytes: number, format: RecordingFormat): Promise<void> {
     const created = await this.#retry(() => this.#client.send(new CreateMultipartUploadCommand({
-      Bucket: this.bucket, Key: key, ContentType: 'audio/ogg', ChecksumAlgorithm: 'CRC32C',
+      Bucket: this.bucket, Key: key, ContentType: CONTENT_TYPES[format], ChecksumAlgorithm: 'CRC32C',
     })));
     const uploadId = created.UploadId;
     if (!uploadId) throw Object.assign(new Error('CreateMultipartUpload returned no UploadId'), { name: 'NoUploadId' });
@@ -261,8 +306,7 @@ export class S3RecordingStore implements RecordingStore {
             checksumCrc32c: h.ChecksumCRC32C, checksumSha256: h.ChecksumSHA256, checksumType: h.ChecksumType,
           };
         } catch (err) {
-          const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-          if (e.name === 'NotFound' || e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404) return null;
+          if (isNotFound(err)) return null;
           throw err;
         }
       }),
@@ -284,6 +328,13 @@ export class S3RecordingStore implements RecordingStore {
       ...this.#opts.retry,
     });
   }
+}
+
+const CONTENT_TYPES: Record<RecordingFormat, string> = { 'ogg-opus': 'audio/ogg', mp3: 'audio/mpeg' };
+
+function isNotFound(err: unknown): boolean {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e.name === 'NotFound' || e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404;
 }
 
 /** A fresh read stream of file[start, start+length) for one attempt; always closed afterwards. */

@@ -24,7 +24,7 @@ export async function digestFile(filePath: string, partSizeBytes = 0): Promise<L
   let inPart = 0;
   let sizeBytes = 0;
   const partCrcs: number[] = [];
-  for await (const chunk of createReadStream(filePath, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) {
+  for await (const chunk of createReadStream(filePath, { highWaterMark: 256 * 1024 }) as AsyncIterable<Buffer>) {
     sha.update(chunk);
     whole = crc32c(chunk, whole);
     sizeBytes += chunk.length;

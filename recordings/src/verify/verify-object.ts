@@ -1,12 +1,14 @@
 // Verify before delete: the stored copy of a recording must have the local file's size and checksum
 // (in the form the store reports, or read back and hashed when it reports none) and the show's
-// duration. Fed a StoredObjectReader by s3-store.ts / local-store.ts and the LocalDigest of the file;
-// feeds them verified or a reason. Only a verified result lets the pipeline remove local data.
+// duration (Ogg Opus: the last granule position; its MP3 rendition: the head's Info frame). Fed a
+// StoredObjectReader by s3-store.ts / local-store.ts and the LocalDigest of the file; feeds them
+// verified or a reason. Only a verified result lets the pipeline remove local data.
 
 import { createHash } from 'node:crypto';
 import { compositeCrc32c, crc32c, crc32cToBase64 } from './crc32c.ts';
 import { hex8 } from './local-digest.ts';
 import type { LocalDigest } from './local-digest.ts';
+import { MP3_HEAD_READ_BYTES, mp3Duration, mp3HeadBytesNeeded } from './mp3-duration.ts';
 import { HEAD_READ_BYTES, TAIL_READ_BYTES, opusDuration } from './ogg-duration.ts';
 
 /**
@@ -15,6 +17,17 @@ import { HEAD_READ_BYTES, TAIL_READ_BYTES, opusDuration } from './ogg-duration.t
  * being encoded when the show ended.
  */
 export const DURATION_TOLERANCE_SAMPLES = 960;
+
+/**
+ * The MP3 rendition's tolerance: the same 20 ms. Its Info frame is sample-exact: the frame count,
+ * LAME's measured encoder delay (576, see LAME_ENCODER_DELAY_SAMPLES in ../finalize/mp3-rendition.ts)
+ * and the padding give the playable samples, which FFmpeg decodes to exactly (mp3-rendition.test.ts),
+ * and which equal the Opus file's playable samples. So only the captured duration's own slack remains.
+ */
+export const MP3_DURATION_TOLERANCE_SAMPLES = DURATION_TOLERANCE_SAMPLES;
+
+/** An ID3v2 tag larger than this at the head of an MP3 is not read (ours are a few hundred bytes). */
+const MP3_MAX_HEAD_BYTES = 16 * 1024 * 1024;
 
 /** What a store says about an object (HeadObject with ChecksumMode ENABLED, or a stat). */
 export interface StoredObjectInfo {
@@ -39,16 +52,26 @@ export interface StoredObjectReader {
 
 export interface VerifyExpectation {
   local: LocalDigest;
+  /** What the object holds; decides how its duration is read. Default 'ogg-opus'. */
+  format?: 'ogg-opus' | 'mp3';
   /**
-   * The show's captured duration as the store contract defines it: 48 kHz samples counted like
-   * the last granule position (pre-skip included).
+   * The show's captured duration as the store contract defines it. Ogg Opus: 48 kHz samples counted
+   * like the last granule position (pre-skip included). MP3: playable samples at 48 kHz (what the
+   * rendition decodes to: the Opus file's last granule position − pre-skip).
    */
   durationSamples: number;
+  /** Default DURATION_TOLERANCE_SAMPLES (Ogg Opus) or MP3_DURATION_TOLERANCE_SAMPLES (MP3). */
   toleranceSamples?: number;
 }
 
 export type VerifyOutcome =
-  | { verified: true; checksum: string; lastGranule: number; playableSamples: number }
+  | {
+    verified: true;
+    checksum: string;
+    /** Ogg Opus: the last granule position. MP3 (no granules): the playable 48 kHz samples, the value compared. */
+    lastGranule: number;
+    playableSamples: number;
+  }
   | { verified: false; reason: string };
 
 /** Compares the stored object with the local digest and the show's duration. Never throws. */
@@ -76,6 +99,8 @@ async function verify(reader: StoredObjectReader, expect: VerifyExpectation): Pr
   const checked = await compareChecksum(reader, info, local);
   if (!checked.ok) return fail(checked.reason);
 
+  if (expect.format === 'mp3') return verifyMp3Duration(reader, info.sizeBytes, expect, checked.method);
+
   // 3. Duration from the last granule position (ranged reads of both ends).
   const size = info.sizeBytes;
   const head = await reader.readRange(0, Math.min(size, HEAD_READ_BYTES) - 1);
@@ -91,6 +116,22 @@ async function verify(reader: StoredObjectReader, expect: VerifyExpectation): Pr
     return fail(`duration mismatch: the stored file's last granule position is ${duration.lastGranule} (48 kHz samples), the show captured ${expect.durationSamples} (tolerance ${tolerance})`);
   }
   return { verified: true, checksum: checked.method, lastGranule: duration.lastGranule, playableSamples: duration.playableSamples };
+}
+
+/** 3 (MP3). Duration from the Info frame at the head (after an ID3v2 tag, read again when it is larger than the first read). */
+async function verifyMp3Duration(reader: StoredObjectReader, size: number, expect: VerifyExpectation, checksum: string): Promise<VerifyOutcome> {
+  const fail = (reason: string): VerifyOutcome => ({ verified: false, reason });
+  if (size === 0) return fail('MP3 duration unreadable: the stored object is empty');
+  let head = await reader.readRange(0, Math.min(size, MP3_HEAD_READ_BYTES) - 1);
+  const needed = Math.min(size, mp3HeadBytesNeeded(head));
+  if (needed > head.length && needed <= MP3_MAX_HEAD_BYTES) head = await reader.readRange(0, needed - 1);
+  const duration = mp3Duration(head);
+  if (typeof duration === 'string') return fail(`MP3 duration unreadable: ${duration}`);
+  const tolerance = expect.toleranceSamples ?? MP3_DURATION_TOLERANCE_SAMPLES;
+  if (Math.abs(duration.playableSamples48k - expect.durationSamples) > tolerance) {
+    return fail(`duration mismatch: the stored MP3's Info frame gives ${duration.playableSamples48k} playable samples (48 kHz: ${duration.frames} frames, delay ${duration.encoderDelaySamples ?? 'unknown'}, padding ${duration.paddingSamples ?? 'unknown'}), expected ${expect.durationSamples} (tolerance ${tolerance})`);
+  }
+  return { verified: true, checksum, lastGranule: duration.playableSamples48k, playableSamples: duration.playableSamples48k };
 }
 
 type Checked = { ok: true; method: string } | { ok: false; reason: string };

@@ -3,8 +3,8 @@
 // headers and first bytes by the source handler; feeds it an Mp3Framer or an OggFramer.
 
 import { AircheckError } from '../../../../shared/src/errors.ts';
-import type { StreamFramer } from './audio-unit.ts';
-import { Mp3Framer, mpegFrameLength } from './mp3-framer.ts';
+import type { StreamFramer } from '../../../../shared/src/audio-unit.ts';
+import { Mp3Framer, mpegFrameLength } from '../../../../shared/src/mp3/mp3-framer.ts';
 import { OggFramer } from './ogg-framer.ts';
 
 export type ContainerKind = 'mp3' | 'ogg';

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { AircheckError } from '../../../../shared/src/errors.ts';
 import { OGG_FLAG_EOS, parseOggPage, rewriteOggPage, writeOggPage } from '../../../../shared/src/ogg/ogg-page.ts';
 import { writeOpusTags, writeVorbisComment } from '../../../../shared/src/ogg/codec-headers.ts';
-import type { AudioUnit } from './audio-unit.ts';
+import type { AudioUnit } from '../../../../shared/src/audio-unit.ts';
 import { OGG_MAX_GARBAGE_BYTES, OGG_MAX_HEADER_BYTES, OggFramer } from './ogg-framer.ts';
 import { concatBytes } from '../../../../shared/src/bytes.ts';
 import { throwsCode, feedFramer } from '../../../../test/helpers/assert-code.ts';

@@ -13,8 +13,8 @@ import {
   parseVorbisComment, parseVorbisIdentification,
 } from '../../../../shared/src/ogg/codec-headers.ts';
 import type { CodecComments } from '../../../../shared/src/ogg/codec-headers.ts';
-import { CarryBuffer } from './audio-unit.ts';
-import type { AudioUnit, StreamFormat, StreamFramer, UnitScanner } from './audio-unit.ts';
+import { CarryBuffer } from '../../../../shared/src/audio-unit.ts';
+import type { AudioUnit, StreamFormat, StreamFramer, UnitScanner } from '../../../../shared/src/audio-unit.ts';
 
 /** Garbage (bytes that are not part of a valid page) tolerated between two valid pages. */
 export const OGG_MAX_GARBAGE_BYTES = 64 * 1024;

@@ -1,21 +1,22 @@
-// The MP3 companion against real audio: Opus packets from ffmpeg's libopus (an Ogg Opus tone, split
-// into packets by our own Ogg code) in, MP3 out, decoded again by ffmpeg and measured.
+// Opus → MP3 (the /live.mp3 companion and the recording's MP3 rendition) against real audio: Opus
+// packets from ffmpeg's libopus (an Ogg Opus tone, split into packets by our own Ogg code) in, MP3
+// out, decoded again by ffmpeg and measured.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { isAircheckError } from '../../../shared/src/errors.ts';
-import { isOpusHead, isOpusTags, parseOpusHead } from '../../../shared/src/ogg/codec-headers.ts';
-import type { OpusHead } from '../../../shared/src/ogg/codec-headers.ts';
-import { OggPacketAssembler, parseOggPage } from '../../../shared/src/ogg/ogg-page.ts';
+import { isAircheckError } from '../errors.ts';
+import { isOpusHead, isOpusTags, parseOpusHead } from '../ogg/codec-headers.ts';
+import type { OpusHead } from '../ogg/codec-headers.ts';
+import { OggPacketAssembler, parseOggPage } from '../ogg/ogg-page.ts';
 import { decodeAudio, dominantFrequencyHz } from '../../../test/helpers/audio-analysis.ts';
 import { toneDir, toneFile } from '../../../test/helpers/tones.ts';
-import type { AudioUnit } from '../sources/formats/audio-unit.ts';
-import { mpegFrameLength } from '../sources/formats/mp3-framer.ts';
-import { Mp3Companion } from './mp3-companion.ts';
-import type { Mp3CompanionOptions } from './mp3-companion.ts';
+import type { AudioUnit } from '../audio-unit.ts';
+import { mpegFrameLength } from './mp3-framer.ts';
+import { OpusToMp3 } from './opus-to-mp3.ts';
+import type { OpusToMp3Options } from './opus-to-mp3.ts';
 
 /** The OpusHead and the audio packets of an Ogg Opus file. */
 function opusPackets(path: string): { head: OpusHead; packets: Uint8Array[] } {
@@ -33,7 +34,7 @@ function opusPackets(path: string): { head: OpusHead; packets: Uint8Array[] } {
 }
 
 async function monoOpusTone(frequencyHz: number, durationS: number): Promise<string> {
-  const path = join(toneDir(), `companion-mono-${frequencyHz}hz-${durationS}s.opus`);
+  const path = join(toneDir(), `opus-to-mp3-mono-${frequencyHz}hz-${durationS}s.opus`);
   await promisify(execFile)('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-f', 'lavfi',
     '-i', `sine=frequency=${frequencyHz}:duration=${durationS}:sample_rate=48000`,
     '-ac', '1', '-c:a', 'libopus', '-b:a', '64k', '-f', 'ogg', path]);
@@ -46,12 +47,12 @@ interface Run {
   maxUnitsPerPush: number;
   cpuMs: number;
   wallMs: number;
-  companion: Mp3Companion;
+  companion: OpusToMp3;
 }
 
-async function runCompanion(path: string, options: Partial<Mp3CompanionOptions> = {}): Promise<Run> {
+async function runCompanion(path: string, options: Partial<OpusToMp3Options> = {}): Promise<Run> {
   const { head, packets } = opusPackets(path);
-  const companion = await Mp3Companion.create({ channels: head.channels as 1 | 2, preSkipSamples: head.preSkip, ...options });
+  const companion = await OpusToMp3.create({ channels: head.channels as 1 | 2, preSkipSamples: head.preSkip, ...options });
   const units: AudioUnit[] = [];
   let maxUnitsPerPush = 0;
   const cpu0 = process.cpuUsage();
@@ -89,7 +90,7 @@ function toneSpanSeconds(pcm: Float32Array, sampleRateHz: number): number {
   return (last - first + 1) / sampleRateHz;
 }
 
-describe('Mp3Companion', () => {
+describe('OpusToMp3', () => {
   it('turns a 5 s 440 Hz stereo Opus tone into whole 128 kbps MP3 frames of the same tone and length', async () => {
     const run = await runCompanion(await toneFile('ogg-opus', 440, 5));
     // Every unit is one MPEG-1 Layer III frame: 128 kbps at 48 kHz is 384 bytes, 24 ms.
@@ -129,7 +130,7 @@ describe('Mp3Companion', () => {
     const run = await runCompanion(await toneFile('ogg-opus', 1000, 60));
     const audioS = run.companion.stats.samples / 48_000;
     const cpuPerMinuteS = (run.cpuMs / 1000) * (60 / audioS);
-    t.diagnostic(`MP3 companion (Opus decode + MP3 128k CBR encode, stereo): ${cpuPerMinuteS.toFixed(2)} s CPU per minute of audio ` +
+    t.diagnostic(`Opus → MP3 (Opus decode + MP3 128k CBR encode, stereo): ${cpuPerMinuteS.toFixed(2)} s CPU per minute of audio ` +
       `(${run.cpuMs.toFixed(0)} ms CPU, ${run.wallMs.toFixed(0)} ms wall for ${audioS.toFixed(1)} s; ${(audioS * 1000 / run.wallMs).toFixed(0)}× real time)`);
     // FACTS: ≈ 0.18 s decode + ≈ 0.9 s encode. A generous bound: this only catches a gross regression.
     assert.ok(cpuPerMinuteS < 6, `${cpuPerMinuteS.toFixed(2)} s CPU per minute`);
@@ -138,7 +139,7 @@ describe('Mp3Companion', () => {
   });
 
   it('turns a packet libopus rejects into silence of its length and counts it', async () => {
-    const companion = await Mp3Companion.create({ channels: 2 });
+    const companion = await OpusToMp3.create({ channels: 2 });
     const quiet = console.error;
     console.error = () => {}; // opus-decoder logs every libopus error itself
     try {
@@ -157,10 +158,10 @@ describe('Mp3Companion', () => {
   });
 
   it('refuses impossible settings, oversized packets and use after close', async () => {
-    await assert.rejects(Mp3Companion.create({ channels: 3 as 2 }), (err: unknown) => isAircheckError(err, 'STUDIO_CODEC_UNSUPPORTED'));
-    await assert.rejects(Mp3Companion.create({ channels: 2, bitrateKbps: 100 as 96, outputSampleRateHz: 22_050 as 44_100 }),
+    await assert.rejects(OpusToMp3.create({ channels: 3 as 2 }), (err: unknown) => isAircheckError(err, 'STUDIO_CODEC_UNSUPPORTED'));
+    await assert.rejects(OpusToMp3.create({ channels: 2, bitrateKbps: 100 as 96, outputSampleRateHz: 22_050 as 44_100 }),
       (err: unknown) => isAircheckError(err, 'CONFIG_INVALID') && /bitrate 100 kbps .*; sample rate 22050 Hz/.test(err.message));
-    const companion = await Mp3Companion.create({ channels: 1 });
+    const companion = await OpusToMp3.create({ channels: 1 });
     assert.throws(() => companion.push(new Uint8Array(4000)), (err: unknown) => isAircheckError(err, 'STUDIO_MESSAGE_TOO_LARGE'));
     assert.throws(() => companion.push(new Uint8Array(0)), (err: unknown) => isAircheckError(err, 'STUDIO_MESSAGE_TOO_LARGE'));
     companion.close();

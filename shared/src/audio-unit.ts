@@ -1,6 +1,8 @@
-// The contract between source framers and everything downstream (docs/design.md "Contracts"):
-// framers (mp3-framer.ts, ogg-framer.ts) turn source bytes into AudioUnits; the pacer, mount registry
-// and listeners consume them. Also the carry buffer both framers use to join units split across chunks.
+// The contract between framers and everything downstream (docs/design.md "Contracts"): framers
+// (shared/src/mp3/mp3-framer.ts, bridge/src/sources/formats/ogg-framer.ts) turn bytes into AudioUnits;
+// the bridge's pacer, mount registry and listeners, and the users of the Opus → MP3 transcoder (the
+// /live.mp3 companion, the recording's MP3 rendition) consume them. Also the carry buffer both framers
+// use to join units split across chunks.
 
 export type StreamFormat = 'mp3' | 'ogg-opus' | 'ogg-vorbis';
 

@@ -1,14 +1,15 @@
-// StreamFramer for MPEG audio sources (MP3; Layer I/II too): one AudioUnit per frame, forwarded byte for
-// byte, skipping ID3v2/ID3v1/APE tags. Fed the decoded request body by the source connection; feeds the
-// pacer and the mount registry.
+// StreamFramer for MPEG audio (MP3; Layer I/II too): one AudioUnit per frame, forwarded byte for byte,
+// skipping ID3v2/ID3v1/APE tags. Fed the decoded request body by the source connection
+// (bridge/src/sources/) and LAME's output by the Opus → MP3 transcoder (opus-to-mp3.ts); feeds the
+// pacer and the mount registry, and the transcoder's users.
 //
 // Hand-written rather than codec-parser: we need only the 4-byte header (ISO/IEC 11172-3 §2.4.1.3,
 // 13818-3 §2.4.1.3, MPEG 2.5 as LAME/Fraunhofer define it), zero-copy views into the caller's chunk and
 // a bounded carry buffer; codec-parser copies frames, parses more than we use and has its own buffering.
 
-import { AircheckError } from '../../../../shared/src/errors.ts';
-import { CarryBuffer } from './audio-unit.ts';
-import type { AudioUnit, StreamFormat, StreamFramer, UnitScanner } from './audio-unit.ts';
+import { AircheckError } from '../errors.ts';
+import { CarryBuffer } from '../audio-unit.ts';
+import type { AudioUnit, StreamFormat, StreamFramer, UnitScanner } from '../audio-unit.ts';
 
 /** Garbage (bytes not part of a frame or tag) tolerated between two frames. */
 export const MP3_MAX_GARBAGE_BYTES = 64 * 1024;
@@ -61,6 +62,42 @@ function bitrateTable(version: number, layer: number): number {
   return version === 3 ? layer - 1 : layer === 1 ? 3 : 4;
 }
 
+/** What the 4-byte header of one MPEG audio frame says (ISO 11172-3 §2.4.1.3, §2.4.2.3). */
+export interface MpegFrameInfo {
+  lengthBytes: number;
+  mpegVersion: 1 | 2 | 2.5;
+  /** 1, 2 or 3. */
+  layer: number;
+  bitrateKbps: number;
+  sampleRateHz: number;
+  /** Channel mode '11' (single channel) is 1, every other mode 2. */
+  channels: 1 | 2;
+  /** Layer I 384, Layer II 1152, Layer III 1152 (MPEG-1) or 576 (MPEG-2/2.5, 13818-3 §2.4.3.1). */
+  samplesPerFrame: number;
+  /** The protection bit is 0: a 16-bit CRC follows the header. */
+  hasCrc: boolean;
+}
+
+/** The frame whose header is at buf[at], or null when mpegFrameLength() finds no valid header there. */
+export function mpegFrameInfo(buf: Uint8Array, at: number): MpegFrameInfo | null {
+  const lengthBytes = mpegFrameLength(buf, at);
+  if (lengthBytes === 0) return null;
+  const b1 = buf[at + 1] as number;
+  const b2 = buf[at + 2] as number;
+  const version = (b1 >> 3) & 3;
+  const layer = 4 - ((b1 >> 1) & 3);
+  return {
+    lengthBytes,
+    mpegVersion: version === 3 ? 1 : version === 2 ? 2 : 2.5,
+    layer,
+    bitrateKbps: (BITRATES[bitrateTable(version, layer)] as readonly number[])[b2 >> 4] as number,
+    sampleRateHz: (SAMPLE_RATES[version] as readonly number[])[(b2 >> 2) & 3] as number,
+    channels: ((buf[at + 3] as number) >> 6) === 3 ? 1 : 2,
+    samplesPerFrame: layer === 1 ? 384 : layer === 3 && version !== 3 ? 576 : 1152,
+    hasCrc: (b1 & 1) === 0,
+  };
+}
+
 /** Bits that must stay the same from frame to frame of one stream: version, layer, sample rate. */
 function streamKey(buf: Uint8Array, at: number): number {
   return (((buf[at + 1] as number) & 0x1e) << 8) | ((buf[at + 2] as number) & 0x0c);
@@ -71,7 +108,7 @@ const ID3V1_MAGIC = [0x54, 0x41, 0x47] as const; // 'TAG'
 const APE_MAGIC = [0x41, 0x50, 0x45, 0x54, 0x41, 0x47, 0x45, 0x58] as const; // 'APETAGEX'
 
 /** Size of an ID3v2 tag at buf[at] (ID3v2.4 §3.1: 10-byte header, syncsafe size, optional footer), -1 if absent, 0 if undecided. */
-function id3v2Size(buf: Uint8Array, at: number): number {
+export function id3v2Size(buf: Uint8Array, at: number): number {
   const avail = buf.length - at;
   for (let k = 0; k < 3 && k < avail; k++) if (buf[at + k] !== ID3V2_MAGIC[k]) return -1;
   if (avail < 10) return 0;
@@ -251,21 +288,16 @@ export class Mp3Framer implements StreamFramer, UnitScanner {
   }
 
   #emit(buf: Uint8Array, at: number, length: number, out: AudioUnit[]): void {
-    const b1 = buf[at + 1] as number;
-    const b2 = buf[at + 2] as number;
-    const version = (b1 >> 3) & 3;
-    const layer = 4 - ((b1 >> 1) & 3);
-    const sampleRate = (SAMPLE_RATES[version] as readonly number[])[(b2 >> 2) & 3] as number;
-    // Samples per frame: Layer I 384, Layer II 1152, Layer III 1152 (MPEG-1) or 576 (MPEG-2/2.5, 13818-3 §2.4.3.1).
-    const samples = layer === 1 ? 384 : layer === 3 && version !== 3 ? 576 : 1152;
+    const info = mpegFrameInfo(buf, at) as MpegFrameInfo;
+    const sampleRate = info.sampleRateHz;
     if (sampleRate !== this.#sampleRateHz) this.#remainder = 0;
     this.#sampleRateHz = sampleRate;
-    this.#channels = ((buf[at + 3] as number) >> 6) === 3 ? 1 : 2;
-    this.#bitrateKbps = (BITRATES[bitrateTable(version, layer)] as readonly number[])[b2 >> 4] as number;
-    this.#mpegVersion = version === 3 ? 1 : version === 2 ? 2 : 2.5;
-    this.#layer = layer;
+    this.#channels = info.channels;
+    this.#bitrateKbps = info.bitrateKbps;
+    this.#mpegVersion = info.mpegVersion;
+    this.#layer = info.layer;
     this.#format = 'mp3';
-    const scaled = samples * 1_000_000 + this.#remainder;
+    const scaled = info.samplesPerFrame * 1_000_000 + this.#remainder;
     const durationUs = Math.floor(scaled / sampleRate);
     this.#remainder = scaled - durationUs * sampleRate;
     this.#atBoundary = true;

@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { AircheckError } from '../../../../shared/src/errors.ts';
-import type { AudioUnit } from './audio-unit.ts';
+import { AircheckError } from '../errors.ts';
+import type { AudioUnit } from '../audio-unit.ts';
 import { MP3_MAX_GARBAGE_BYTES, Mp3Framer, mpegFrameLength } from './mp3-framer.ts';
-import { concatBytes } from '../../../../shared/src/bytes.ts';
-import { throwsCode, feedFramer } from '../../../../test/helpers/assert-code.ts';
+import { concatBytes } from '../bytes.ts';
+import { throwsCode, feedFramer } from '../../../test/helpers/assert-code.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'aircheck-mp3-framer-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));

@@ -1,15 +1,16 @@
-// The MP3 companion of a studio mount (e.g. /live.mp3 beside /live), for players without Opus: decodes
-// the studio's Opus packets to PCM (opus-decoder) and encodes MP3 (LAME via wasm-media-encoders, CBR).
-// Fed each new packet by the studio ingest (after the frame sequencer); feeds MP3 frames as AudioUnits
-// to the companion mount. Streaming: it holds one packet's PCM and at most one partial MP3 frame.
+// Opus → MP3 transcoding, the one copy both users share: decodes Opus packets to PCM (opus-decoder) and
+// encodes MP3 (LAME via wasm-media-encoders, CBR). Fed packets by the studio ingest's live push
+// (bridge/src/ingest/live-push.ts, the /live.mp3 companion mount) and by the recording's MP3 rendition
+// (recordings/src/finalize/mp3-rendition.ts, read from show.opus); feeds them whole MP3 frames as
+// AudioUnits. Streaming: it holds one packet's PCM and at most one partial MP3 frame.
 
 import { OpusDecoder } from 'opus-decoder';
 import { createMp3Encoder } from 'wasm-media-encoders';
-import { AircheckError } from '../../../shared/src/errors.ts';
-import { opusPacketSamples } from '../../../shared/src/ogg/codec-headers.ts';
-import { MAX_OPUS_PACKET_BYTES } from '../../../shared/src/protocol/audio-frame.ts';
-import type { AudioUnit } from '../sources/formats/audio-unit.ts';
-import { Mp3Framer } from '../sources/formats/mp3-framer.ts';
+import { AircheckError } from '../errors.ts';
+import { opusPacketSamples } from '../ogg/codec-headers.ts';
+import { MAX_OPUS_PACKET_BYTES } from '../protocol/audio-frame.ts';
+import type { AudioUnit } from '../audio-unit.ts';
+import { Mp3Framer } from './mp3-framer.ts';
 
 /** MPEG-1 Layer III bitrates (ISO 11172-3 §2.4.2.3) that wasm-media-encoders takes for CBR (it has no 56). */
 export const MP3_BITRATES_KBPS = [32, 40, 48, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320] as const;
@@ -18,8 +19,8 @@ export type Mp3BitrateKbps = (typeof MP3_BITRATES_KBPS)[number];
 export const MP3_SAMPLE_RATES_HZ = [32000, 44100, 48000] as const;
 export type Mp3SampleRateHz = (typeof MP3_SAMPLE_RATES_HZ)[number];
 
-export interface Mp3CompanionOptions {
-  /** From the studio's OpusHead (hello codec.channels): 1 or 2; the MP3 has as many. */
+export interface OpusToMp3Options {
+  /** From the stream's OpusHead (the studio's hello codec.channels, or the file's): 1 or 2; the MP3 has as many. */
   channels: 1 | 2;
   /** OpusHead pre-skip: samples at 48 kHz to drop from the start of the decoded audio. Default 0. */
   preSkipSamples?: number;
@@ -29,7 +30,7 @@ export interface Mp3CompanionOptions {
   outputSampleRateHz?: Mp3SampleRateHz;
 }
 
-export interface Mp3CompanionStats {
+export interface OpusToMp3Stats {
   packets: number;
   /** Packets libopus rejected; each became silence of the packet's duration (TOC, else 20 ms) so timing holds. */
   decodeErrors: number;
@@ -44,7 +45,7 @@ const MAX_OPUS_PACKET_SAMPLES = 5760;
 
 type Mp3Encoder = Awaited<ReturnType<typeof createMp3Encoder>>;
 
-export class Mp3Companion {
+export class OpusToMp3 {
   readonly channels: 1 | 2;
   readonly bitrateKbps: Mp3BitrateKbps;
   readonly outputSampleRateHz: Mp3SampleRateHz;
@@ -52,30 +53,30 @@ export class Mp3Companion {
   readonly #encoder: Mp3Encoder;
   readonly #framer = new Mp3Framer();
   #closed = false;
-  readonly #stats: Mp3CompanionStats = { packets: 0, decodeErrors: 0, samples: 0, mp3Frames: 0, mp3Bytes: 0 };
+  readonly #stats: OpusToMp3Stats = { packets: 0, decodeErrors: 0, samples: 0, mp3Frames: 0, mp3Bytes: 0 };
 
   /** Loads and starts both WASM codecs (the decoder's first start takes 30–50 ms). */
-  static async create(options: Mp3CompanionOptions): Promise<Mp3Companion> {
+  static async create(options: OpusToMp3Options): Promise<OpusToMp3> {
     const channels = options.channels;
     const bitrateKbps = options.bitrateKbps ?? 128;
     const outputSampleRateHz = options.outputSampleRateHz ?? 48000;
     const preSkip = options.preSkipSamples ?? 0;
     if (channels !== 1 && channels !== 2) {
       throw new AircheckError('STUDIO_CODEC_UNSUPPORTED',
-        `MP3 companion: ${String(channels)} channels, expected 1 or 2: configure the studio's encoder for mono or stereo`);
+        `Opus → MP3: ${String(channels)} channels, expected 1 or 2: configure the studio's encoder for mono or stereo`);
     }
     const problems: string[] = [];
     if (!MP3_BITRATES_KBPS.includes(bitrateKbps)) problems.push(`bitrate ${String(bitrateKbps)} kbps is not one of ${MP3_BITRATES_KBPS.join(', ')}`);
     if (!MP3_SAMPLE_RATES_HZ.includes(outputSampleRateHz)) problems.push(`sample rate ${String(outputSampleRateHz)} Hz is not one of ${MP3_SAMPLE_RATES_HZ.join(', ')}`);
     if (!Number.isInteger(preSkip) || preSkip < 0 || preSkip > 65535) problems.push(`pre-skip ${preSkip} is not 0..65535 samples`);
     if (problems.length > 0) {
-      throw new AircheckError('CONFIG_INVALID', `MP3 companion: ${problems.join('; ')}: fix the companion settings`);
+      throw new AircheckError('CONFIG_INVALID', `Opus → MP3: ${problems.join('; ')}: fix the MP3 settings (companion or rendition)`);
     }
     const decoder = new OpusDecoder({ channels, preSkip, sampleRate: 48000 });
     const [, encoder] = await Promise.all([decoder.ready, createMp3Encoder()]);
     // FACTS: set outputSampleRate, or LAME picks its own.
     encoder.configure({ sampleRate: 48000, channels, bitrate: bitrateKbps, outputSampleRate: outputSampleRateHz });
-    return new Mp3Companion(decoder, encoder, channels, bitrateKbps, outputSampleRateHz);
+    return new OpusToMp3(decoder, encoder, channels, bitrateKbps, outputSampleRateHz);
   }
 
   private constructor(decoder: OpusDecoder<48000>, encoder: Mp3Encoder, channels: 1 | 2, bitrateKbps: Mp3BitrateKbps, outputSampleRateHz: Mp3SampleRateHz) {
@@ -86,7 +87,7 @@ export class Mp3Companion {
     this.outputSampleRateHz = outputSampleRateHz;
   }
 
-  get stats(): Readonly<Mp3CompanionStats> {
+  get stats(): Readonly<OpusToMp3Stats> {
     return { ...this.#stats };
   }
 
@@ -98,7 +99,7 @@ export class Mp3Companion {
     this.#checkOpen();
     if (packet.length === 0 || packet.length > MAX_OPUS_PACKET_BYTES) {
       throw new AircheckError('STUDIO_MESSAGE_TOO_LARGE',
-        `MP3 companion: Opus packet of ${packet.length} bytes, expected 1..${MAX_OPUS_PACKET_BYTES}: the ingest must check frames with decodeAudioFrame first`);
+        `Opus → MP3: Opus packet of ${packet.length} bytes, expected 1..${MAX_OPUS_PACKET_BYTES}: the caller must check packets first (the ingest with decodeAudioFrame)`);
     }
     this.#stats.packets++;
     const decoded = this.#decoder.decodeFrame(packet);
@@ -115,7 +116,7 @@ export class Mp3Companion {
     return this.#frames(this.#encoder.encode(pcm));
   }
 
-  /** End of the show: the MP3 frames LAME still holds (padded to a whole frame). Then close(). */
+  /** End of the stream: the MP3 frames LAME still holds (padded to a whole frame). Then close(). */
   flush(): AudioUnit[] {
     this.#checkOpen();
     return this.#frames(this.#encoder.finalize());
@@ -141,6 +142,6 @@ export class Mp3Companion {
   }
 
   #checkOpen(): void {
-    if (this.#closed) throw new RangeError('Mp3Companion: used after close()');
+    if (this.#closed) throw new RangeError('OpusToMp3: used after close()');
   }
 }
