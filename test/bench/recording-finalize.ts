@@ -4,6 +4,8 @@
 //   node test/bench/recording-finalize.ts [--minutes 60] [--store local|s3]
 //   node test/bench/recording-finalize.ts --all [--store local|s3]      (10, 60 and 120 minutes)
 //   node test/bench/recording-finalize.ts --minutes 120,240              (any list; BENCH_TRACE=1 prints the samples)
+//   … --mp3 128     after the verified show, also time its MP3 rendition (worker thread → store →
+//                   verify) and its peak RSS (VmHWM reset again; the worker's memory is the process's)
 // Every show runs in a fresh child process (`--child`), so each peak RSS is that run's own; the
 // parent reads one `RESULT {json}` line per child and prints a Markdown table.
 //
@@ -19,8 +21,8 @@
 // sampled every 100 ms in the timed part; the peak is VmHWM after it (or the samples' maximum).
 // The page cache is warm (the segments were just written), as it is when a real show ends.
 // Verdict: a pipeline holding the show would add at least the file's size; a streaming one adds a
-// bounded amount (its buffers plus the garbage V8 lets pile up — ≈ 40 MiB for digestFile's 1 MiB
-// chunks whatever the file size), so the added peak must stay within 16 MiB between the two longest
+// bounded amount (its buffers plus the garbage V8 lets pile up — ≈ 20 MiB with 256 KiB read chunks,
+// whatever the file size), so the added peak must stay within 16 MiB between the two longest
 // shows. Exit code 1 when it grows or a show is not verified.
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -32,7 +34,8 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { isOpusHead, isOpusTags, opusPacketSamples, parseOpusHead } from '../../shared/src/ogg/codec-headers.ts';
 import { OggPacketAssembler, checkOggPage, readOggPage } from '../../shared/src/ogg/ogg-page.ts';
-import { finalizeShow } from '../../recordings/src/finalize/finalize-show.ts';
+import { finalizeShow, finishRendition } from '../../recordings/src/finalize/finalize-show.ts';
+import { MP3_BITRATES_KBPS, type Mp3BitrateKbps } from '../../shared/src/mp3/opus-to-mp3.ts';
 import type { ShowManifest } from '../../recordings/src/show-manifest.ts';
 import { ShowSpool } from '../../recordings/src/spool/show-spool.ts';
 import type { RecordingStore } from '../../recordings/src/store-contract.ts';
@@ -57,6 +60,8 @@ const FLAT_TOLERANCE_BYTES = 16 * 1024 * 1024;
 const MIB = 1024 * 1024;
 
 interface ChildResult {
+  /** With --mp3: the rendition after the verified show (make on a worker, store, verify). */
+  mp3: { kbps: number; seconds: number; sizeBytes: number; rssBeforeBytes: number; peakBytes: number } | null;
   minutes: number;
   store: 'local' | 's3';
   frames: number;
@@ -99,8 +104,14 @@ const { values } = parseArgs({
     store: { type: 'string', default: 'local' },
     all: { type: 'boolean', default: false },
     child: { type: 'boolean', default: false },
+    mp3: { type: 'string', default: '0' },
   },
 });
+const mp3Kbps = Number(values.mp3);
+if (mp3Kbps !== 0 && !(MP3_BITRATES_KBPS as readonly number[]).includes(mp3Kbps)) {
+  console.error(`--mp3 must be 0 or one of ${MP3_BITRATES_KBPS.join(', ')}, not "${values.mp3}"`);
+  process.exit(2);
+}
 const storeKind = values.store;
 if (storeKind !== 'local' && storeKind !== 's3') {
   console.error(`--store must be local or s3, not "${storeKind}"`);
@@ -136,7 +147,7 @@ if (values.child) {
 
 function runChild(minutes: number, store: string): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', SELF, '--child', '--minutes', String(minutes), '--store', store], {
+    const child = spawn(process.execPath, ['--expose-gc', SELF, '--child', '--minutes', String(minutes), '--store', store, '--mp3', String(mp3Kbps)], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
@@ -176,6 +187,15 @@ function printReport(results: ChildResult[]): void {
     ? `Peak RSS: the child's VmHWM, reset (/proc/self/clear_refs) at End and again when putAndVerify starts; the ${SAMPLE_MS} ms samples' maxima were ${results.map((r) => `${mib(r.sampledPeakBytes)}`).join(' / ')} MiB.`
     : `Peak RSS: maximum of VmRSS sampled every ${SAMPLE_MS} ms during the timed part (the VmHWM reset was refused in at least one run; VmHWM includes setup).`);
   lines.push('"Peak − before": what the timed part added to the RSS it started with (RSS before: after setup and a full GC).');
+  if (results.some((r) => r.mp3)) {
+    lines.push('', '| Show | MP3 rendition | made + stored + verified | × real time | RSS before | Peak RSS | Peak − before |', '|---:|---:|---:|---:|---:|---:|---:|');
+    for (const r of results) {
+      if (!r.mp3) continue;
+      lines.push(`| ${r.minutes} min | ${r.mp3.kbps} kbps, ${mib(r.mp3.sizeBytes)} MiB | **${r.mp3.seconds.toFixed(1)} s** | ${((r.minutes * 60) / r.mp3.seconds).toFixed(0)}× | ` +
+        `${mib(r.mp3.rssBeforeBytes)} MiB | ${mib(r.mp3.peakBytes)} MiB | **${mib(r.mp3.peakBytes - r.mp3.rssBeforeBytes)} MiB** |`);
+    }
+    lines.push('The rendition runs on a worker thread after the show is verified (the bridge\'s event loop stays free); its memory counts in the process\'s RSS.');
+  }
   if (results[0]?.store === 's3') {
     lines.push(`Ceph daemons' RSS after the upload (not the benchmark's): ${results.map((r) => `${mib(r.serverRssBytes ?? 0)}`).join(' / ')} MiB.`);
   }
@@ -330,10 +350,22 @@ async function runShow(minutes: number, store: 'local' | 's3'): Promise<ChildRes
       const stored = statSync(fileURLToPath(manifest.storeLocation!)).size;
       if (stored !== final.sizeBytes) throw new Error(`stored copy is ${stored} bytes, the show ${final.sizeBytes}`);
     }
+    let mp3: ChildResult['mp3'] = null;
+    if (mp3Kbps) {
+      globalThis.gc?.();
+      const reset = resetPeakRss();
+      const before = procStatusBytes('VmRSS');
+      const t0 = performance.now();
+      await finishRendition(join(spoolDir, showId), manifest, { store: real, log, mp3BitrateKbps: mp3Kbps as Mp3BitrateKbps });
+      const seconds = (performance.now() - t0) / 1000;
+      if (!manifest.rendition?.storeLocation) throw new Error(`the MP3 rendition was not verified: ${manifest.renditionError}`);
+      mp3 = { kbps: mp3Kbps, seconds, sizeBytes: manifest.rendition.sizeBytes, rssBeforeBytes: before, peakBytes: reset ? procStatusBytes('VmHWM') : procStatusBytes('VmRSS') };
+      console.error(`  MP3 rendition ${mp3Kbps} kbps: ${seconds.toFixed(1)} s (${(minutes * 60 / seconds).toFixed(0)}× real time), ${(mp3.sizeBytes / MIB).toFixed(1)} MiB, peak RSS ${(mp3.peakBytes / MIB).toFixed(1)} MiB`);
+    }
     const serverRssBytes = s3 ? s3.rssBytes() : null;
     if (s3) {
       const key = recordingKey(manifest.showId, new Date(manifest.startedAt));
-      for (const k of [key, manifestKey(key)]) await s3.fetch('DELETE', `/${bucket}/${k}`).then((r) => r.arrayBuffer());
+      for (const k of [key, manifestKey(key), ...(mp3 ? [key.replace(/\.opus$/, '.mp3')] : [])]) await s3.fetch('DELETE', `/${bucket}/${k}`).then((r) => r.arrayBuffer());
       await s3.fetch('DELETE', `/${bucket}`).then((r) => r.arrayBuffer());
     }
     handle.close();
@@ -344,7 +376,7 @@ async function runShow(minutes: number, store: 'local' | 's3'): Promise<ChildRes
       totalS: (tDone - tEnd) / 1000,
       rssBeforeBytes, hwmReset, finalizePeakBytes, uploadPeakBytes, sampledPeakBytes,
       peakBytes: Math.max(finalizePeakBytes, uploadPeakBytes), samples: samples.length,
-      heapUsedPeakBytes, arrayBuffersPeakBytes, serverRssBytes,
+      heapUsedPeakBytes, arrayBuffersPeakBytes, serverRssBytes, mp3,
     };
     console.error(`  End → verified ${result.totalS.toFixed(2)} s (finalize ${result.finalizeS.toFixed(2)} s, upload+verify ${result.uploadVerifyS.toFixed(2)} s); ` +
       `${(final.sizeBytes / MIB).toFixed(1)} MiB; RSS ${(rssBeforeBytes / MIB).toFixed(1)} → peak ${(finalizePeakBytes / MIB).toFixed(1)} (finalize), ${(uploadPeakBytes / MIB).toFixed(1)} MiB (upload+verify)`);

@@ -1,7 +1,7 @@
 // The recorder end to end against the real program: a studio streams a tone; `kill -9` of the bridge
 // mid-show loses at most one segment (the restarted bridge recovers and finalizes the show); a normal
 // show across /test → /live and a forced reconnect is one recording, as long as what was sent, no gap.
-import { after, describe, test } from 'node:test';
+import { after, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -44,6 +44,22 @@ async function studio(bridge: RunningBridge, source: OpusSource): Promise<Studio
   clients.push(client);
   await client.start();
   return client;
+}
+
+/** A Ceph RGW of this test's own, a bucket, a client, and the AIRCHECK_S3_* that point a bridge at it. */
+async function bucketFor(t: TestContext) {
+  const missing = s3ServerUnavailableReason();
+  if (missing) throw new Error(`the S3 test server is not set up (${missing}): run bash scripts/setup-s3-server.sh as root`);
+  const s3 = await startS3Server({ memoryCapBytes: 256 * 1024 * 1024 });
+  t.after(() => s3.stop());
+  const bucket = await s3.createBucket();
+  const client = new S3Client(s3.clientConfig);
+  t.after(() => client.destroy());
+  const bucketEnv = {
+    AIRCHECK_S3_ENDPOINT: s3.endpoint, AIRCHECK_S3_BUCKET: bucket, AIRCHECK_S3_ACCESS_KEY_ID: s3.accessKeyId,
+    AIRCHECK_S3_SECRET_ACCESS_KEY: s3.secretAccessKey, AIRCHECK_S3_FORCE_PATH_STYLE: 'true',
+  };
+  return { bucket, client, bucketEnv };
 }
 
 async function checkFile(path: string): Promise<void> {
@@ -133,25 +149,9 @@ describe('recording', { timeout: 180_000 }, () => {
   });
 
   test('with a bucket configured by AIRCHECK_S3_*, the show is uploaded and verified in the bucket', async (t) => {
-    const missing = s3ServerUnavailableReason();
-    if (missing) throw new Error(`the S3 test server is not set up (${missing}): run bash scripts/setup-s3-server.sh as root`);
-    const s3 = await startS3Server({ memoryCapBytes: 256 * 1024 * 1024 });
-    t.after(() => s3.stop());
-    const bucket = await s3.createBucket();
+    const { bucket, client, bucketEnv } = await bucketFor(t);
     const { dataDir, source } = await setup();
-    const bridge = await startBridge({
-      dataDir,
-      env: {
-        AIRCHECK_S3_ENDPOINT: s3.endpoint,
-        AIRCHECK_S3_BUCKET: bucket,
-        AIRCHECK_S3_ACCESS_KEY_ID: s3.accessKeyId,
-        AIRCHECK_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
-        AIRCHECK_S3_FORCE_PATH_STYLE: 'true',
-        AIRCHECK_RECORDINGS_MP3_KBPS: '128',
-      },
-    });
-    const client = new S3Client(s3.clientConfig);
-    t.after(() => client.destroy());
+    const bridge = await startBridge({ dataDir, env: { ...bucketEnv, AIRCHECK_RECORDINGS_MP3_KBPS: '128' } });
     try {
       const studioClient = await studio(bridge, source);
       studioClient.startAudio();
@@ -183,10 +183,19 @@ describe('recording', { timeout: 180_000 }, () => {
       const probed = await probeDurationSeconds(copy);
       assert.ok(Math.abs(probed - (sentSamples - preSkip) / 48000) < 0.05, `the stored copy lasts ${probed} s, sent ${sentSamples / 48000} s`);
 
-      // The MP3 rendition ([recordings] mp3_kbps), stored and verified next to it.
-      assert.ok(m.rendition?.storeLocation, `the rendition is verified: ${m.renditionError}`);
+      // The MP3 rendition ([recordings] mp3_kbps) follows the verified show: stored and verified next to it.
+      let withMp3 = m;
+      for (const deadline = Date.now() + 60_000; !withMp3.rendition?.storeLocation && !withMp3.renditionError && Date.now() < deadline;) {
+        await sleep(200); // no event reaches the test; the manifest is the operator's view
+        withMp3 = await readManifest(join(dataDir, 'spool', rec.showId));
+      }
+      assert.ok(withMp3.rendition?.storeLocation, `the rendition is verified: ${withMp3.renditionError}`);
+      keys.push(...((await client.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? []).map((o) => o.Key!).filter((k) => !keys.includes(k)));
       const mp3Key = audioKey.replace(/\.opus$/, '.mp3');
       assert.ok(keys.includes(mp3Key), `the MP3 rendition is in the bucket: ${keys.join(', ')}`);
+      const stored = JSON.parse(await (await client.send(new GetObjectCommand({ Bucket: bucket, Key: audioKey.replace(/\.opus$/, '.manifest.json') }))).Body!.transformToString());
+      assert.equal(stored.rendition?.storeLocation, `s3://${bucket}/${mp3Key}`, 'the stored manifest lists the rendition');
+      assert.equal(stored.object.sizeBytes, m.final!.sizeBytes, 'and still the verified facts of the recording');
       const mp3Head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: mp3Key }));
       assert.equal(mp3Head.ContentType, 'audio/mpeg');
       const mp3 = await (await client.send(new GetObjectCommand({ Bucket: bucket, Key: mp3Key }))).Body!.transformToByteArray();
@@ -202,20 +211,9 @@ describe('recording', { timeout: 180_000 }, () => {
   });
 
   test('the disk dies mid-show: a bridge on a new disk rebuilds the show from the segments already in the bucket', async (t) => {
-    const missing = s3ServerUnavailableReason();
-    if (missing) throw new Error(`the S3 test server is not set up (${missing}): run bash scripts/setup-s3-server.sh as root`);
-    const s3 = await startS3Server({ memoryCapBytes: 256 * 1024 * 1024 });
-    t.after(() => s3.stop());
-    const bucket = await s3.createBucket();
+    const { bucket, client, bucketEnv } = await bucketFor(t);
     const { dataDir, source } = await setup();
-    const segmentS = 2;
-    const env = {
-      AIRCHECK_S3_ENDPOINT: s3.endpoint, AIRCHECK_S3_BUCKET: bucket, AIRCHECK_S3_ACCESS_KEY_ID: s3.accessKeyId,
-      AIRCHECK_S3_SECRET_ACCESS_KEY: s3.secretAccessKey, AIRCHECK_S3_FORCE_PATH_STYLE: 'true',
-      AIRCHECK_RECORDINGS_SEGMENT_SECONDS: String(segmentS),
-    };
-    const client = new S3Client(s3.clientConfig);
-    t.after(() => client.destroy());
+    const env = { ...bucketEnv, AIRCHECK_RECORDINGS_SEGMENT_SECONDS: '2' };
     const list = async () => ((await client.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? []).map((o) => o.Key!);
     const first = await startBridge({ dataDir, env });
     const studioClient = await studio(first, source);
