@@ -61,7 +61,7 @@ const MIB = 1024 * 1024;
 
 interface ChildResult {
   /** With --mp3: the rendition after the verified show (make on a worker, store, verify). */
-  mp3: { kbps: number; seconds: number; sizeBytes: number; rssBeforeBytes: number; peakBytes: number } | null;
+  mp3: { kbps: number; seconds: number; sizeBytes: number; rssBeforeBytes: number; peakBytes: number; ffmpegSeconds: number; ffmpegPeakBytes: number } | null;
   minutes: number;
   store: 'local' | 's3';
   frames: number;
@@ -188,11 +188,13 @@ function printReport(results: ChildResult[]): void {
     : `Peak RSS: maximum of VmRSS sampled every ${SAMPLE_MS} ms during the timed part (the VmHWM reset was refused in at least one run; VmHWM includes setup).`);
   lines.push('"Peak − before": what the timed part added to the RSS it started with (RSS before: after setup and a full GC).');
   if (results.some((r) => r.mp3)) {
-    lines.push('', '| Show | MP3 rendition | made + stored + verified | × real time | RSS before | Peak RSS | Peak − before |', '|---:|---:|---:|---:|---:|---:|---:|');
+    lines.push('', '| Show | MP3 rendition | made + stored + verified | × real time | RSS before | Peak RSS | Peak − before | ffmpeg transcode only | ffmpeg peak RSS | time vs ffmpeg |',
+      '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const r of results) {
       if (!r.mp3) continue;
       lines.push(`| ${r.minutes} min | ${r.mp3.kbps} kbps, ${mib(r.mp3.sizeBytes)} MiB | **${r.mp3.seconds.toFixed(1)} s** | ${((r.minutes * 60) / r.mp3.seconds).toFixed(0)}× | ` +
-        `${mib(r.mp3.rssBeforeBytes)} MiB | ${mib(r.mp3.peakBytes)} MiB | **${mib(r.mp3.peakBytes - r.mp3.rssBeforeBytes)} MiB** |`);
+        `${mib(r.mp3.rssBeforeBytes)} MiB | ${mib(r.mp3.peakBytes)} MiB | **${mib(r.mp3.peakBytes - r.mp3.rssBeforeBytes)} MiB** | ` +
+        `${r.mp3.ffmpegSeconds.toFixed(1)} s | ${mib(r.mp3.ffmpegPeakBytes)} MiB | **${(r.mp3.seconds / r.mp3.ffmpegSeconds).toFixed(2)}×** |`);
     }
     lines.push('The rendition runs on a worker thread after the show is verified (the bridge\'s event loop stays free); its memory counts in the process\'s RSS.');
   }
@@ -359,8 +361,13 @@ async function runShow(minutes: number, store: 'local' | 's3'): Promise<ChildRes
       await finishRendition(join(spoolDir, showId), manifest, { store: real, log, mp3BitrateKbps: mp3Kbps as Mp3BitrateKbps });
       const seconds = (performance.now() - t0) / 1000;
       if (!manifest.rendition?.storeLocation) throw new Error(`the MP3 rendition was not verified: ${manifest.renditionError}`);
-      mp3 = { kbps: mp3Kbps, seconds, sizeBytes: manifest.rendition.sizeBytes, rssBeforeBytes: before, peakBytes: reset ? procStatusBytes('VmHWM') : procStatusBytes('VmRSS') };
-      console.error(`  MP3 rendition ${mp3Kbps} kbps: ${seconds.toFixed(1)} s (${(minutes * 60 / seconds).toFixed(0)}× real time), ${(mp3.sizeBytes / MIB).toFixed(1)} MiB, peak RSS ${(mp3.peakBytes / MIB).toFixed(1)} MiB`);
+      const peakBytes = reset ? procStatusBytes('VmHWM') : procStatusBytes('VmRSS');
+      // The peer: ffmpeg (libopus → libmp3lame) transcoding the same file at the same bitrate, on its
+      // own (no store, no verification), timed by /usr/bin/time with its peak RSS.
+      const peer = await timeProcess('ffmpeg', ['-v', 'error', '-nostdin', '-y', '-i', join(spoolDir, showId, manifest.final!.file),
+        '-c:a', 'libmp3lame', '-b:a', `${mp3Kbps}k`, '-ar', '48000', join(work, 'ffmpeg.mp3')]);
+      mp3 = { kbps: mp3Kbps, seconds, sizeBytes: manifest.rendition.sizeBytes, rssBeforeBytes: before, peakBytes, ffmpegSeconds: peer.seconds, ffmpegPeakBytes: peer.peakBytes };
+      console.error(`  MP3 rendition ${mp3Kbps} kbps: ${seconds.toFixed(1)} s (${(minutes * 60 / seconds).toFixed(0)}× real time), ${(mp3.sizeBytes / MIB).toFixed(1)} MiB, peak RSS ${(mp3.peakBytes / MIB).toFixed(1)} MiB; ffmpeg ${peer.seconds.toFixed(1)} s, ${(peer.peakBytes / MIB).toFixed(1)} MiB`);
     }
     const serverRssBytes = s3 ? s3.rssBytes() : null;
     if (s3) {
@@ -420,6 +427,17 @@ async function encodeTone(): Promise<Tone> {
   if (packets.length < 100) throw new Error(`${path}: only ${packets.length} 20 ms packets`);
   const h = parseOpusHead(head);
   return { opusHead: head, channels: h.channels, preSkip: h.preSkip, packets };
+}
+
+/** Runs a command under /usr/bin/time: wall seconds and peak RSS. */
+function timeProcess(cmd: string, args: string[]): Promise<{ seconds: number; peakBytes: number }> {
+  return new Promise((resolve, reject) => {
+    execFile('/usr/bin/time', ['-f', 'TIME %e %M', cmd, ...args], { timeout: 3_600_000 }, (err, _out, stderr) => {
+      const m = /TIME ([\d.]+) (\d+)/.exec(stderr);
+      if (err || !m) reject(new Error(`${cmd} failed: ${stderr || err?.message}`));
+      else resolve({ seconds: Number(m[1]), peakBytes: Number(m[2]) * 1024 });
+    });
+  });
 }
 
 function procStatusBytes(field: 'VmRSS' | 'VmHWM'): number {

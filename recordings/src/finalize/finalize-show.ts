@@ -121,7 +121,8 @@ export async function finishRendition(dir: string, m: ShowManifest, deps: Finali
     const key = recordingKey(m.showId, new Date(m.startedAt), store.keyPrefix);
     const result = await store.putAndVerify({
       key: renditionKey(key), filePath: join(dir, r.file), sizeBytes: r.sizeBytes, sha256: r.sha256, crc32c: r.crc32c,
-      durationSamples: r.durationSamples, format: 'mp3',
+      // Checked against the show, not against what the renderer reported: playable samples of show.opus.
+      durationSamples: m.final.durationSamples - m.preSkipSamples, format: 'mp3',
     });
     if (!result.verified) throw new Error(`the store did not verify it: ${result.reason}`);
     r.storeLocation = result.location;
