@@ -1,5 +1,6 @@
 // `npm run recordings -- list [--json] [--config FILE]`: the recordings in the spool with their status
-// (recording, finalizing, uploaded, verified, failed + reason), read from each show's manifest. Uses
+// (recording, finalizing, uploaded, verified, failed + reason) and its MP3 rendition's, read from each
+// show's manifest. Uses
 // the same config and AIRCHECK_* environment as the server (recordings.spool_dir, data_dir).
 import { parseArgs } from 'node:util';
 import { isAircheckError } from '../../shared/src/errors.ts';
@@ -8,7 +9,7 @@ import { listRecordings } from './recording-catalog.ts';
 import { summarize, type RecordingSummary } from './recorder.ts';
 
 const USAGE = `Usage: npm run recordings -- list [--json] [--config FILE]
-  list     every recording in the spool: show, DJ, start, duration, status, reason
+  list     every recording in the spool: show, DJ, start, duration, status, MP3 rendition, notes (reason, gaps)
   --json   one JSON array instead of the table
 `;
 
@@ -18,8 +19,11 @@ function duration(ms: number): string {
 }
 
 function table(rows: RecordingSummary[]): string {
-  const head = ['SHOW', 'DJ', 'START', 'DURATION', 'STATUS', 'REASON'];
-  const cells = rows.map((r) => [r.showId, r.dj, r.startedAt.replace(/\.\d+Z$/, 'Z'), duration(r.durationMs), r.status, (r.reason ?? '') + (r.gaps ? `${r.reason ? '; ' : ''}${r.gaps} gap(s)` : '')]);
+  const head = ['SHOW', 'DJ', 'START', 'DURATION', 'STATUS', 'MP3', 'NOTES'];
+  const cells = rows.map((r) => {
+    const notes = [r.reason, r.gaps ? `${r.gaps} gap(s)` : null, r.restored ? 'rebuilt from the store (local spool lost)' : null].filter(Boolean).join('; ');
+    return [r.showId, r.dj, r.startedAt.replace(/\.\d+Z$/, 'Z'), duration(r.durationMs), r.status, r.mp3 ?? '-', notes];
+  });
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   return [head, ...cells].map((c) => c.map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
 }

@@ -60,6 +60,10 @@ export interface RecordingSummary {
   status: RecordingStatus;
   reason: string | null;
   gaps: number;
+  /** The MP3 rendition: verified in the store, failed (reason in the manifest), made locally, or none. */
+  mp3: 'verified' | 'failed' | 'made' | null;
+  /** Rebuilt from the store's spool copy after the local spool was lost. */
+  restored: boolean;
 }
 
 export class Recorder {
@@ -193,5 +197,7 @@ export function summarize(m: ShowManifest): RecordingSummary {
   return {
     showId: m.showId, dj: m.dj, startedAt: m.startedAt, endedAt: m.endedAt,
     durationMs: Math.round(manifestDurationSamples(m) / 48), status: m.status, reason: m.reason, gaps: m.gaps.length,
+    mp3: m.rendition?.storeLocation ? 'verified' : m.renditionError ? 'failed' : m.rendition ? 'made' : null,
+    restored: !!m.restoredFromStoreAt,
   };
 }
