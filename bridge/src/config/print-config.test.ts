@@ -22,7 +22,7 @@ function write(name: string, text: string): string {
 }
 
 /** `# key = value` lines with a value, uncommented. */
-const uncomment = (part: string[]) => part.map((l) => l.replace(/^# ([a-z0-9_]+ = .+)$/, '$1'));
+const uncomment = (part: string[]) => part.map((l) => l.replace(/^# ([a-z][a-z0-9_]* = .+)$/, '$1'));
 
 /** Defaults of a zod object (as the schema parses an empty object). */
 const defaults = (schema: { parse(v: unknown): unknown }) => schema.parse({}) as Record<string, unknown>;
@@ -92,7 +92,7 @@ describe('configTemplate', () => {
     const annotated: [string, string][] = [];
     lines.forEach((l, i) => {
       const m = /\(env (AIRCHECK_[A-Z0-9_]+)\)$/.exec(l);
-      if (m) annotated.push([m[1]!, /^# [a-z0-9_]+ = (.*)$/.exec(lines[i + 1] ?? '')?.[1] ?? '']);
+      if (m) annotated.push([m[1]!, /^# [a-z][a-z0-9_]* = (.*)$/.exec(lines[i + 1] ?? '')?.[1] ?? '']);
     });
     const shape = ConfigSchema.shape as Record<string, any>;
     const scalarKeys = 1 + ['server', 'admin', 'limits', 'log', 'recordings', 'storage', 'alerts'].reduce((n, name) => n + Object.keys(shape[name]._zod.def.innerType.shape).length, 0);
