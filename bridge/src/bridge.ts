@@ -137,7 +137,8 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
     segmentSeconds: config.recordings.segment_seconds,
     retentionMs: config.recordings.retention_hours * 3600 * 1000,
     store: options.recordingStore !== undefined ? options.recordingStore : storeHandle.store,
-    uploadSegments: config.recordings.upload_segments,
+    // The embedded store lives on the spool's own disk: a copy there would not survive what it guards against.
+    uploadSegments: config.recordings.upload_segments && (options.recordingStore !== undefined || !!config.storage.bucket),
     mp3BitrateKbps: config.recordings.mp3_kbps === 0 ? null : (config.recordings.mp3_kbps as Mp3BitrateKbps),
     log,
     onError: (code) => metrics.recordingErrors.inc({ code }),

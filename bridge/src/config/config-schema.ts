@@ -107,7 +107,7 @@ export const ConfigSchema = z
         segment_seconds: z.number().min(1).max(600).default(10).describe('audio per spool segment; a crash loses at most the segment being written'),
         spool_dir: z.string().min(1).optional().describe('where shows are spooled while recording and finalizing (default <data_dir>/spool)'),
         retention_hours: z.number().min(0).default(24).describe('verified shows keep their spool audio this long, then it is removed (unverified: never)'),
-        upload_segments: z.boolean().default(true).describe('copy each closed segment to the store during the show, so a lost disk loses at most the last segments'),
+        upload_segments: z.boolean().default(true).describe('copy each closed segment to the bucket during the show, so a lost disk loses at most the last segments (not with the embedded local store, which shares the spool\'s disk)'),
         mp3_kbps: z
           .number()
           .int()
