@@ -1,22 +1,37 @@
-// The spool's file-system edge: atomic JSON writes (tmp + fsync + rename + fsync of the directory)
+// The recordings' file-system edge: durable writes (tmp + fsync + rename + fsync of the directory)
 // and the mapping of disk errors (ENOSPC, EROFS, EACCES, …) to AircheckError codes. Used by the show
-// spool, the finalizer and recovery; nothing here knows about audio.
-import { open, rename, rm } from 'node:fs/promises';
+// spool, the finalizer, recovery and the stores; nothing here knows about audio.
+import { randomBytes } from 'node:crypto';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
 import { AircheckError, isAircheckError } from '../../../shared/src/errors.ts';
 
-/** Writes value as JSON at path so that a crash leaves either the old or the new file, never a torn one. */
-export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.tmp`);
-  const fh = await open(tmp, 'w', 0o644);
+/**
+ * Writes a file so that a crash leaves either the old or the new one, never a torn one: a temporary
+ * file next to target (removed on failure), fsync'd, renamed into place, the directory fsync'd. The
+ * directory must exist. write() fills the temporary file through its handle.
+ */
+export async function writeFileDurably(target: string, write: (fh: FileHandle) => Promise<void>): Promise<void> {
+  const tmp = join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
-    await fh.writeFile(`${JSON.stringify(value, null, 2)}\n`);
-    await fh.sync();
-  } finally {
-    await fh.close();
+    const fh = await open(tmp, 'wx', 0o644);
+    try {
+      await write(fh);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, target);
+  } catch (err) {
+    await rm(tmp, { force: true }).catch(() => {});
+    throw err;
   }
-  await rename(tmp, path);
-  await fsyncDir(dirname(path));
+  await fsyncDir(dirname(target));
+}
+
+/** Writes value as JSON at path, durably (writeFileDurably). */
+export function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  return writeFileDurably(path, (fh) => fh.writeFile(`${JSON.stringify(value, null, 2)}\n`));
 }
 
 /** Makes a rename or a new file in dir durable (POSIX: fsync the directory). */

@@ -5,15 +5,15 @@
 // RecordingStore; a manifest is written next to each verified recording.
 
 import { createReadStream } from 'node:fs';
-import { open, readFile, readdir, rm, stat, type FileHandle } from 'node:fs/promises';
-import { relative, resolve, sep } from 'node:path';
+import { mkdir, open, readFile, readdir, rm, stat, type FileHandle } from 'node:fs/promises';
+import { dirname, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
 import type { PutAndVerifyInput, PutAndVerifyResult, RecordingStore } from '../store-contract.ts';
 import { digestFile, localDigestMismatch } from '../verify/local-digest.ts';
 import { verifyStoredObject } from '../verify/verify-object.ts';
 import type { StoredObjectReader } from '../verify/verify-object.ts';
-import { writeFileDurably } from './durable-file.ts';
+import { writeFileDurably } from '../spool/spool-fs.ts';
 import { manifestKey } from './recording-key.ts';
 import { storedManifest } from './stored-manifest.ts';
 
@@ -61,7 +61,7 @@ export class LocalRecordingStore implements RecordingStore {
       };
       let check = await verifyStoredObject(fileReader(target), expectation);
       if (!check.verified) {
-        await writeFileDurably(target, (fh) => copyInto(fh, input.filePath));
+        await writeObject(target, (fh) => copyInto(fh, input.filePath));
         check = await verifyStoredObject(fileReader(target), expectation);
         if (!check.verified) {
           log?.error({ path: target, reason: check.reason }, 'stored recording failed verification');
@@ -81,9 +81,7 @@ export class LocalRecordingStore implements RecordingStore {
 
   async putJson(key: string, value: unknown): Promise<void> {
     const body = Buffer.from(JSON.stringify(value, null, 2));
-    await writeFileDurably(this.pathFor(key), async (fh) => {
-      await fh.writeFile(body);
-    });
+    await writeObject(this.pathFor(key), (fh) => fh.writeFile(body));
   }
 
   async getJson(key: string): Promise<unknown> {
@@ -119,12 +117,18 @@ export class LocalRecordingStore implements RecordingStore {
 
   async download(key: string, filePath: string): Promise<void> {
     const source = this.pathFor(key);
-    await writeFileDurably(filePath, (fh) => copyInto(fh, source));
+    await writeObject(filePath, (fh) => copyInto(fh, source));
   }
 
   async deleteKeys(keys: string[]): Promise<void> {
     for (const key of keys) await rm(this.pathFor(key), { force: true });
   }
+}
+
+/** An object's file, written durably in its (created) directory. */
+async function writeObject(target: string, write: (fh: FileHandle) => Promise<void>): Promise<void> {
+  await mkdir(dirname(target), { recursive: true });
+  await writeFileDurably(target, write);
 }
 
 /** Streams a file into an open handle, one bounded chunk at a time. */

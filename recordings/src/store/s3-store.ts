@@ -25,7 +25,7 @@ import { manifestKey } from './recording-key.ts';
 import { withRetry } from './retry.ts';
 import type { RetryOptions } from './retry.ts';
 
-import { writeFileDurably } from './durable-file.ts';
+import { writeFileDurably } from '../spool/spool-fs.ts';
 
 export interface S3Connection {
   /** e.g. https://<account>.r2.cloudflarestorage.com; omitted for AWS itself. */
