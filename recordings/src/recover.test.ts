@@ -15,6 +15,9 @@ import { ShowSpool } from './spool/show-spool.ts';
 import type { RecordingStore } from './store-contract.ts';
 import { recoverSpool } from './recover.ts';
 import { listRecordings, canMove } from './recording-catalog.ts';
+import { LocalRecordingStore } from './store/local-store.ts';
+import { manifestKey, recordingKey, renditionKey } from './store/recording-key.ts';
+import { pathToFileURL } from 'node:url';
 
 const log = pino({ level: 'silent' });
 
@@ -130,4 +133,26 @@ test('the status machine: recording → finalizing → uploaded → verified, fa
   assert.ok(canMove('recording', 'finalizing') && canMove('finalizing', 'uploaded') && canMove('uploaded', 'verified'));
   assert.ok(canMove('recording', 'failed') && canMove('finalizing', 'failed') && canMove('uploaded', 'failed'));
   assert.ok(!canMove('verified', 'failed') && !canMove('recording', 'verified'));
+});
+
+test('a verified show whose MP3 rendition a restart cut short gets it at the next start, stored, verified and listed', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'aircheck-recover-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const spool = await crashedShow(join(dir, 'spool'), 2.2);
+  const store = new LocalRecordingStore({ rootDir: join(dir, 'bucket'), log });
+  await recoverSpool({ spoolDir: join(dir, 'spool'), store, log }); // verified, no rendition configured yet
+  assert.equal((await readManifest(spool.dir)).rendition ?? null, null);
+
+  await recoverSpool({ spoolDir: join(dir, 'spool'), store, log, mp3BitrateKbps: 64 });
+  const m = await readManifest(spool.dir);
+  assert.equal(m.renditionError ?? null, null);
+  assert.equal(m.rendition?.bitrateKbps, 64);
+  const key = recordingKey('crashed', new Date(m.startedAt));
+  assert.equal(m.rendition?.storeLocation, pathToFileURL(store.pathFor(renditionKey(key))).href);
+  const decoded = await decodeAudio(store.pathFor(renditionKey(key)));
+  assert.ok(Math.abs(dominantFrequencyHz(decoded.samples, decoded.sampleRateHz)! - 440) < 5);
+  assert.ok(Math.abs(decoded.samples.length / decoded.sampleRateHz - (m.final!.durationSamples - 312) / 48000) < 0.03);
+  const stored = (await store.getJson(manifestKey(key))) as { rendition?: { storeLocation: string }; object?: unknown };
+  assert.equal(stored.rendition?.storeLocation, m.rendition!.storeLocation, 'the stored manifest lists it');
+  assert.ok(stored.object, 'next to the verified facts of the recording');
 });

@@ -1,9 +1,11 @@
 // Start-up recovery of the spool: a show whose local spool was lost (a dead disk) but whose spool
-// copy is in the store (segments uploaded during the show) is rebuilt from that copy; a show left unfinished by a crash or power cut (no end marker) is
-// closed at its last complete segment — a trailing segment that was being written is cut to its last
-// complete Ogg page, or left out when it holds no whole page — and finalized; shows whose
-// finalization or upload was interrupted are finished. Verified shows older than the retention lose
-// their audio files (the manifest stays, so the list keeps them); nothing unverified is ever removed.
+// copy is in the store (segments uploaded during the show) is rebuilt from that copy; a show left
+// unfinished by a crash or power cut (no end marker) is closed at its last complete segment — a
+// trailing segment that was being written is cut to its last complete Ogg page, or left out when it
+// holds no whole page — and finalized; shows whose finalization or upload was interrupted are
+// finished, and so are MP3 renditions of verified shows that a restart cut short. Verified shows
+// older than the retention lose their audio files (the manifest stays, so the list keeps them);
+// nothing unverified is ever removed.
 // Called by the recorder at start (bridge/src/bridge.ts) and by its periodic cleanup.
 import { mkdir, readFile, readdir, rename, rm, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -47,7 +49,7 @@ export interface RecoveryReport {
 export async function recoverSpool(deps: RecoverDeps): Promise<RecoveryReport> {
   const now = deps.now ?? (() => new Date());
   const report: RecoveryReport = { restored: [], recovered: [], finalized: [], cleaned: [], unreadable: [] };
-  if (deps.store) await restoreSpoolCopies(deps, deps.store, report);
+  if (deps.store) await restoreSpoolCopies(deps, deps.store, now, report);
   const { entries, unreadable } = await listRecordings(deps.spoolDir);
   for (const u of unreadable) {
     deps.log.error({ dir: u.dir, error: u.error }, 'spool directory without a readable manifest; left as it is');
@@ -83,7 +85,7 @@ export async function recoverSpool(deps: RecoverDeps): Promise<RecoveryReport> {
  * renamed into the spool when complete; the show is then finalized like any other. A copy whose
  * finished show is already verified in the store is only removed.
  */
-async function restoreSpoolCopies(deps: RecoverDeps, store: RecordingStore, report: RecoveryReport): Promise<void> {
+async function restoreSpoolCopies(deps: RecoverDeps, store: RecordingStore, now: () => Date, report: RecoveryReport): Promise<void> {
   const keys = await store.listKeys(`${store.keyPrefix}spool/`);
   const shows = new Set(keys.map((k) => showIdOfSpoolKey(k, store.keyPrefix)).filter((id): id is string => id !== null));
   for (const showId of shows) {
@@ -122,7 +124,7 @@ async function restoreSpoolCopies(deps: RecoverDeps, store: RecordingStore, repo
           throw new Error(`segment ${s.file} downloaded as ${d.sizeBytes} bytes, SHA-256 ${d.sha256Hex}; the copy's manifest says ${s.sizeBytes} bytes, ${s.sha256}`);
         }
       }
-      const at = (deps.now ?? (() => new Date()))().toISOString();
+      const at = now().toISOString();
       Object.assign(m, {
         status: 'recording', reason: null, errorCode: null, final: null, rendition: null, storeLocation: null, spoolRemovedAt: null,
         endedAt: at, endReason: 'restored from the spool copy in the store: the local spool was lost during the show',

@@ -40,7 +40,7 @@ import type { ShowManifest } from '../../recordings/src/show-manifest.ts';
 import { ShowSpool } from '../../recordings/src/spool/show-spool.ts';
 import type { RecordingStore } from '../../recordings/src/store-contract.ts';
 import { createRecordingStore } from '../../recordings/src/store/create-recording-store.ts';
-import { manifestKey, recordingKey } from '../../recordings/src/store/recording-key.ts';
+import { manifestKey, recordingKey, renditionKey } from '../../recordings/src/store/recording-key.ts';
 import { StorageSchema } from '../../recordings/src/store/store-config.ts';
 import { s3ServerUnavailableReason, startS3Server, type S3Server } from '../helpers/s3-server.ts';
 import { toneDir } from '../helpers/tones.ts';
@@ -372,7 +372,7 @@ async function runShow(minutes: number, store: 'local' | 's3'): Promise<ChildRes
     const serverRssBytes = s3 ? s3.rssBytes() : null;
     if (s3) {
       const key = recordingKey(manifest.showId, new Date(manifest.startedAt));
-      for (const k of [key, manifestKey(key), ...(mp3 ? [key.replace(/\.opus$/, '.mp3')] : [])]) await s3.fetch('DELETE', `/${bucket}/${k}`).then((r) => r.arrayBuffer());
+      for (const k of [key, manifestKey(key), ...(mp3 ? [renditionKey(key)] : [])]) await s3.fetch('DELETE', `/${bucket}/${k}`).then((r) => r.arrayBuffer());
       await s3.fetch('DELETE', `/${bucket}`).then((r) => r.arrayBuffer());
     }
     handle.close();

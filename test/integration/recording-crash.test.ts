@@ -15,6 +15,7 @@ import { stopAllTracked } from '../helpers/processes.ts';
 import { StudioClient, opusTonePackets, studioLogin, waitUntil, type OpusSource } from '../helpers/studio-client.ts';
 import { DjAccounts } from '../../bridge/src/ingest/dj-accounts.ts';
 import { readManifest } from '../../recordings/src/show-manifest.ts';
+import { manifestKey, renditionKey } from '../../recordings/src/store/recording-key.ts';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { startS3Server, s3ServerUnavailableReason } from '../helpers/s3-server.ts';
 
@@ -191,9 +192,9 @@ describe('recording', { timeout: 180_000 }, () => {
       }
       assert.ok(withMp3.rendition?.storeLocation, `the rendition is verified: ${withMp3.renditionError}`);
       keys.push(...((await client.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? []).map((o) => o.Key!).filter((k) => !keys.includes(k)));
-      const mp3Key = audioKey.replace(/\.opus$/, '.mp3');
+      const mp3Key = renditionKey(audioKey);
       assert.ok(keys.includes(mp3Key), `the MP3 rendition is in the bucket: ${keys.join(', ')}`);
-      const stored = JSON.parse(await (await client.send(new GetObjectCommand({ Bucket: bucket, Key: audioKey.replace(/\.opus$/, '.manifest.json') }))).Body!.transformToString());
+      const stored = JSON.parse(await (await client.send(new GetObjectCommand({ Bucket: bucket, Key: manifestKey(audioKey) }))).Body!.transformToString());
       assert.equal(stored.rendition?.storeLocation, `s3://${bucket}/${mp3Key}`, 'the stored manifest lists the rendition');
       assert.equal(stored.object.sizeBytes, m.final!.sizeBytes, 'and still the verified facts of the recording');
       const mp3Head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: mp3Key }));
@@ -223,9 +224,9 @@ describe('recording', { timeout: 180_000 }, () => {
     let copied: any = null;
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
-      const manifestKey = (await list()).find((k) => /\/spool\/[^/]+\/manifest\.json$/.test(k));
-      if (manifestKey) {
-        const body = await (await client.send(new GetObjectCommand({ Bucket: bucket, Key: manifestKey }))).Body!.transformToString();
+      const copyKey = (await list()).find((k) => /\/spool\/[^/]+\/manifest\.json$/.test(k));
+      if (copyKey) {
+        const body = await (await client.send(new GetObjectCommand({ Bucket: bucket, Key: copyKey }))).Body!.transformToString();
         copied = JSON.parse(body);
         if (copied.segments.length >= 3) break;
       }

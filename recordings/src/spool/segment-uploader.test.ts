@@ -13,7 +13,7 @@ import { opusTonePackets, type OpusSource } from '../../../test/helpers/opus-pac
 import { recoverSpool } from '../recover.ts';
 import { readManifest, type ShowManifest } from '../show-manifest.ts';
 import { LocalRecordingStore } from '../store/local-store.ts';
-import { SPOOL_COPY_MANIFEST, recordingKey, spoolCopyPrefix } from '../store/recording-key.ts';
+import { SPOOL_COPY_MANIFEST, manifestKey, recordingKey, spoolCopyPrefix } from '../store/recording-key.ts';
 import type { RecordingStore } from '../store-contract.ts';
 import { SegmentUploader } from './segment-uploader.ts';
 import { ShowSpool } from './show-spool.ts';
@@ -127,9 +127,11 @@ test('a spool copy whose show is already verified in the store is removed, not r
   const prefix = spoolCopyPrefix('lost-disk');
   await store.putJson(prefix + SPOOL_COPY_MANIFEST, { ...verified, segments: verified.segments.slice(0, 1), status: 'recording' });
   rmSync(spoolDir, { recursive: true, force: true });
-  const before = await store.getJson(recordingKey('lost-disk', new Date(verified.startedAt)).replace(/\.opus$/, '.manifest.json'));
+  const storedManifest = manifestKey(recordingKey('lost-disk', new Date(verified.startedAt)));
+  const before = await store.getJson(storedManifest);
   const report = await recoverSpool({ spoolDir, store, log });
   assert.deepEqual(report.restored, []);
   assert.deepEqual(await store.listKeys(prefix), []);
-  assert.deepEqual(await store.getJson(recordingKey('lost-disk', new Date(verified.startedAt)).replace(/\.opus$/, '.manifest.json')), before, 'the verified recording is untouched');
+  assert.notEqual(before, null);
+  assert.deepEqual(await store.getJson(storedManifest), before, 'the verified recording is untouched');
 });

@@ -4,11 +4,10 @@
 import { crc32cToBase64 } from '../verify/crc32c.ts';
 import type { LocalDigest } from '../verify/local-digest.ts';
 
-export interface VerifiedObjectFacts {
-  checksum: string;
-  lastGranule: number;
-  playableSamples: number;
-}
+import type { VerifyOutcome } from '../verify/verify-object.ts';
+
+/** What verification established about the stored object. */
+export type VerifiedObjectFacts = Omit<Extract<VerifyOutcome, { verified: true }>, 'verified'>;
 
 export function storedManifest(manifest: object, key: string, local: LocalDigest, check: VerifiedObjectFacts): object {
   return {

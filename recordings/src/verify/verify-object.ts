@@ -5,6 +5,7 @@
 // verified or a reason. Only a verified result lets the pipeline remove local data.
 
 import { createHash } from 'node:crypto';
+import type { RecordingFormat } from '../store-contract.ts';
 import { compositeCrc32c, crc32c, crc32cToBase64 } from './crc32c.ts';
 import { hex8 } from './local-digest.ts';
 import type { LocalDigest } from './local-digest.ts';
@@ -53,7 +54,7 @@ export interface StoredObjectReader {
 export interface VerifyExpectation {
   local: LocalDigest;
   /** What the object holds; decides how its duration is read. Default 'ogg-opus'. */
-  format?: 'ogg-opus' | 'mp3';
+  format?: RecordingFormat;
   /**
    * The show's captured duration as the store contract defines it. Ogg Opus: 48 kHz samples counted
    * like the last granule position (pre-skip included). MP3: playable samples at 48 kHz (what the
