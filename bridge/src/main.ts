@@ -42,7 +42,8 @@ async function main(): Promise<number> {
   let credentials;
   try {
     config = loadConfig({ configFile });
-    credentials = await resolveCredentials(config);
+    // Generated secrets are stored and printed only once the servers listen (below).
+    credentials = await resolveCredentials(config, { deferWrite: true });
   } catch (err) {
     if (isAircheckError(err)) {
       process.stderr.write(`aircheck: ${err.code}: ${err.message}\n`);
@@ -51,7 +52,6 @@ async function main(): Promise<number> {
     throw err;
   }
   const log = createLogger(config.log.level);
-  printGenerated(credentials);
   const bridge = createBridge(config, credentials, log);
   process.on('SIGHUP', () => {
     void (async () => {
@@ -69,9 +69,17 @@ async function main(): Promise<number> {
   try {
     urls = await bridge.start();
   } catch (err) {
-    process.stderr.write(`aircheck: cannot listen: ${(err as Error).message}: choose free ports with AIRCHECK_STREAM_PORT / AIRCHECK_WEB_PORT\n`);
+    process.stderr.write(`aircheck: cannot listen: ${(err as Error).message}: choose free ports with AIRCHECK_STREAM_PORT / AIRCHECK_WEB_PORT (nothing was generated or stored)\n`);
     return 1;
   }
+  try {
+    credentials.persist();
+  } catch (err) {
+    process.stderr.write(`aircheck: ${isAircheckError(err) ? `${err.code}: ` : ''}${(err as Error).message}\n`);
+    await bridge.stop(0);
+    return 2;
+  }
+  printGenerated(credentials);
   // Signal handlers exist before `ready` is printed: a SIGHUP or SIGTERM right after it is handled.
   let stopped!: () => void;
   const done = new Promise<void>((resolve) => (stopped = resolve));
@@ -81,9 +89,12 @@ async function main(): Promise<number> {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+  const also = (list: string[]) => (list.length > 1 ? ` (also ${list.slice(1).join(', ')})` : '');
+  const bound = urls.streamUrls.length > 1 ? `aircheck ${VERSION}: listening on every interface (${urls.host}); reachable at the addresses below\n` : '';
   process.stdout.write(
-    `aircheck ${VERSION}: streaming on ${urls.streamUrl} (sources: SOURCE/PUT ${urls.streamUrl}live and ${urls.streamUrl}test; listeners: ${urls.streamUrl}live)\n` +
-      `aircheck ${VERSION}: web on ${urls.webUrl} (player; DJ studio at ${urls.webUrl}studio/), status ${urls.streamUrl}status-json.xsl, metrics ${urls.streamUrl}metrics\n` +
+    bound +
+      `aircheck ${VERSION}: streaming on ${urls.streamUrl}${also(urls.streamUrls)} (sources: SOURCE/PUT ${urls.streamUrl}live and ${urls.streamUrl}test; listeners: ${urls.streamUrl}live)\n` +
+      `aircheck ${VERSION}: web on ${urls.webUrl}${also(urls.webUrls)} (player; DJ studio at ${urls.webUrl}studio/), status ${urls.streamUrl}status-json.xsl, metrics ${urls.streamUrl}metrics\n` +
       `aircheck ${VERSION}: data in ${config.data_dir}\n` +
       'aircheck: ready\n',
   );

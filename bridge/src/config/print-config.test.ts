@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import { parse as parseToml } from 'smol-toml';
 import { ConfigSchema, MountSchema } from './config-schema.ts';
 import { loadConfig } from './config.ts';
-import { configTemplate } from './print-config.ts';
+import { configTemplate, EXAMPLE_MARK } from './print-config.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'aircheck-print-config-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -21,8 +21,10 @@ function write(name: string, text: string): string {
   return file;
 }
 
-/** `# key = value` lines with a value, uncommented. */
-const uncomment = (part: string[]) => part.map((l) => l.replace(/^# ([a-z][a-z0-9_]* = .+)$/, '$1'));
+/** `# key = value` lines with a default, uncommented (examples of keys without one stay commented). */
+const uncomment = (part: string[]) => part.map((l) => (l.endsWith(EXAMPLE_MARK) ? l : l.replace(/^# ([a-z][a-z0-9_]* = .+)$/, '$1')));
+/** Every `# key = value` line uncommented, examples included. */
+const uncommentAll = (part: string[]) => part.map((l) => l.replace(/^#\s+([a-z][a-z0-9_]* = .+)$/, '$1'));
 
 /** Defaults of a zod object (as the schema parses an empty object). */
 const defaults = (schema: { parse(v: unknown): unknown }) => schema.parse({}) as Record<string, unknown>;
@@ -54,7 +56,11 @@ describe('configTemplate', () => {
       const body = section(name);
       for (const key of keys) {
         const value = values[key];
-        const expected = value === undefined ? `# ${key} = ` : `# ${key} = ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`;
+        if (value === undefined) {
+          assert.ok(body.some((l) => l.startsWith(`# ${key} = `) && l.endsWith(EXAMPLE_MARK)), `[${name ?? 'top level'}] shows ${key} with an example`);
+          continue;
+        }
+        const expected = `# ${key} = ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`;
         assert.ok(body.includes(expected), `[${name ?? 'top level'}] shows ${JSON.stringify(expected)}`);
       }
     }
@@ -77,7 +83,7 @@ describe('configTemplate', () => {
     for (const key of Object.keys(MountSchema.shape)) {
       assert.ok(block.some((l) => l.startsWith(`# ${key} = `)), `the [[mounts]] block shows ${key}`);
     }
-    // Keys without a default (`# path = `) stay commented; the path is the one value to fill in.
+    // Keys without a default (`# path = "/jazz"  # example…`) stay commented; the path is the one value to fill in.
     const uncommented = uncomment(block.slice(1)).filter((l) => !l.startsWith('#') && l !== '');
     const text = ['[[mounts]]', 'path = "/extra"', ...uncommented].join('\n');
     assert.ok(uncommented.length >= 5, `the defaults are uncommented: ${uncommented.join(', ')}`);
@@ -87,12 +93,32 @@ describe('configTemplate', () => {
     assert.deepEqual(extra, MountSchema.parse({ path: '/extra' }));
   });
 
+  it('is valid TOML and a valid config with every line uncommented, examples included (no bare `key = `)', () => {
+    assert.ok(!lines.some((l) => /^#\s*[a-z][a-z0-9_]* =\s*$/.test(l)), 'no key is shown without a value');
+    const head = uncommentAll(lines.slice(0, mountsStart)).join('\n');
+    const file = write('everything.toml', head);
+    const config = loadConfig({ configFile: file, env: {}, cwd: dir });
+    assert.equal(config.storage.bucket, 'radio-recordings', 'the examples are really uncommented');
+    // Blocks of tables: [[mounts]], [[djs]], [[schedule]] — each parses and validates on its own.
+    const blocks = ['# [[mounts]]', '# [[djs]]', '# [[schedule]]'].map((start) => {
+      const from = lines.indexOf(start);
+      assert.ok(from > 0, `the template shows ${start}`);
+      const to = lines.findIndex((l, i) => i > from && (l === '' || l.startsWith('# [[')));
+      return [start.slice(2), ...uncommentAll(lines.slice(from + 1, to))].filter((l) => !l.startsWith('#')).join('\n');
+    });
+    const tables = write('tables.toml', blocks.join('\n'));
+    const withTables = loadConfig({ configFile: tables, env: {}, cwd: dir });
+    assert.ok(withTables.mounts.some((m) => m.path === '/jazz'), 'the [[mounts]] example is a mount');
+    assert.deepEqual(withTables.djs.map((d) => d.name), ['nina'], 'the [[djs]] example is a DJ');
+    assert.equal(withTables.schedule.length, 1, 'the first [[schedule]] example is a show');
+  });
+
   it('names only environment variables that loadConfig accepts, each with the value shown', () => {
     // `(env NAME)` annotations: the line after gives the key's default (empty for secrets).
     const annotated: [string, string][] = [];
     lines.forEach((l, i) => {
       const m = /\(env (AIRCHECK_[A-Z0-9_]+)\)$/.exec(l);
-      if (m) annotated.push([m[1]!, /^# [a-z][a-z0-9_]* = (.*)$/.exec(lines[i + 1] ?? '')?.[1] ?? '']);
+      if (m) annotated.push([m[1]!, (/^# [a-z][a-z0-9_]* = (.*)$/.exec(lines[i + 1] ?? '')?.[1] ?? '').replace(/\s+# example.*$/, '')]);
     });
     const shape = ConfigSchema.shape as Record<string, any>;
     const scalarKeys = 1 + ['server', 'admin', 'limits', 'log', 'recordings', 'storage', 'alerts'].reduce((n, name) => n + Object.keys(shape[name]._zod.def.innerType.shape).length, 0);

@@ -32,6 +32,32 @@ function toml(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value) : Array.isArray(value) ? '[]' : String(value);
 }
 
+/**
+ * Values shown for keys that have no default (unset unless given): each valid TOML and accepted by
+ * the schema once uncommented, marked `# example` so that nobody mistakes it for a default.
+ */
+const EXAMPLES: Record<string, string> = {
+  password: '"choose-a-long-secret"',
+  source_password: '"choose-a-long-secret"',
+  listener_token: '"choose-a-long-token"',
+  spool_dir: '"/var/lib/aircheck/spool"',
+  bucket: '"radio-recordings"',
+  endpoint: '"https://ACCOUNT_ID.r2.cloudflarestorage.com"',
+  access_key_id: '"YOUR_ACCESS_KEY_ID"',
+  secret_access_key: '"YOUR_SECRET_ACCESS_KEY"',
+  webhook_url: '"https://hooks.example.org/aircheck"',
+  telegram_bot_token: '"123456:ABC-your-bot-token"',
+  telegram_chat_id: '"-1001234567890"',
+  path: '"/jazz"',
+  fallback_mount: '"/live"',
+  fallback_file: '"/srv/aircheck/loop.mp3"',
+  name: '"Jazz Night"',
+  description: '"Live jazz every Friday"',
+  genre: '"Jazz"',
+  url: '"https://radio.example.org/"',
+};
+export const EXAMPLE_MARK = '# example; unset by default';
+
 function renderFields(shape: Record<string, any>, envPrefix: string | null): string[] {
   const lines: string[] = [];
   for (const [key, field] of Object.entries(shape)) {
@@ -42,7 +68,7 @@ function renderFields(shape: Record<string, any>, envPrefix: string | null): str
     const env = envPrefix ? `  (env ${envPrefix}${key.toUpperCase()})` : '';
     if (desc) lines.push(`# ${desc}${env}`);
     else if (env) lines.push(`#${env}`);
-    lines.push(def === undefined ? `# ${key} = ` : `# ${key} = ${toml(def)}`);
+    lines.push(def === undefined ? `# ${key} = ${EXAMPLES[key] ?? '""'}  ${EXAMPLE_MARK}` : `# ${key} = ${toml(def)}`);
   }
   return lines;
 }
@@ -73,6 +99,12 @@ export function configTemplate(): string {
     '# an entry with their path changes their settings. Add as many [[mounts]] as you need.',
     '# [[mounts]]',
     ...renderFields(MountSchema.shape as Record<string, any>, null).map((l) => (l.startsWith('#') ? l : `# ${l}`)),
+    '',
+    '# DJ accounts besides those in <data_dir>/djs.json (where `npm run dj -- add NAME` stores them):',
+    '# a scrypt hash copied from there, never a plain password; as many [[djs]] as you need.',
+    '# [[djs]]',
+    '#   name = "nina"',
+    '#   password_hash = "scrypt$16384$8$1$SALT$HASH"  # copy from djs.json',
     '',
     "# Scheduled shows for the dead-man's switch ([alerts]): each needs a verified recording by",
     '# grace_minutes after its end (any recording overlapping the slot counts), else one alert fires.',

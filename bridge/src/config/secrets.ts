@@ -1,6 +1,7 @@
 // Password hashing and constant-time secret checks. Fed by credentials.ts (stored and configured
 // secrets); feeds every authenticating edge (sources, admin, private listeners).
-import { randomBytes, scrypt as scryptCb, timingSafeEqual, createHash } from 'node:crypto';
+import { randomBytes, scrypt as scryptCb, timingSafeEqual, createHash, createHmac } from 'node:crypto';
+import { KdfQueue } from './kdf-queue.ts';
 
 const SCRYPT_N = 16384;
 const SCRYPT_R = 8;
@@ -26,16 +27,51 @@ export function isPasswordHash(value: string): boolean {
   return /^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9_-]+\$[A-Za-z0-9_-]+$/.test(value);
 }
 
-/** Checks a password against a stored hash in constant time (the comparison, not the KDF). */
-export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+/**
+ * Every scrypt check waits its turn here: a few at a time (each takes ~16 MiB and tens of ms of a
+ * thread, on purpose), a bounded queue, and a bounded share per client, so a flood of requests with
+ * made-up passwords is refused at once (AUTH_BUSY) instead of queueing without end, and one client
+ * never keeps another's login waiting.
+ */
+export const kdfQueue = new KdfQueue({ concurrency: 2, maxQueued: 128, maxPerClient: 8 });
+
+/**
+ * Recently verified (hash, password) pairs, as HMACs under a per-process key, so a client that
+ * reconnects with the right password (libshout's probe, Liquidsoap's metadata connections, a source
+ * reconnecting) does not pay scrypt again. Successes only: a wrong password always costs the KDF.
+ */
+const VERIFIED_TTL_MS = 10 * 60_000;
+const VERIFIED_MAX = 1024;
+const VERIFIED_KEY = randomBytes(32);
+const verified = new Map<string, number>();
+
+function verifiedTag(password: string, stored: string): string {
+  return createHmac('sha256', VERIFIED_KEY).update(stored).update('\0').update(password).digest('base64url');
+}
+
+/**
+ * Checks a password against a stored hash (the comparison in constant time). `client` (an address)
+ * bounds how many checks one client may have waiting. Throws AUTH_BUSY when too many are waiting.
+ */
+export async function verifyPassword(password: string, stored: string, client = 'local'): Promise<boolean> {
   const parts = stored.split('$');
   if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
   const [, n, r, p, saltB64, keyB64] = parts as [string, string, string, string, string, string];
   const expected = Buffer.from(keyB64, 'base64url');
   if (password.length > 1024) return false;
-  const actual = await scrypt(password, Buffer.from(saltB64, 'base64url'), Number(n), Number(r), Number(p));
-  return actual.length === expected.length && timingSafeEqual(actual, expected);
+  const tag = verifiedTag(password, stored);
+  const until = verified.get(tag);
+  if (until !== undefined && until > Date.now()) return true;
+  const actual = await kdfQueue.run(client, () => scrypt(password, Buffer.from(saltB64, 'base64url'), Number(n), Number(r), Number(p)));
+  const ok = actual.length === expected.length && timingSafeEqual(actual, expected);
+  if (ok) {
+    verified.delete(tag);
+    if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value!);
+    verified.set(tag, Date.now() + VERIFIED_TTL_MS);
+  }
+  return ok;
 }
+
 
 /** Constant-time equality of two strings of any length (compares their SHA-256 digests). */
 export function safeEqual(a: string, b: string): boolean {

@@ -1,6 +1,6 @@
 // Raw HTTP response heads for the connections the stream server answers itself (sources and
 // listeners speak HTTP/1.0 with Icecast quirks). Fed by source/listener request handlers.
-import type { AircheckError } from '../../../shared/src/errors.ts';
+import { AircheckError } from '../../../shared/src/errors.ts';
 
 export const SERVER_HEADER = 'Aircheck/0.1 (Icecast 2.4.4 compatible)';
 
@@ -54,4 +54,26 @@ export function sendError(socket: import('node:net').Socket, err: AircheckError,
   socket.end(errorResponse(err, extra));
   // A client that never reads its answer does not keep the socket.
   socket.setTimeout(5000, () => socket.destroy());
+}
+
+/**
+ * node:http's 'clientError' (its parser refused the request: bare LF line ends, bytes not allowed
+ * in a path, a head too large or too slow): answered with the code, as our own parser answers,
+ * never a silent close. A connection the client already reset is only destroyed.
+ */
+export function answerClientError(err: Error & { code?: string }, socket: import('node:stream').Duplex): void {
+  if (err.code === 'ECONNRESET' || !socket.writable || socket.destroyed) {
+    socket.destroy();
+    return;
+  }
+  const parserCode = err.code ?? 'unknown';
+  const error =
+    parserCode === 'HPE_HEADER_OVERFLOW'
+      ? new AircheckError('HTTP_HEADER_TOO_LARGE', 'the request head is larger than limits.max_head_bytes: send fewer or shorter headers')
+      : parserCode === 'HPE_HEADERS_TIMEOUT' || parserCode === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? new AircheckError('HTTP_TIMEOUT', 'the request did not arrive in time: send the request line and headers, then a blank line, promptly')
+        : new AircheckError('HTTP_BAD_REQUEST', `the request is not valid HTTP (parser: ${parserCode}): end lines with CRLF, percent-encode the path, send "METHOD /path HTTP/1.1"`);
+  socket.end(errorResponse(error));
+  // A client that never reads its answer does not keep the socket.
+  if ('setTimeout' in socket && typeof socket.setTimeout === 'function') (socket as import('node:net').Socket).setTimeout(5000, () => socket.destroy());
 }

@@ -1,15 +1,18 @@
 // The stream port: a node:net server that reads each connection's request head with our own parser
 // (HTTP/1.0 and 1.1, SOURCE, body-less PUT), hands sources and mount GETs to their handlers and
-// every other request to node:http. Bounded: pending connections, head size, head time.
+// every other request to node:http. Bounded: unfinished connections per address and in all (the
+// oldest are dropped first, so admission stays open), head size, head time.
 import net from 'node:net';
 import type { Server as HttpServer } from 'node:http';
 import type { Logger } from 'pino';
-import { AircheckError, isAircheckError } from '../../../shared/src/errors.ts';
+import { AircheckError, isAircheckError, type ErrorCode } from '../../../shared/src/errors.ts';
 import { parseRequestHead, type RequestHead } from './request-head.ts';
 import { sendError } from './responses.ts';
+import { PendingConnections } from './pending-connections.ts';
 
 export interface StreamServerDeps {
   maxPendingConnections: () => number;
+  maxPendingPerAddress: () => number;
   maxHeadBytes: () => number;
   headTimeoutMs: () => number;
   isMount: (path: string) => boolean;
@@ -17,28 +20,49 @@ export interface StreamServerDeps {
   onListener: (socket: net.Socket, head: RequestHead, rest: Uint8Array) => void;
   /** Other requests (status, admin, metrics, web pages) go to this node:http server. */
   http: HttpServer;
-  onRejected: (code: string) => void;
+  onRejected: (code: ErrorCode) => void;
   log: Logger;
 }
 
+/**
+ * The one 'error' handler every accepted socket gets at accept time and keeps for its whole life:
+ * a reset (ECONNRESET, EPIPE) at any stage — mid-head, while an error answer is written, mid-stream —
+ * must never become an unhandled 'error' event, which would end the process (FACTS.md, Node sockets).
+ * Stages add their own handlers beside it; nobody removes this one.
+ */
+export function guardSocket(socket: net.Socket): void {
+  socket.on('error', destroyOnError);
+}
+function destroyOnError(this: net.Socket): void {
+  this.destroy();
+}
+
 export function createStreamServer(deps: StreamServerDeps): net.Server {
-  let pending = 0;
+  const pending = new PendingConnections();
   const server = net.createServer({ noDelay: true, pauseOnConnect: false }, (socket) => {
-    if (pending >= deps.maxPendingConnections()) {
-      deps.onRejected('HTTP_TOO_MANY_PENDING');
-      socket.destroy();
-      return;
-    }
-    pending++;
+    guardSocket(socket);
+    const address = socket.remoteAddress ?? 'unknown';
+    // Admission stays open: past a limit, the oldest unfinished connection (of this address, then of
+    // anyone) makes room for the new one, so slow or idle heads cannot lock new clients out.
+    const evicted = pending.makeRoom(address, deps.maxPendingPerAddress(), deps.maxPendingConnections());
+    for (let i = 0; i < evicted; i++) deps.onRejected('HTTP_TOO_MANY_PENDING');
     let buffered: Buffer = Buffer.alloc(0);
     let settled = false;
+    const entry = pending.add(address, () => {
+      // Evicted: this connection was the oldest unfinished one when the limit was reached.
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.off('data', onData);
+      socket.off('close', onClose);
+      socket.destroy();
+    });
     const settle = () => {
       if (settled) return false;
       settled = true;
-      pending--;
+      pending.remove(entry);
       clearTimeout(timer);
       socket.off('data', onData);
-      socket.off('error', onError);
       socket.off('close', onClose);
       return true;
     };
@@ -47,9 +71,6 @@ export function createStreamServer(deps: StreamServerDeps): net.Server {
       deps.onRejected('HTTP_TIMEOUT');
       sendError(socket, new AircheckError('HTTP_TIMEOUT', `no complete request head within ${deps.headTimeoutMs()} ms: send the request line and headers, then a blank line`));
     }, deps.headTimeoutMs());
-    const onError = () => {
-      if (settle()) socket.destroy();
-    };
     const onClose = () => settle();
     const onData = (chunk: Buffer) => {
       buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
@@ -60,7 +81,7 @@ export function createStreamServer(deps: StreamServerDeps): net.Server {
         settle();
         const error = isAircheckError(err) ? err : new AircheckError('HTTP_BAD_REQUEST', 'request head could not be parsed', { cause: err });
         deps.onRejected(error.code);
-        deps.log.debug({ remote: socket.remoteAddress, code: error.code }, 'bad request head');
+        deps.log.debug({ remote: address, code: error.code }, 'bad request head');
         sendError(socket, error);
         return;
       }
@@ -68,8 +89,6 @@ export function createStreamServer(deps: StreamServerDeps): net.Server {
       settle();
       const rest = buffered.subarray(head.headBytes);
       socket.pause();
-      // From here on handlers own the socket; an error must never go unhandled (it would end the process).
-      socket.on('error', () => socket.destroy());
       try {
         route(head, socket, rest, buffered);
       } catch (err) {
@@ -78,9 +97,10 @@ export function createStreamServer(deps: StreamServerDeps): net.Server {
       }
     };
     socket.on('data', onData);
-    socket.on('error', onError);
     socket.on('close', onClose);
   });
+  // A listening socket's own errors (EMFILE on accept, …) are logged, never fatal.
+  server.on('error', (err) => deps.log.error({ err }, 'stream server error'));
 
   function route(head: RequestHead, socket: net.Socket, rest: Uint8Array, raw: Buffer): void {
     if (head.method === 'SOURCE' || head.method === 'PUT') {

@@ -56,14 +56,14 @@ export class DjAccounts {
   }
 
   /** The account name when name and password match (the store wins over the config), else null. */
-  async verify(name: string, password: string): Promise<string | null> {
+  async verify(name: string, password: string, client?: string): Promise<string | null> {
     const hash = this.#read().djs.find((d) => d.name === name)?.password_hash ?? this.#configured.find((d) => d.name === name)?.password_hash;
     if (!hash) {
       dummyHash ??= hashPassword('aircheck-dummy-password');
-      await verifyPassword(password, await dummyHash);
+      await verifyPassword(password, await dummyHash, client);
       return null;
     }
-    return (await verifyPassword(password, hash)) ? name : null;
+    return (await verifyPassword(password, hash, client)) ? name : null;
   }
 
   async add(name: string, password: string): Promise<void> {

@@ -9,11 +9,13 @@ import {
 } from './audio-frame.ts';
 import type { AudioFrame } from './audio-frame.ts';
 
+import { opusPacketSamples } from '../ogg/codec-headers.ts';
+
 const hex = (s: string) => Uint8Array.from(s.split(' '), (b) => parseInt(b, 16));
 
 // PROTOCOL.md §5.1's example, and one with every field at an unusual value.
 const GOLDEN_1 = hex('01 00 01 00 00 00 00 00 00 00 00 88 d3 40 c0 03 fc ff fe');
-const GOLDEN_2 = hex('01 01 04 03 02 01 00 00 00 00 00 00 f0 bf 40 0b f8');
+const GOLDEN_2 = hex('01 01 04 03 02 01 00 00 00 00 00 00 f0 bf 40 0b fb 03');
 
 function rejects(bytes: Uint8Array, code: ErrorCode, pattern: RegExp): void {
   assert.throws(() => decodeAudioFrame(bytes), (err: unknown) => {
@@ -28,7 +30,7 @@ describe('audio frames', () => {
     const bytes = encodeAudioFrame({ seq: 1, timestampUs: 20_000, durationSamples: 960, packet: hex('fc ff fe') });
     assert.deepEqual(bytes, GOLDEN_1);
     assert.deepEqual(
-      encodeAudioFrame({ seq: 0x01020304, timestampUs: -1, durationSamples: 2880, flags: 1, packet: hex('f8') }),
+      encodeAudioFrame({ seq: 0x01020304, timestampUs: -1, durationSamples: 2880, flags: 1, packet: hex('fb 03') }),
       GOLDEN_2,
     );
   });
@@ -58,7 +60,7 @@ describe('audio frames', () => {
   it('rejects an oversized frame as too large, before looking at its header', () => {
     const big = new Uint8Array(MAX_AUDIO_FRAME_BYTES + 1);
     rejects(big, 'STUDIO_MESSAGE_TOO_LARGE', /3842 bytes \(Opus packet 3826\), the limit is 3841/);
-    assert.equal(decodeAudioFrame(encodeAudioFrame({ seq: 0, timestampUs: 0, durationSamples: 960, packet: new Uint8Array(MAX_OPUS_PACKET_BYTES) })).packet.length, MAX_OPUS_PACKET_BYTES);
+    assert.equal(decodeAudioFrame(encodeAudioFrame({ seq: 0, timestampUs: 0, durationSamples: 960, packet: new Uint8Array(MAX_OPUS_PACKET_BYTES).fill(0xfc, 0, 1) })).packet.length, MAX_OPUS_PACKET_BYTES);
   });
 
   it('rejects another format version, reserved flags and impossible field values', () => {
@@ -78,8 +80,24 @@ describe('audio frames', () => {
     rejects(mutate(14, [0x41, 0x0b]), 'STUDIO_MESSAGE_MALFORMED', /"durationSamples" is 2881/);
   });
 
+  it('refuses a frame whose declared duration is not what its Opus packet holds (a DJ forging hours of recording)', () => {
+    // GOLDEN_1 carries a 20 ms CELT packet (TOC 0xfc); declaring 2.5 ms (120 samples) would turn 3 s of
+    // traffic into 24 s of "recording".
+    const forged = GOLDEN_1.slice();
+    forged.set([120, 0], 14);
+    rejects(forged, 'STUDIO_MESSAGE_MALFORMED', /"durationSamples" is 120, but its Opus packet holds 960 samples \(20 ms/);
+    const longer = GOLDEN_1.slice();
+    longer.set([0x40, 0x0b], 14);
+    rejects(longer, 'STUDIO_MESSAGE_MALFORMED', /"durationSamples" is 2880, but its Opus packet holds 960/);
+    // Code 3 with a frame count of 0: a packet with no audio at all.
+    const empty = Uint8Array.from([...GOLDEN_1.subarray(0, 16), 0xff, 0x00]);
+    rejects(empty, 'STUDIO_MESSAGE_MALFORMED', /has no frames/);
+    // The same packet with the duration it really holds is accepted: 60 ms as 3 × 20 ms (code 3).
+    assert.equal(decodeAudioFrame(GOLDEN_2).durationSamples, 2880);
+  });
+
   it('refuses to encode what it would refuse to decode', () => {
-    const ok = { seq: 0, timestampUs: 0, durationSamples: 960, packet: new Uint8Array(1) };
+    const ok = { seq: 0, timestampUs: 0, durationSamples: 960, packet: new Uint8Array([0xfc]) };
     const bad: [Partial<AudioFrame>, RegExp][] = [
       [{ seq: -1 }, /"seq" is -1/],
       [{ seq: MAX_SEQ + 1 }, /"seq" is 4294967296/],
@@ -88,6 +106,7 @@ describe('audio frames', () => {
       [{ durationSamples: 5760 }, /"durationSamples"/],
       [{ flags: 0x80 }, /"flags"/],
       [{ packet: new Uint8Array(0) }, /empty Opus packet/],
+      [{ durationSamples: 120 }, /"durationSamples" is 120, but its Opus packet holds 960 samples/],
       [{ packet: new Uint8Array(MAX_OPUS_PACKET_BYTES + 1) }, /the limit is 3841/],
     ];
     for (const [change, pattern] of bad) {
@@ -102,6 +121,13 @@ describe('audio frames', () => {
       durationSamples: fc.integer({ min: MIN_FRAME_DURATION_SAMPLES, max: MAX_FRAME_DURATION_SAMPLES }),
       flags: fc.constantFrom(0, 1),
       packet: fc.uint8Array({ minLength: 1, maxLength: MAX_OPUS_PACKET_BYTES }),
+    }).map((f) => {
+      // The declared duration is the packet's own (TOC byte); a packet outside 2.5–60 ms becomes 20 ms.
+      const samples = opusPacketSamples(f.packet);
+      if (samples >= MIN_FRAME_DURATION_SAMPLES && samples <= MAX_FRAME_DURATION_SAMPLES) return { ...f, durationSamples: samples };
+      const packet = f.packet.slice();
+      packet[0] = 0xfc;
+      return { ...f, packet, durationSamples: 960 };
     });
     fc.assert(fc.property(frame, (f) => {
       const bytes = encodeAudioFrame(f);

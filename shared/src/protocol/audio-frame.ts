@@ -3,6 +3,7 @@
 // the frame sequencer (bridge/src/ingest/frame-sequencer.ts). Pure: bytes in, values out.
 
 import { AircheckError } from '../errors.ts';
+import { opusPacketSamples } from '../ogg/codec-headers.ts';
 
 /** PROTOCOL.md §5.1: byte 0 of every frame. */
 export const AUDIO_FRAME_VERSION = 1;
@@ -44,6 +45,7 @@ export function encodeAudioFrame(frame: AudioFrameInit): Uint8Array {
   const flags = frame.flags ?? 0;
   checkFields(frame.seq, frame.timestampUs, frame.durationSamples, flags);
   checkPacketLength(frame.packet.length, AUDIO_FRAME_HEADER_BYTES + frame.packet.length);
+  checkDeclaredDuration(frame.durationSamples, frame.packet);
   const out = new Uint8Array(AUDIO_FRAME_HEADER_BYTES + frame.packet.length);
   const view = new DataView(out.buffer);
   view.setUint8(0, AUDIO_FRAME_VERSION);
@@ -77,7 +79,9 @@ export function decodeAudioFrame(message: Uint8Array | ArrayBuffer): AudioFrame 
   const timestampUs = view.getFloat64(6, true);
   const durationSamples = view.getUint16(14, true);
   checkFields(seq, timestampUs, durationSamples, flags);
-  return { seq, timestampUs, durationSamples, flags, packet: bytes.subarray(AUDIO_FRAME_HEADER_BYTES) };
+  const packet = bytes.subarray(AUDIO_FRAME_HEADER_BYTES);
+  checkDeclaredDuration(durationSamples, packet);
+  return { seq, timestampUs, durationSamples, flags, packet };
 }
 
 function checkFields(seq: number, timestampUs: number, durationSamples: number, flags: number): void {
@@ -93,6 +97,23 @@ function checkFields(seq: number, timestampUs: number, durationSamples: number, 
   }
   if (!Number.isInteger(flags) || flags < 0 || (flags & ~AUDIO_FRAME_KNOWN_FLAGS) !== 0) {
     throw bad('flags', flags, `only bit 0x01 (discontinuity) set; the other bits are reserved and must be 0`);
+  }
+}
+
+/**
+ * PROTOCOL.md §5.2: the duration a frame declares must be the duration its Opus packet holds (TOC
+ * byte, RFC 6716 §3.1). Durations — the recording's length, the rate limit — come from the audio,
+ * never from what a client declares: a frame that says 2.5 ms and carries 20 ms is refused.
+ */
+function checkDeclaredDuration(durationSamples: number, packet: Uint8Array): void {
+  const packetSamples = opusPacketSamples(packet);
+  if (packetSamples === 0) {
+    throw new AircheckError('STUDIO_MESSAGE_MALFORMED',
+      `audio frame's Opus packet has no frames (TOC byte 0x${(packet[0] ?? 0).toString(16).padStart(2, '0')}, RFC 6716 §3.1): send only packets the encoder produced, ${FIX}`);
+  }
+  if (packetSamples !== durationSamples) {
+    throw new AircheckError('STUDIO_MESSAGE_MALFORMED',
+      `audio frame field "durationSamples" is ${durationSamples}, but its Opus packet holds ${packetSamples} samples (${packetSamples / 48} ms, from the TOC byte): declare the packet's real duration, ${FIX}`);
   }
 }
 
