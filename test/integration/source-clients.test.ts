@@ -227,6 +227,9 @@ describe('real source clients reach real listeners through Aircheck', { concurre
 
   test('Liquidsoap 2.1 output.icecast (SOURCE, HTTP/1.0) with a metadata update seen by ICY listeners and the status', async () => {
     const title = "Liquidsoap's title – ü";
+    // ICY has no escape: a quote in StreamTitle reaches listeners as ’ so it can never close the field
+    // (bridge/src/listeners/icy-metadata.ts); the status JSON keeps the title as sent.
+    const icyTitle = title.replace(/'/g, '’');
     const source = liquidsoapSource({ host: bridge.host, port: bridge.port, mount: '/liq', password: mountPassword('/liq'), toneHz: 659, title, titleAfterS: 6 });
     try {
       const { early, late } = await checkListeners({
@@ -237,7 +240,7 @@ describe('real source clients reach real listeners through Aircheck', { concurre
         icy: true,
         whileEarlyOnly: async (l) => {
           try {
-            await l.waitForTitle(title, 20_000);
+            await l.waitForTitle(icyTitle, 20_000);
           } catch (err) {
             throw new Error(`${(err as Error).message}\nliquidsoap output:\n${source.tail(3000)}\naircheck output:\n${bridge.proc.tail(3000)}`);
           }
@@ -245,9 +248,9 @@ describe('real source clients reach real listeners through Aircheck', { concurre
           assert.equal(status.title, title);
         },
       });
-      assert.equal(early.titles.at(-1), title, `early listener titles: ${JSON.stringify(early.titles)}`);
+      assert.equal(early.titles.at(-1), icyTitle, `early listener titles: ${JSON.stringify(early.titles)}`);
       // A listener joining after the update gets the current title in its first metadata block.
-      assert.equal(late.titles[0], title, `late listener titles: ${JSON.stringify(late.titles)}`);
+      assert.equal(late.titles[0], icyTitle, `late listener titles: ${JSON.stringify(late.titles)}`);
       assert.equal(late.metadata[0]?.audioOffset, 16000, 'the first metadata block comes after icy-metaint audio bytes');
       const pub = await getJson(`${bridge.streamUrl}/status-json.xsl`);
       const sources = [pub.icestats.source].flat();

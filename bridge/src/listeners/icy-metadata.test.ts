@@ -7,6 +7,13 @@ import {
   parseIcyMetadataText, parseIcyStream,
 } from './icy-metadata.ts';
 
+/** The field parser of icecast-metadata-js (IcyMetadataParser.parseIcyMetadata): ends a value at `';`. */
+function parseLikeIcecastMetadataJs(text: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const m of text.matchAll(/(?<key>[^\0]+?)='(?<val>[^\0]*?)(;$|';|'$|$)/g)) fields[m.groups!.key!] = m.groups!.val!;
+  return fields;
+}
+
 const text = (block: Uint8Array): string => new TextDecoder().decode(block.subarray(1)).replace(/\0+$/, '');
 
 const concat = concatBytes;
@@ -50,6 +57,37 @@ describe('buildIcyMetadataBlock', () => {
 
   it('leaves out a URL too long to fit', () => {
     assert.equal(text(buildIcyMetadataBlock('t', 'u'.repeat(5000))), "StreamTitle='t';");
+  });
+
+  it("a title containing ';StreamUrl='…'; stays one StreamTitle field and adds no StreamUrl", () => {
+    const block = buildIcyMetadataBlock("x';StreamUrl='http://evil.example/';");
+    const decoded = text(block);
+    assert.equal(decoded, "StreamTitle='x\u2019;StreamUrl=\u2019http://evil.example/\u2019;';");
+    for (const parse of [parseIcyMetadataText, parseLikeIcecastMetadataJs]) {
+      assert.deepEqual(Object.keys(parse(decoded)), ['StreamTitle'], parse.name);
+    }
+    assert.equal(/StreamTitle='([^']*)'/.exec(decoded)?.[1], 'x\u2019;StreamUrl=\u2019http://evil.example/\u2019;');
+  });
+
+  it('percent-encodes a quote in StreamUrl and removes control characters', () => {
+    assert.equal(text(buildIcyMetadataBlock('a\r\nb\u007f', "http://x/?q=';StreamTitle='y")), "StreamTitle='ab';StreamUrl='http://x/?q=%27;StreamTitle=%27y';");
+  });
+
+  it('never lets a title or URL end its field or add one, for any parser (fast-check)', () => {
+    const hostile = fc.string({ unit: fc.constantFrom("'", ';', '=', '\0', '\r', '\n', 'a', 'é', ' ', 'StreamUrl', "';") });
+    fc.assert(fc.property(fc.oneof(hostile, fc.string({ unit: 'grapheme' })), fc.option(fc.oneof(hostile, fc.webUrl())), (title, url) => {
+      const block = buildIcyMetadataBlock(title, url ?? undefined);
+      const decoded = text(block);
+      const hasUrl = decoded.includes("';StreamUrl='");
+      // The only quotes are the ones the server wrote around each value: nothing inside a value can
+      // form a terminator (`';`, or `'` for regex parsers) or open another field.
+      assert.equal(decoded.split("'").length - 1, hasUrl ? 4 : 2, decoded);
+      assert.ok(decoded.endsWith("';"));
+      assert.ok(!decoded.includes('\0') && !/[\r\n]/.test(decoded));
+      const keys = hasUrl ? ['StreamTitle', 'StreamUrl'] : ['StreamTitle'];
+      assert.deepEqual(Object.keys(parseIcyMetadataText(decoded)), keys);
+      assert.deepEqual(Object.keys(parseLikeIcecastMetadataJs(decoded)), keys);
+    }), { numRuns: 500 });
   });
 
   it('always produces a valid block for any title and URL', () => {
@@ -134,8 +172,8 @@ describe('IcyStreamParser and parseIcyStream', () => {
     const wire = concat([Uint8Array.of(1, 2, 3), block, Uint8Array.of(4, 5, 6), EMPTY_ICY_BLOCK, Uint8Array.of(7)]);
     const parsed = parseIcyStream(wire, 3);
     assert.deepEqual([...parsed.audio], [1, 2, 3, 4, 5, 6, 7]);
-    assert.deepEqual(parsed.metadata, ["StreamTitle='It's here';StreamUrl='http://u';"]);
-    assert.deepEqual(parsed.titles, ["It's here"]);
+    assert.deepEqual(parsed.metadata, ["StreamTitle='It’s here';StreamUrl='http://u';"]);
+    assert.deepEqual(parsed.titles, ['It’s here']);
   });
 
   it('gives the same result fed one byte at a time', () => {

@@ -17,14 +17,33 @@ const TITLE_PREFIX = encoder.encode("StreamTitle='");
 const URL_PREFIX = encoder.encode("StreamUrl='");
 const FIELD_END = encoder.encode("';");
 
+// eslint-disable-next-line no-control-regex
+const CONTROLS = /[\u0000-\u001f\u007f]/g;
+
 /**
- * One metadata block, length byte included. NUL characters are removed (they would read as padding);
- * a title too long for the 4080-byte maximum is cut at a UTF-8 character boundary, and a URL that
- * cannot fit is left out. Build it once per title change and share it between listeners.
+ * A StreamTitle value that cannot end its field. Parsers end a value at the first `';`
+ * (icecast-metadata-js, Icecast's own relay code) or even at the first `'` (many players' regexes),
+ * and the format has no escape, so every `'` becomes U+2019 (’, the typographic apostrophe: "Don’t
+ * Go" still reads right) rather than being dropped. Control characters (NUL reads as padding) go.
+ */
+export function icyTitleValue(title: string): string {
+  return title.replace(CONTROLS, '').replaceAll("'", '\u2019');
+}
+
+/** A StreamUrl value that cannot end its field: `'` percent-encoded (%27 is the same URL), controls removed. */
+export function icyUrlValue(url: string): string {
+  return url.replace(CONTROLS, '').replaceAll("'", '%27');
+}
+
+/**
+ * One metadata block, length byte included. Values are escaped so that they cannot close their
+ * field (icyTitleValue, icyUrlValue); a title too long for the 4080-byte maximum is cut at a UTF-8
+ * character boundary, and a URL that cannot fit is left out. Build it once per title change and
+ * share it between listeners.
  */
 export function buildIcyMetadataBlock(streamTitle: string, streamUrl?: string): Uint8Array {
-  const title = encoder.encode(streamTitle.replaceAll('\0', ''));
-  let url = streamUrl === undefined ? null : encoder.encode(streamUrl.replaceAll('\0', ''));
+  const title = encoder.encode(icyTitleValue(streamTitle));
+  let url = streamUrl === undefined ? null : encoder.encode(icyUrlValue(streamUrl));
   const titleFrame = TITLE_PREFIX.length + FIELD_END.length;
   const urlFrame = URL_PREFIX.length + FIELD_END.length;
   if (url !== null && titleFrame + urlFrame + url.length > ICY_MAX_METADATA_BYTES) url = null;

@@ -13,6 +13,7 @@ import type { MountRegistry } from '../mounts/mount-registry.ts';
 import type { Mount } from '../mounts/mount.ts';
 import { Listener } from './listener.ts';
 import { capSendBuffer } from './send-buffer.ts';
+import { headerValue } from '../sources/stream-info.ts';
 
 /** Audio bytes between two ICY metadata blocks (Icecast's default). */
 export const ICY_METAINT_BYTES = 16000;
@@ -27,12 +28,27 @@ export interface ListenerRequestDeps {
 }
 
 /** The listener token of a private mount: ?token=, a Bearer token, or the password of Basic auth. */
-function tokenOf(head: RequestHead): string | null {
-  const q = head.query.get('token');
+export function listenerTokenFrom(query: URLSearchParams, authorization: string | undefined): string | null {
+  const q = query.get('token');
   if (q) return q;
-  const auth = head.headers.get('authorization') ?? '';
+  const auth = authorization ?? '';
   if (/^bearer /i.test(auth)) return auth.slice(7).trim();
   return parseBasicAuth(auth)?.password ?? null;
+}
+
+/**
+ * Lets a request for a private mount (the stream, or its playlist in admin/http-app.ts) through only
+ * with the mount's listener token; throws RATE_LIMITED or LISTENER_AUTH_FAILED (401) otherwise.
+ */
+export function checkListenerToken(path: string, remote: string, token: string | null, credentials: Credentials, throttle: AuthThrottle): void {
+  // Failures count per (address, mount): wrong tokens for one mount never lock out another.
+  if (throttle.blocked(remote, `listener:${path}`)) {
+    throw new AircheckError('RATE_LIMITED', `too many wrong listener tokens for ${path} from this address: wait a minute`);
+  }
+  if (!credentials.listenerTokenOk(path, token)) {
+    throttle.fail(remote, `listener:${path}`);
+    throw new AircheckError('LISTENER_AUTH_FAILED', `mount ${path} is private: add ?token=LISTENER_TOKEN to the URL (the token was printed when it was generated)`);
+  }
 }
 
 export function handleListenerRequest(socket: Socket, head: RequestHead, deps: ListenerRequestDeps): void {
@@ -41,13 +57,7 @@ export function handleListenerRequest(socket: Socket, head: RequestHead, deps: L
   const mount = deps.registry.get(path)!;
   try {
     if (mount.settings.private) {
-      if (deps.throttle.blocked(remote)) {
-        throw new AircheckError('RATE_LIMITED', 'too many wrong listener tokens from this address: wait a minute');
-      }
-      if (!deps.credentials().listenerTokenOk(path, tokenOf(head))) {
-        deps.throttle.fail(remote);
-        throw new AircheckError('LISTENER_AUTH_FAILED', `mount ${path} is private: add ?token=LISTENER_TOKEN to the URL (the token was printed when it was generated)`);
-      }
+      checkListenerToken(path, remote, listenerTokenFrom(head.query, head.headers.get('authorization')), deps.credentials(), deps.throttle);
     }
     deps.registry.checkListenerLimits(mount);
     const feed = deps.registry.resolveFeed(path, null);
@@ -96,18 +106,20 @@ export function handleListenerRequest(socket: Socket, head: RequestHead, deps: L
 function listenerHeaders(mount: Mount, feed: Mount, icy: boolean): [string, string][] {
   const s = mount.settings;
   const info = mount.isLive ? mount.info : feed.info;
+  // Source-sent text was normalised where it entered (sources/stream-info.ts); headerValue() again
+  // guarantees no control character reaches the head, whatever the origin (config included).
   const headers: [string, string][] = [
     ['Content-Type', feed.contentType],
-    ['icy-name', s.name ?? (info.name || mount.path)],
-    ['icy-description', s.description ?? info.description],
-    ['icy-genre', s.genre ?? info.genre],
-    ['icy-url', s.url ?? info.url],
+    ['icy-name', headerValue(s.name ?? (info.name || mount.path))],
+    ['icy-description', headerValue(s.description ?? info.description)],
+    ['icy-genre', headerValue(s.genre ?? info.genre)],
+    ['icy-url', headerValue(s.url ?? info.url)],
     ['icy-pub', s.private || s.hidden ? '0' : '1'],
   ];
   const br = info.bitrateKbps ?? (feed.bytesPerSecond > 0 ? Math.round((feed.bytesPerSecond * 8) / 1000) : null);
   if (br) headers.push(['icy-br', String(br)]);
   if (info.sampleRateHz) headers.push(['icy-sr', String(info.sampleRateHz)]);
-  if (info.audioInfo) headers.push(['ice-audio-info', info.audioInfo]);
+  if (info.audioInfo) headers.push(['ice-audio-info', headerValue(info.audioInfo)]);
   if (icy) headers.push(['icy-metaint', String(ICY_METAINT_BYTES)]);
   headers.push(
     ['Cache-Control', 'no-cache, no-store'],
