@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes sure the machine has the real peers the integration tests drive (icecast2, ffmpeg,
-# Liquidsoap, ezstream, shout, sox, opus-tools) and the e2e tests' Debian chromium. Idempotent and fast when all is present:
+# Liquidsoap, ezstream, shout, sox, opus-tools, GStreamer with shout2send, ices2) and the e2e tests' Debian chromium. Idempotent and fast when all is present:
 # it only looks binaries up on PATH; apt runs only for what is missing. Run by `npm test`.
 set -euo pipefail
 
@@ -14,6 +14,19 @@ declare -A PEER_PACKAGES=(
   [shout]=libshout-tools
   [sox]=sox
   [opusenc]=opus-tools
+  [gst-launch-1.0]=gstreamer1.0-tools
+  [gst-inspect-1.0]=gstreamer1.0-tools
+  [ices2]=ices2
+)
+
+# GStreamer element → Debian package that provides it (libshout's default handshake tests drive
+# shout2send; these are plugins, not binaries, so gst-inspect-1.0 looks them up).
+declare -A GST_PLUGIN_PACKAGES=(
+  [shout2send]=gstreamer1.0-plugins-good
+  [lamemp3enc]=gstreamer1.0-plugins-good
+  [vorbisenc]=gstreamer1.0-plugins-base
+  [oggmux]=gstreamer1.0-plugins-base
+  [audiotestsrc]=gstreamer1.0-plugins-base
 )
 
 APT_UPDATED=0
@@ -52,6 +65,21 @@ ensure_peers() {
   fi
 }
 
+# GStreamer plugins (after ensure_peers, which provides gst-inspect-1.0): installs the packages of
+# the elements gst-inspect-1.0 cannot find.
+ensure_gst_plugins() {
+  local element pkgs
+  local -A want=()
+  for element in "${!GST_PLUGIN_PACKAGES[@]}"; do
+    gst-inspect-1.0 "$element" >/dev/null 2>&1 || want["${GST_PLUGIN_PACKAGES[$element]}"]=1
+  done
+  if ((${#want[@]} > 0)); then
+    mapfile -t pkgs < <(printf '%s\n' "${!want[@]}" | sort)
+    apt_install "${pkgs[@]}"
+    ACTIONS+=("installed ${pkgs[*]}")
+  fi
+}
+
 # Debian's chromium for the e2e tests (test/e2e/, driven by playwright-core at /usr/bin/chromium;
 # Playwright's own browser download cannot work here). Only a file test when it is present.
 ensure_browser() {
@@ -69,6 +97,7 @@ ensure_s3_server() {
 
 main() {
   ensure_peers
+  ensure_gst_plugins
   ensure_browser
   ensure_s3_server
   if ((${#ACTIONS[@]} == 0)); then

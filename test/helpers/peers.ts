@@ -67,6 +67,9 @@ export interface FfmpegSourceOptions {
   iceName?: string;
   iceDescription?: string;
   iceGenre?: string;
+  iceUrl?: string;
+  /** Stream tags (`-metadata KEY=VALUE`): for Ogg, comments such as TITLE and ARTIST in the stream. */
+  metadata?: Record<string, string>;
 }
 
 /**
@@ -88,7 +91,9 @@ export function ffmpegSource(opts: FfmpegSourceOptions): PeerProcess {
   if (opts.iceName !== undefined) args.push('-ice_name', opts.iceName);
   if (opts.iceDescription !== undefined) args.push('-ice_description', opts.iceDescription);
   if (opts.iceGenre !== undefined) args.push('-ice_genre', opts.iceGenre);
+  if (opts.iceUrl !== undefined) args.push('-ice_url', opts.iceUrl);
   if (opts.legacySource) args.push('-legacy_icecast', '1');
+  for (const [key, value] of Object.entries(opts.metadata ?? {})) args.push('-metadata', `${key}=${value}`);
   args.push(target.href);
   return peer(`ffmpeg ${opts.format} → ${opts.mount}`, 'ffmpeg', args, /^Output #0, .* to 'icecast:/);
 }
@@ -174,8 +179,11 @@ export interface ShoutSourceOptions {
   /** An Ogg file (Debian's `shout --format mp3` is broken). Streamed once, paced by shout itself. */
   file: string;
   format?: 'ogg' | 'mp3';
-  /** Default 'disabled'; 'auto' makes libshout first try OPTIONS * with Upgrade: TLS/1.0. */
-  tlsMode?: 'disabled' | 'auto' | 'auto_no_plain' | 'rfc2818' | 'rfc2817';
+  /**
+   * Default 'disabled'; 'auto' makes libshout first try OPTIONS * with Upgrade: TLS/1.0. null passes
+   * no --tls-mode at all: libshout's own default (auto), as a user who sets nothing runs it.
+   */
+  tlsMode?: 'disabled' | 'auto' | 'auto_no_plain' | 'rfc2818' | 'rfc2817' | null;
   stationName?: string;
 }
 
@@ -186,7 +194,8 @@ export interface ShoutSourceOptions {
  */
 export function shoutSource(opts: ShoutSourceOptions): PeerProcess {
   const args = ['--format', opts.format ?? 'ogg', '-H', opts.host, '-P', String(opts.port), '--mount', opts.mount];
-  args.push('--user', opts.user ?? 'source', '--pass', opts.password, '--tls-mode', opts.tlsMode ?? 'disabled');
+  args.push('--user', opts.user ?? 'source', '--pass', opts.password);
+  if (opts.tlsMode !== null) args.push('--tls-mode', opts.tlsMode ?? 'disabled');
   if (opts.stationName !== undefined) args.push('--station-name', opts.stationName);
   const fd = openSync(opts.file, 'r');
   try {
@@ -262,6 +271,86 @@ export function ezstreamSource(opts: EzstreamSourceOptions): PeerProcess {
   const config = join(dir, 'ezstream.xml');
   writeFileSync(config, xml, { mode: 0o600 }); // it holds a password
   return peer(`ezstream ${opts.format} → ${opts.mount}`, 'ezstream', ['-v', '-c', config], /connected: http:\/\//);
+}
+
+// ── GStreamer shout2send (libshout, default settings) ───────────────────────────────────────────
+
+export interface GstShoutSourceOptions {
+  host: string;
+  port: number;
+  mount: string;
+  user?: string;
+  password: string;
+  /** 'mp3': `lamemp3enc` 128 kbps CBR; 'ogg-vorbis': `vorbisenc ! oggmux` (its defaults). */
+  format: 'mp3' | 'ogg-vorbis';
+  toneHz: number;
+}
+
+/**
+ * `gst-launch-1.0 audiotestsrc freq=… ! … ! shout2send`, GStreamer 1.22 on libshout 2.4.6 with
+ * libshout's defaults: TLS auto, so it first sends `OPTIONS * HTTP/1.1` + `Upgrade: TLS/1.0`, then
+ * `GET /admin/!POKE` (which must get Icecast's `400`), then the 401 probe and the authenticated
+ * `SOURCE`. Endless, paced by the pipeline clock; prints nothing when it connects.
+ */
+export function gstShoutSource(opts: GstShoutSourceOptions): PeerProcess {
+  const encoder = opts.format === 'mp3' ? ['lamemp3enc', 'target=bitrate', 'bitrate=128', 'cbr=true'] : ['vorbisenc', '!', 'oggmux'];
+  const args = ['-q', 'audiotestsrc', `freq=${opts.toneHz}`, '!', 'audioconvert', '!', 'audioresample', '!', 'audio/x-raw,rate=44100,channels=2', '!', ...encoder];
+  args.push('!', 'shout2send', `ip=${opts.host}`, `port=${opts.port}`, `mount=${opts.mount}`, `username=${opts.user ?? 'source'}`, `password=${opts.password}`);
+  return peer(`gst shout2send ${opts.format} → ${opts.mount}`, 'gst-launch-1.0', args, null);
+}
+
+// ── ices2 ───────────────────────────────────────────────────────────────────────────────────────
+
+export interface Ices2SourceOptions {
+  host: string;
+  port: number;
+  mount: string;
+  user?: string;
+  password: string;
+  /** An Ogg Vorbis file, played by the 'playlist' input module (basic playlist, looped). */
+  file: string;
+  name?: string;
+}
+
+/**
+ * ices2 2.0.3 (on libshout 2.4.6, default TLS auto handshake) streaming an Ogg Vorbis file through
+ * its 'playlist' input module, in real time. Logs `Connected to server: host:port/mount` on stderr.
+ */
+export function ices2Source(opts: Ices2SourceOptions): PeerProcess {
+  const dir = makeTempDir('ices2');
+  const playlist = join(dir, 'playlist.txt');
+  writeFileSync(playlist, `${opts.file}\n`);
+  const xml = `<?xml version="1.0"?>
+<ices>
+  <background>0</background>
+  <logpath>${xmlEscape(dir)}</logpath>
+  <logfile>ices.log</logfile>
+  <loglevel>3</loglevel>
+  <consolelog>1</consolelog>
+  <stream>
+    <metadata><name>${xmlEscape(opts.name ?? 'aircheck ices2 test')}</name></metadata>
+    <input>
+      <module>playlist</module>
+      <param name="type">basic</param>
+      <param name="file">${xmlEscape(playlist)}</param>
+      <param name="random">0</param>
+      <param name="once">0</param>
+    </input>
+    <instance>
+      <hostname>${xmlEscape(opts.host)}</hostname>
+      <port>${opts.port}</port>
+      <username>${xmlEscape(opts.user ?? 'source')}</username>
+      <password>${xmlEscape(opts.password)}</password>
+      <mount>${xmlEscape(opts.mount)}</mount>
+      <reconnectdelay>1</reconnectdelay>
+      <reconnectattempts>1</reconnectattempts>
+    </instance>
+  </stream>
+</ices>
+`;
+  const config = join(dir, 'ices.xml');
+  writeFileSync(config, xml, { mode: 0o600 }); // it holds a password
+  return peer(`ices2 → ${opts.mount}`, 'ices2', [config], /Connected to server: /);
 }
 
 // ── icecast2 ────────────────────────────────────────────────────────────────────────────────────

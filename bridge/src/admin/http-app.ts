@@ -10,8 +10,10 @@ import type { AuthThrottle } from '../http/auth-throttle.ts';
 import { parseBasicAuth } from '../http/request-head.ts';
 import { CORS_HEADERS, SERVER_HEADER } from '../http/responses.ts';
 import type { Metrics } from './metrics.ts';
-import { aircheckStatus, icecastStatus, iceResponse, listClientsXml, listMountsXml, type ServerFacts } from './status.ts';
+import { aircheckStatus, icecastStatus, iceResponse, listClientsXml, listMountsXml, xspfPlaylist, type ServerFacts } from './status.ts';
 import { webPlayerPage } from './web-page.ts';
+import { checkListenerToken, listenerTokenFrom } from '../listeners/listener-request.ts';
+import { cleanTitle, playlistLine } from '../sources/stream-info.ts';
 
 export interface HttpAppDeps {
   registry: MountRegistry;
@@ -44,14 +46,16 @@ export function createHttpApp(deps: HttpAppDeps) {
   /** Admin credentials (or, where allowed, the mount's source credentials). Throws ADMIN_AUTH_FAILED. */
   async function authenticate(req: IncomingMessage, mountForSource?: string): Promise<void> {
     const remote = req.socket.remoteAddress ?? 'unknown';
-    if (deps.throttle.blocked(remote)) throw new AircheckError('RATE_LIMITED', 'too many failed logins from this address: wait a minute');
     const auth = parseBasicAuth(req.headers.authorization ?? '');
+    // Failures count per (address, user): a wrong password for one user never locks out another.
+    const scope = `admin:${auth?.user ?? ''}` as const;
+    if (deps.throttle.blocked(remote, scope)) throw new AircheckError('RATE_LIMITED', `too many failed logins for user "${(auth?.user ?? '').slice(0, 64)}" from this address: wait a minute`);
     if (auth) {
       const creds = deps.credentials();
-      if (await creds.admin.verify(auth.user, auth.password)) return;
+      if (await creds.admin.verify(auth.user, auth.password, remote)) return;
       const source = mountForSource ? creds.mounts.get(mountForSource)?.source : undefined;
-      if (source && (await source.verify(auth.user, auth.password))) return;
-      deps.throttle.fail(remote);
+      if (source && (await source.verify(auth.user, auth.password, remote))) return;
+      deps.throttle.fail(remote, scope);
     }
     throw new AircheckError('ADMIN_AUTH_FAILED', auth ? 'wrong admin user or password' : 'this page needs the admin user and password (Basic auth)');
   }
@@ -158,16 +162,30 @@ export function createHttpApp(deps: HttpAppDeps) {
       if (playlist) {
         const mount = deps.registry.get(playlist.mount);
         if (mount && !mount.settings.hidden) {
-          const streamUrl = `${deps.streamBaseUrl(req)}${playlist.mount}`;
-          const name = mount.settings.name ?? (mount.info.name || playlist.mount);
+          // A private mount's playlist is refused without its token, as the mount is; with it, the
+          // listed URL carries the token so that the player can play.
+          let token: string | null = null;
+          if (mount.settings.private) {
+            token = listenerTokenFrom(url.searchParams, req.headers.authorization);
+            checkListenerToken(playlist.mount, req.socket.remoteAddress ?? 'unknown', token, deps.credentials(), deps.throttle);
+          }
+          const streamUrl = playlistLine(`${deps.streamBaseUrl(req)}${playlist.mount}${token ? `?token=${encodeURIComponent(token)}` : ''}`);
+          const name = playlistLine(mount.settings.name ?? (mount.info.name || playlist.mount));
+          if (playlist.kind === 'xspf') return send(res, 200, 'application/xspf+xml; charset=UTF-8', xspfPlaylist(deps.registry, mount, streamUrl));
           return playlist.kind === 'm3u'
             ? send(res, 200, 'audio/x-mpegurl', `#EXTM3U\n#EXTINF:-1,${name}\n${streamUrl}\n`)
             : send(res, 200, 'audio/x-scpls', `[playlist]\nNumberOfEntries=1\nFile1=${streamUrl}\nTitle1=${name}\nLength1=-1\nVersion=2\n`);
         }
       }
       const handler = admin[url.pathname] ?? routes[url.pathname];
+      if (!handler && url.pathname.startsWith('/admin/')) {
+        // Icecast answers any unknown admin command `400 Unrecognised command`, without asking for
+        // credentials; libshout's default (TLS auto) handshake sends `GET /admin/!POKE` and stops
+        // with "Login failed" on any other answer (FACTS.md).
+        throw new AircheckError('ADMIN_UNKNOWN_COMMAND', `Unrecognised command "${url.pathname.slice(7, 47)}": admin commands are ${Object.keys(admin).map((p) => p.slice(7)).join(', ')}`);
+      }
       if (!handler) {
-        throw new AircheckError(url.pathname.startsWith('/admin/') ? 'HTTP_NOT_FOUND' : 'MOUNT_NOT_FOUND', `nothing at ${url.pathname.slice(0, 80)}: mounts are ${deps.registry.all().filter((m) => !m.settings.hidden).map((m) => m.path).join(', ')}; status at /status-json.xsl`);
+        throw new AircheckError('MOUNT_NOT_FOUND', `nothing at ${url.pathname.slice(0, 80)}: mounts are ${deps.registry.all().filter((m) => !m.settings.hidden).map((m) => m.path).join(', ')}; status at /status-json.xsl`);
       }
       await handler(req, res, url);
     } catch (err) {
@@ -178,10 +196,10 @@ export function createHttpApp(deps: HttpAppDeps) {
   };
 }
 
-/** `/live.m3u` and `/live.pls`, as Icecast serves them: a playlist naming the stream URL. */
-function playlistFor(path: string): { mount: string; kind: 'm3u' | 'pls' } | null {
-  const m = /^(\/.+)\.(m3u|pls)$/.exec(path);
-  return m ? { mount: m[1]!, kind: m[2] as 'm3u' | 'pls' } : null;
+/** `/live.m3u`, `/live.pls` and `/live.xspf`, as Icecast serves them: a playlist naming the stream URL. */
+function playlistFor(path: string): { mount: string; kind: 'm3u' | 'pls' | 'xspf' } | null {
+  const m = /^(\/.+)\.(m3u|pls|xspf)$/.exec(path);
+  return m ? { mount: m[1]!, kind: m[2] as 'm3u' | 'pls' | 'xspf' } : null;
 }
 
 /**
@@ -206,6 +224,5 @@ export function metadataTitle(url: URL): string {
   const title = get('title');
   const artist = get('artist');
   const value = song ?? (artist && title ? `${artist} - ${title}` : (title ?? artist ?? ''));
-  // eslint-disable-next-line no-control-regex
-  return value.replace(/[\u0000-\u001f\u007f]/g, '').slice(0, 1024);
+  return cleanTitle(value);
 }

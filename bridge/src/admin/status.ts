@@ -21,29 +21,102 @@ function iso(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, '+0000');
 }
 
-/** GET /status-json.xsl, shaped like Icecast 2.4's. */
+/** Keys this server sets itself; `ice-audio-info` parameters never replace them. */
+const OWN_KEYS = new Set([
+  'artist', 'audio_bitrate', 'audio_channels', 'audio_info', 'audio_samplerate', 'bitrate', 'dummy', 'genre', 'ice-bitrate',
+  'listener_peak', 'listeners', 'listenurl', 'server_description', 'server_name', 'server_type', 'server_url',
+  'stream_start', 'stream_start_iso8601', 'subtype', 'title',
+]);
+const AUDIO_INFO_KEY = /^[A-Za-z][A-Za-z0-9_.-]{0,39}$/;
+const MAX_AUDIO_INFO_KEYS = 16;
+
+/** A value as Icecast's XSLT writes it into JSON: a whole number as a number, anything else as text. */
+function icecastValue(value: string): string | number {
+  return /^-?\d{1,15}$/.test(value) ? Number(value) : value;
+}
+
+function decodeOrKeep(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+/**
+ * One entry of status-json.xsl's `source`, field for field as Icecast 2.4.4 builds it (source.c
+ * source_apply_mount, format_vorbis.c), from three places:
+ * - the source's request headers: `server_name`, `server_description`, `genre`, `server_url`,
+ *   `bitrate` (ice-bitrate / icy-br), `audio_info` (ice-audio-info as sent) and each of its `key=value`
+ *   parameters as its own key (`channels`, `samplerate`, `quality`, …);
+ * - the stream's own headers (nominal, never measured): `audio_bitrate` (bits/s), `ice-bitrate` (kbps),
+ *   `audio_channels`, `audio_samplerate`, `subtype` (Ogg codec); `title` and `artist` apart from Ogg
+ *   comments, one `title` ("Artist - Title") from /admin/metadata. Icecast reads no MP3 frame header;
+ *   Aircheck adds the first frame's bitrate, channels and rate, the only extra keys;
+ * - the mount: `listeners`, `listener_peak`, `listenurl`, `server_type`, `stream_start*`.
+ * `mount` is the listeners' mount; `feed` what they hear (the mount itself, or its fallback while it
+ * has no source: the identity and listeners stay the mount's, the audio facts are the fallback's).
+ */
+function icecastSource(registry: MountRegistry, mount: Mount, feed: Mount, baseUrl: string): Record<string, unknown> {
+  const info = feed.info;
+  const own = (setting: string | undefined, sent: string) => setting ?? (sent || undefined);
+  const out: Record<string, unknown> = {
+    genre: own(mount.settings.genre, info.genre) ?? 'various',
+    listener_peak: mount.stats.listenerPeak,
+    listeners: registry.countListenersOf(mount.path),
+    listenurl: `${baseUrl}${mount.path}`,
+    server_description: own(mount.settings.description, info.description) ?? 'Unspecified description',
+    server_name: own(mount.settings.name, info.name) ?? 'Unspecified name',
+    server_type: feed.contentType,
+    server_url: own(mount.settings.url, info.url),
+    stream_start: httpDate(feed.streamStartMs),
+    stream_start_iso8601: iso(feed.streamStartMs),
+  };
+  if (info.bitrateKbps !== null) out.bitrate = info.bitrateKbps;
+  const nominal = feed.nominal;
+  const bitrateBps = nominal?.bitrateBps ?? (info.bitrateKbps !== null ? info.bitrateKbps * 1000 : null);
+  if (bitrateBps !== null && nominal?.subtype !== 'Opus') {
+    out.audio_bitrate = bitrateBps;
+    out['ice-bitrate'] = Math.round(bitrateBps / 1000);
+  }
+  if (nominal?.channels) out.audio_channels = nominal.channels;
+  if (nominal?.sampleRateHz) out.audio_samplerate = nominal.sampleRateHz;
+  if (nominal?.subtype) out.subtype = nominal.subtype;
+  if (feed.commentTags) {
+    if (feed.commentTags.title) out.title = feed.commentTags.title;
+    if (feed.commentTags.artist) out.artist = feed.commentTags.artist;
+  } else if (feed.title) out.title = feed.title;
+  if (info.audioInfo) {
+    out.audio_info = info.audioInfo;
+    let kept = 0;
+    for (const part of info.audioInfo.split(';')) {
+      const at = part.indexOf('=');
+      const key = part.slice(0, at).trim();
+      const value = decodeOrKeep(part.slice(at + 1).trim());
+      if (at <= 0 || !AUDIO_INFO_KEY.test(key) || OWN_KEYS.has(key) || key in out || value === '') continue;
+      if (++kept > MAX_AUDIO_INFO_KEYS) break;
+      out[key] = icecastValue(value);
+    }
+  }
+  // Icecast's XSLT lists the keys in alphabetical order and ends each source with "dummy": null.
+  const sorted: Record<string, unknown> = {};
+  for (const key of Object.keys(out).sort()) if (out[key] !== undefined) sorted[key] = out[key];
+  sorted.dummy = null;
+  return sorted;
+}
+
+/**
+ * GET /status-json.xsl, shaped like Icecast 2.4's. Public mounts are listed while they have a source,
+ * and while listeners on them hear their fallback (a file or another mount), with those listeners:
+ * exporters then count everyone who is listening. An idle mount with nobody on it stays out.
+ */
 export function icecastStatus(registry: MountRegistry, facts: ServerFacts, baseUrl: string): unknown {
-  const sources = registry
-    .all()
-    .filter((m) => m.isLive && !m.settings.hidden && !m.settings.private)
-    .map((m) => ({
-      audio_info: m.info.audioInfo || undefined,
-      bitrate: m.info.bitrateKbps ?? Math.round((m.bytesPerSecond * 8) / 1000),
-      channels: m.info.channels ?? undefined,
-      genre: m.settings.genre ?? (m.info.genre || 'various'),
-      listener_peak: m.stats.listenerPeak,
-      listeners: registry.countListenersOf(m.path),
-      listenurl: `${baseUrl}${m.path}`,
-      samplerate: m.info.sampleRateHz ?? undefined,
-      server_description: m.settings.description ?? (m.info.description || 'Unspecified description'),
-      server_name: m.settings.name ?? (m.info.name || 'Unspecified name'),
-      server_type: m.contentType,
-      server_url: m.settings.url ?? (m.info.url || undefined),
-      stream_start: httpDate(m.streamStartMs),
-      stream_start_iso8601: iso(m.streamStartMs),
-      title: m.title || undefined,
-      dummy: null,
-    }));
+  const sources: Record<string, unknown>[] = [];
+  for (const m of registry.all()) {
+    if (m.settings.hidden || m.settings.private) continue;
+    const feed = m.isLive ? m : registry.countListenersOf(m.path) > 0 ? registry.resolveFeed(m.path, null) : null;
+    if (feed) sources.push(icecastSource(registry, m, feed, baseUrl));
+  }
   const icestats: Record<string, unknown> = {
     admin: facts.adminContact,
     host: new URL(baseUrl).hostname,
@@ -112,7 +185,8 @@ function mountStatus(registry: MountRegistry, m: Mount): MountStatus {
     description: m.settings.description ?? m.info.description,
     genre: m.settings.genre ?? m.info.genre,
     url: m.settings.url ?? m.info.url,
-    bitrateKbps: m.isLive ? (m.info.bitrateKbps ?? Math.round((m.bytesPerSecond * 8) / 1000)) : null,
+    // Nominal, as the stream's headers (or, failing those, the source's ice-* headers) say: never measured.
+    bitrateKbps: m.isLive ? (m.nominal?.bitrateBps ? Math.round(m.nominal.bitrateBps / 1000) : m.info.bitrateKbps) : null,
     streamStart: m.isLive ? new Date(m.streamStartMs).toISOString() : null,
     playing,
     fallbackMount: m.settings.fallback_mount ?? null,
@@ -122,6 +196,36 @@ function mountStatus(registry: MountRegistry, m: Mount): MountStatus {
 
 export function xmlEscape(s: string): string {
   return s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
+}
+
+/**
+ * GET /MOUNT.xspf: Icecast 2.4's XSPF playlist (xspf.xsl) — the stream URL, the current title and an
+ * annotation with the stream's name, description, type, listeners and genre. `streamUrl` is the URL
+ * to list (with the listener token for a private mount).
+ */
+export function xspfPlaylist(registry: MountRegistry, m: Mount, streamUrl: string): string {
+  const feed = m.isLive ? m : registry.resolveFeed(m.path, null);
+  const name = m.settings.name ?? (m.info.name || 'Unspecified name');
+  const description = m.settings.description ?? (m.info.description || 'Unspecified description');
+  const genre = m.settings.genre ?? (m.info.genre || 'various');
+  const annotation = [
+    `Stream Title: ${name}`,
+    `Stream Description: ${description}`,
+    `Content Type:${feed ? feed.contentType : ''}`,
+    `Current Listeners: ${registry.countListenersOf(m.path)}`,
+    `Peak Listeners: ${m.stats.listenerPeak}`,
+    `Stream Genre: ${genre}`,
+  ].join('\n');
+  const title = feed?.title ?? '';
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    '<playlist xmlns="http://xspf.org/ns/0/" version="1">\n' +
+    '  <title/>\n  <creator/>\n  <trackList>\n    <track>\n' +
+    `      <location>${xmlEscape(streamUrl)}</location>\n` +
+    (title ? `      <title>${xmlEscape(title)}</title>\n` : '      <title/>\n') +
+    `      <annotation>${xmlEscape(annotation)}</annotation>\n` +
+    '    </track>\n  </trackList>\n</playlist>\n'
+  );
 }
 
 export function iceResponse(message: string, ok: boolean): string {

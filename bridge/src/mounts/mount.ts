@@ -7,6 +7,8 @@ import { BurstBuffer } from './burst-buffer.ts';
 import type { Listener } from '../listeners/listener.ts';
 import { EMPTY_ICY_BLOCK, buildIcyMetadataBlock } from '../listeners/icy-metadata.ts';
 import { buildOggEosPage, readOggPagePosition, titleFromCommentPage, type OggPagePosition } from '../../../shared/src/ogg/ogg-eos.ts';
+import { cleanTitle } from '../sources/stream-info.ts';
+import { commentTagsFromOggHeaderPage, nominalFromMp3Frame, nominalFromOggHeaderPage, type CommentTags, type NominalAudio } from '../sources/formats/nominal-audio.ts';
 
 export interface StreamInfo {
   name: string;
@@ -48,6 +50,10 @@ export class Mount {
   streamStartMs = 0;
   info: StreamInfo = emptyInfo();
   title = '';
+  /** What the stream's own headers say (nominal bitrate, channels, rate, Ogg codec); null until known. */
+  nominal: NominalAudio | null = null;
+  /** TITLE and ARTIST of the current Ogg chain's comments, while they are the title; else null. */
+  commentTags: CommentTags | null = null;
   icyBlock: Uint8Array = EMPTY_ICY_BLOCK;
   readonly listeners = new Set<Listener>();
   readonly stats: MountStats = { listenerPeak: 0, listenerConnections: 0, drops: 0, bytesSent: 0, bytesReceived: 0 };
@@ -101,6 +107,8 @@ export class Mount {
     this.burstCache = null;
     this.pending = [];
     this.lastOggPosition = null;
+    this.nominal = null;
+    this.commentTags = null;
   }
 
   /** The stream ended: nothing more is released until the next start. */
@@ -113,6 +121,7 @@ export class Mount {
 
   setTitle(title: string): void {
     this.title = title;
+    this.commentTags = null;
     this.icyBlock = title ? buildIcyMetadataBlock(title, this.info.url || undefined) : EMPTY_ICY_BLOCK;
     for (const l of this.listeners) if (l.usesIcy) l.setIcyBlock(this.icyBlock);
   }
@@ -121,13 +130,18 @@ export class Mount {
   append(unit: AudioUnit): void {
     if (unit.newStream) {
       this.headerPages = [];
+      this.nominal = null; // a new Ogg chain may change codec, rate and bitrate
     }
+    if (this.nominal === null) this.nominal = this.format === 'mp3' ? nominalFromMp3Frame(unit.data) : unit.isHeader ? nominalFromOggHeaderPage(unit.data) : null;
     if (unit.isHeader) {
       this.headerPages.push(unit.data);
       this.headerBytes = concat(this.headerPages);
       // In-stream now-playing of Ogg sources (a new chain with fresh comments).
-      const title = titleFromCommentPage(unit.data);
+      const comment = titleFromCommentPage(unit.data);
+      const title = comment === null ? null : cleanTitle(comment); // source text, normalised as it enters
       if (title !== null && title !== this.title) this.setTitle(title);
+      const tags = title === null ? null : commentTagsFromOggHeaderPage(unit.data);
+      if (tags) this.commentTags = { title: cleanTitle(tags.title), artist: cleanTitle(tags.artist) };
     }
     if (this.format !== 'mp3') this.lastOggPosition = readOggPagePosition(unit.data) ?? this.lastOggPosition;
     if (unit.durationUs > 0) {

@@ -10,9 +10,9 @@ import { CORS_HEADERS, responseHead, sendError } from '../http/responses.ts';
 import type { AuthThrottle } from '../http/auth-throttle.ts';
 import type { Credentials } from '../config/credentials.ts';
 import type { MountRegistry } from '../mounts/mount-registry.ts';
-import type { StreamInfo } from '../mounts/mount.ts';
 import { createFramer } from './formats/create-framer.ts';
 import { SourceSession, type BodyMode, type SourceLimits } from './source-session.ts';
+import { streamInfoFromHeaders } from './stream-info.ts';
 
 export interface SourceRequestDeps {
   registry: MountRegistry;
@@ -38,8 +38,9 @@ export async function handleSourceRequest(socket: Socket, head: RequestHead, res
   if (!mount) {
     return reject(new AircheckError('SOURCE_MOUNT_UNKNOWN', `mount "${path}" is not configured: push to /live or /test, or add [[mounts]] path = "${path}" to the config`));
   }
-  if (deps.throttle.blocked(remote)) {
-    return reject(new AircheckError('RATE_LIMITED', 'too many failed logins from this address: wait a minute, then check the source password'));
+  // Failures count per (address, mount): a wrong password for one mount never locks out another.
+  if (deps.throttle.blocked(remote, `source:${path}`)) {
+    return reject(new AircheckError('RATE_LIMITED', `too many failed logins for mount ${path} from this address: wait a minute, then check the source password`));
   }
   const auth = parseBasicAuth(head.headers.get('authorization') ?? '');
   if (!auth) {
@@ -47,10 +48,17 @@ export async function handleSourceRequest(socket: Socket, head: RequestHead, res
     return reject(new AircheckError('SOURCE_AUTH_FAILED', `mount ${path} needs credentials: send Basic auth with user "${mount.settings.source_user}" and the mount's source password`), [WWW_AUTHENTICATE]);
   }
   const secrets = deps.credentials().mounts.get(path);
-  const ok = secrets ? await secrets.source.verify(auth.user, auth.password) : false;
+  let ok = false;
+  try {
+    ok = secrets ? await secrets.source.verify(auth.user, auth.password, remote) : false;
+  } catch (err) {
+    if (socket.destroyed) return;
+    if (isAircheckError(err)) return reject(err); // AUTH_BUSY: too many password checks waiting
+    throw err;
+  }
   if (socket.destroyed) return;
   if (!ok) {
-    deps.throttle.fail(remote);
+    deps.throttle.fail(remote, `source:${path}`);
     return reject(new AircheckError('SOURCE_AUTH_FAILED', `wrong user or password for mount ${path}: use user "${mount.settings.source_user}" and the source password of ${path}`), [WWW_AUTHENTICATE]);
   }
   const contentType = (head.headers.get('content-type') ?? 'audio/mpeg').split(';')[0]!.trim().toLowerCase();
@@ -89,7 +97,8 @@ export async function handleSourceRequest(socket: Socket, head: RequestHead, res
   socket.setNoDelay(true);
   socket.setTimeout(0);
 
-  const info = streamInfoFromHeaders(head);
+  const { info, dropped } = streamInfoFromHeaders(head.headers);
+  for (const d of dropped) deps.log.warn({ mount: path, remote, field: d.field, value: d.value, reason: d.reason }, 'source header dropped');
   const session = new SourceSession({
     mountPath: path,
     socket,
@@ -114,43 +123,4 @@ export async function handleSourceRequest(socket: Socket, head: RequestHead, res
   deps.registry.attachSource(session);
   deps.onSourceEvent('accepted', path);
   socket.resume();
-}
-
-function clean(value: string | undefined, max = 256): string {
-  if (!value) return '';
-  // eslint-disable-next-line no-control-regex
-  return value.replace(/[\u0000-\u001f\u007f]/g, '').slice(0, max);
-}
-
-/** ice-* (Icecast) and icy-* (SHOUTcast) headers, as sent by ffmpeg, Liquidsoap, libshout, BUTT. */
-export function streamInfoFromHeaders(head: RequestHead): StreamInfo {
-  const h = (ice: string, icy?: string) => head.headers.get(`ice-${ice}`) ?? (icy ? head.headers.get(`icy-${icy}`) : undefined);
-  const audioInfo = clean(h('audio-info'), 512);
-  const params = new Map<string, string>();
-  for (const part of decodeURIComponentSafe(audioInfo).split(';')) {
-    const [k, v] = part.split('=');
-    if (k && v) params.set(k.trim().replace(/^ice-/, ''), v.trim());
-  }
-  const num = (v: string | undefined) => (v && /^\d+$/.test(v) ? Number(v) : null);
-  const publicFlag = h('public', 'pub');
-  return {
-    name: clean(h('name', 'name')),
-    description: clean(h('description', 'description'), 1024),
-    genre: clean(h('genre', 'genre')),
-    url: clean(h('url', 'url'), 1024),
-    public: publicFlag === '1' || publicFlag?.toLowerCase() === 'true',
-    bitrateKbps: num(h('bitrate', 'br')) ?? num(params.get('bitrate')),
-    sampleRateHz: num(params.get('samplerate')),
-    channels: num(params.get('channels')),
-    audioInfo,
-    userAgent: clean(head.headers.get('user-agent')),
-  };
-}
-
-function decodeURIComponentSafe(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
-  }
 }
