@@ -1,5 +1,5 @@
 // `npm run recordings -- list [--json] [--config FILE]`: the recordings in the spool with their status
-// (recording, finalizing, uploaded, verified, failed + reason) and its MP3 rendition's, read from each
+// (recording, finalizing, uploaded, verified, verified_with_gaps, failed + reason; gaps the recorder left, with their cause) and its MP3 rendition's, read from each
 // show's manifest. Uses
 // the same config and AIRCHECK_* environment as the server (recordings.spool_dir, data_dir).
 import { parseArgs } from 'node:util';
@@ -21,7 +21,8 @@ function duration(ms: number): string {
 function table(rows: RecordingSummary[]): string {
   const head = ['SHOW', 'DJ', 'START', 'DURATION', 'STATUS', 'MP3', 'NOTES'];
   const cells = rows.map((r) => {
-    const notes = [r.reason, r.gaps ? `${r.gaps} gap(s)` : null, r.restored ? 'rebuilt from the store (local spool lost)' : null].filter(Boolean).join('; ');
+    const lost = r.lostMs > 0 ? `${(r.lostMs / 1000).toFixed(1)} s not recorded (${r.lostCauses.join(', ')})` : null;
+    const notes = [r.reason, r.gaps ? `${r.gaps} gap(s)` : null, lost, r.restored ? 'rebuilt from the store (local spool lost)' : null].filter(Boolean).join('; ');
     return [r.showId, r.dj, r.startedAt.replace(/\.\d+Z$/, 'Z'), duration(r.durationMs), r.status, r.mp3 ?? '-', notes];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));

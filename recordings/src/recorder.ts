@@ -4,15 +4,17 @@
 // bridge/src/bridge.ts; feeds the spool, finalize/ and the injected RecordingStore.
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { AircheckError } from '../../shared/src/errors.ts';
+import type { AircheckError, ErrorCode } from '../../shared/src/errors.ts';
 import type { AudioFrame } from '../../shared/src/protocol/audio-frame.ts';
 import type { Mp3BitrateKbps } from '../../shared/src/mp3/opus-to-mp3.ts';
 import { finalizeShow } from './finalize/finalize-show.ts';
 import { listRecordings } from './recording-catalog.ts';
-import { DEFAULT_RETENTION_MS, recoverSpool, type RecoveryReport } from './recover.ts';
-import { manifestDurationSamples, type RecordingStatus, type ShowManifest } from './show-manifest.ts';
+import { join } from 'node:path';
+import { DEFAULT_RETENTION_MS, adoptTrailingSegments, recoverSpool, type RecoveryReport } from './recover.ts';
+import { isVerified, manifestDurationSamples, readManifest, recorderGaps, writeManifest, type RecordingStatus, type ShowManifest } from './show-manifest.ts';
 import { SegmentUploader, type SegmentUploadStats } from './spool/segment-uploader.ts';
 import { ShowSpool } from './spool/show-spool.ts';
+import type { SpoolFs } from './spool/spool-fs.ts';
 import type { RecordingStore } from './store-contract.ts';
 
 const CLEANUP_INTERVAL_MS = 3600 * 1000;
@@ -32,8 +34,14 @@ export interface RecorderOptions {
   now?: () => Date;
   /** A recording failed (disk error, finalize, verification): count it and alert. */
   onError?: (code: string) => void;
-  /** A recording reached a final status (verified or failed). */
+  /** A recording reached a final status (verified, verified_with_gaps or failed). */
   onSettled?: (status: RecordingStatus) => void;
+  /** A show's recording started failing (disk error): fire the alert now, not when the show ends. */
+  onRecordingFailed?: (failure: RecordingFailure) => void;
+  /** The spool's file system (a seam for fault tests: spool/limited-space-fs.ts). */
+  spoolFs?: SpoolFs;
+  /** How often a failing spool tries its disk again (default 5 s). */
+  spoolRetryMs?: number;
   /** A segment upload's outcome (failures are retried; the local spool keeps the segment). */
   onSegmentUpload?: (result: 'stored' | 'failed') => void;
 }
@@ -43,12 +51,46 @@ export interface ShowInfo {
   opusHead: Uint8Array;
   channels: number;
   preSkipSamples: number;
+  /** The recording started failing, or records again: tell the DJ (the broadcast goes on). */
+  onHealth?: (health: RecordingHealth) => void;
+}
+
+/** What the DJ's studio is told about the recording (shared/PROTOCOL.md §4.11 `recording`). */
+export interface RecordingHealth {
+  status: 'failing' | 'ok';
+  code: ErrorCode | null;
+  message: string;
+  /** Frames received but not recorded in this show so far, and their length. */
+  lostFrames: number;
+  lostMs: number;
+}
+
+export interface RecordingFailure {
+  showId: string;
+  dj: string;
+  startedAt: string;
+  code: ErrorCode;
+  reason: string;
 }
 
 /** The shape of the bridge's FrameConsumer (declared here so recordings/ does not import bridge/). */
 export interface RecordingConsumer {
   onFrame(frame: AudioFrame): void;
-  onEnd(): void;
+  /** reason: the manifest's endReason (default "show ended"). */
+  onEnd(reason?: string): void;
+  /** Frames of this show the recorder received but could not record (the session's lostFrames adds them). */
+  readonly lostFrames: number;
+  /** The recording's show id (a session that survives a restart continues it). */
+  readonly showId: string;
+  /**
+   * Every frame up to this seq is written to the spool (a crash of the bridge keeps it): the studio's
+   * acknowledgements never pass it. +Infinity when nothing is held back (no spool yet, ended, failed).
+   */
+  safeSeq(): number;
+  /** Completes and writes the page being filled now (an acknowledgement waits for it). */
+  flush(): void;
+  /** Set by the session: safeSeq moved. */
+  onSafe: (() => void) | null;
 }
 
 export interface RecordingSummary {
@@ -60,6 +102,11 @@ export interface RecordingSummary {
   status: RecordingStatus;
   reason: string | null;
   gaps: number;
+  /** Audio the recording holds (durationMs less the silence standing in for gaps). */
+  recordedMs: number;
+  /** Frames the recorder received but could not record: their length, and each cause (ErrorCode). */
+  lostMs: number;
+  lostCauses: ErrorCode[];
   /** The MP3 rendition: verified in the store, failed (reason in the manifest), made locally, or none. */
   mp3: 'verified' | 'failed' | 'made' | null;
   /** Rebuilt from the store's spool copy after the local spool was lost. */
@@ -76,10 +123,13 @@ export class Recorder {
     this.#opts = opts;
   }
 
-  /** A new show's recorder: from its first frame to onEnd(), whatever the push target. */
-  createConsumer(show: ShowInfo): RecordingConsumer {
+  /**
+   * A new show's recorder: from its first frame to onEnd(), whatever the push target. resume: a show
+   * continued after a restart (resumeConsumer), with its spool's manifest when it has one.
+   */
+  createConsumer(show: ShowInfo, resume?: { showId: string; manifest: ShowManifest | null }): RecordingConsumer {
     const now = this.#opts.now ?? (() => new Date());
-    const showId = `${now().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${show.dj}-${randomBytes(3).toString('hex')}`;
+    const showId = resume?.showId ?? `${now().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${show.dj}-${randomBytes(3).toString('hex')}`;
     let spool: ShowSpool | null = null;
     let uploader: SegmentUploader | null = null;
     const store = this.#opts.store;
@@ -87,11 +137,21 @@ export class Recorder {
       const s = new ShowSpool({
         spoolDir: this.#opts.spoolDir, showId, dj: show.dj, opusHead: show.opusHead, channels: show.channels,
         preSkipSamples: show.preSkipSamples, segmentSamples: Math.round(this.#opts.segmentSeconds * 48000),
-        log: this.#opts.log, now,
+        log: this.#opts.log, now, resume: resume?.manifest ?? undefined, onWritten: () => consumer.onSafe?.(),
+        fs: this.#opts.spoolFs, retryMs: this.#opts.spoolRetryMs,
         onFailed: (err: AircheckError) => {
           this.#opts.onError?.(err.code);
-          this.#opts.onSettled?.('failed');
+          const m = s.manifest;
+          this.#opts.onRecordingFailed?.({ showId, dj: m.dj, startedAt: m.startedAt, code: err.code, reason: err.message });
+          show.onHealth?.({
+            status: 'failing', code: err.code, lostFrames: s.lostFrames, lostMs: lostMsOf(m),
+            message: `${err.message.slice(0, 700)}; the broadcast goes on, but it is not being recorded`,
+          });
         },
+        onResumed: () => show.onHealth?.({
+          status: 'ok', code: null, lostFrames: s.lostFrames, lostMs: lostMsOf(s.manifest),
+          message: `recording again; the ${(lostMsOf(s.manifest) / 1000).toFixed(1)} s not recorded are listed as a gap in the recording`,
+        }),
         onSegmentClosed: (_dir, segment) => uploader?.segmentClosed(segment),
         onEnded: (dir, manifest) => {
           this.#track((async () => {
@@ -113,27 +173,74 @@ export class Recorder {
       }
       return s;
     };
-    return {
+    const open = () => {
+      spool = start();
+      this.#active.set(showId, { spool, uploader });
+      this.#track(spool.idle());
+    };
+    const consumer: RecordingConsumer = {
+      showId,
+      onSafe: null,
+      safeSeq: () => (!spool || spool.failure ? Number.POSITIVE_INFINITY : spool.writtenSeq),
+      flush: () => spool?.completePage(),
       // The spool (and its directory) starts with the first frame, not with the session.
       onFrame: (frame) => {
-        if (!spool) {
-          spool = start();
-          this.#active.set(showId, { spool, uploader });
-          this.#track(spool.idle());
-        }
-        spool.onFrame(frame);
+        if (!spool) open();
+        spool!.onFrame(frame);
       },
-      onEnd: () => {
+      get lostFrames() {
+        return spool?.lostFrames ?? 0;
+      },
+      onEnd: (reason) => {
         if (!spool) return;
         const s = spool;
-        s.onEnd();
+        s.onEnd(reason);
         this.#track(s.idle().then(async () => {
-          if (!s.failure) return;
+          // Finalized when it holds any audio (the spool calls onEnded); otherwise it stays failed.
+          if (!s.failure || s.manifest.segments.length > 0) return;
+          this.#opts.onSettled?.('failed');
           await uploader?.stop();
           this.#active.delete(showId);
         }));
       },
     };
+    if (resume?.manifest) {
+      // A continued show: open at once (recovery leaves it alone while it is active) and copy the
+      // segments listed so far again (the store's copy is a gap-free run from the first).
+      open();
+      for (const segment of resume.manifest.segments) (uploader as SegmentUploader | null)?.segmentClosed(segment);
+    }
+    return consumer;
+  }
+
+  /**
+   * After a restart: continues the recording of a show whose studio session is still resumable
+   * (bridge/src/ingest/dj-session.ts). What the disk holds is listed first (a trailing segment cut to
+   * its last whole page, recover.ts adoptTrailingSegments); the show stays active, so recovery leaves
+   * it alone, until the session ends (onEnd: finalized as usual). nextSeq: the seq after the last
+   * frame on disk (what the studio must resend from), null when no frame reached the disk. Null when
+   * the show cannot be continued (no spool left to continue: it ended, failed or is unreadable).
+   */
+  async resumeConsumer(showId: string, show: ShowInfo): Promise<{ consumer: RecordingConsumer; nextSeq: number | null } | null> {
+    if (this.#active.has(showId) || !/^[\w.-]+$/.test(showId)) return null;
+    const dir = join(this.#opts.spoolDir, showId);
+    let manifest: ShowManifest | null = null;
+    try {
+      manifest = await readManifest(dir);
+    } catch (err) {
+      // No directory: the show had no frame yet (the spool starts with the first one).
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+        this.#opts.log.warn({ show: showId, err: (err as Error).message }, 'cannot continue the recording of a resumable show: its manifest is unreadable; recovery handles it');
+        return null;
+      }
+    }
+    if (manifest) {
+      if (manifest.showId !== showId || manifest.status !== 'recording' || manifest.endedAt !== null) return null;
+      await adoptTrailingSegments(dir, manifest, { forResume: true });
+      await writeManifest(dir, manifest);
+    }
+    const consumer = this.createConsumer(show, { showId, manifest });
+    return { consumer, nextSeq: manifest?.lastSeq !== null && manifest?.lastSeq !== undefined ? manifest.lastSeq + 1 : null };
   }
 
   /** Start-up recovery, then an hourly cleanup of old verified spools. */
@@ -161,10 +268,16 @@ export class Recorder {
   }
 
   /** Shows being recorded now. */
-  activeShows(): { showId: string; dj: string; status: RecordingStatus; reason: string | null; segments: number; segmentUploads: SegmentUploadStats | null }[] {
+  activeShows(): {
+    showId: string; dj: string; status: RecordingStatus; reason: string | null; errorCode: ErrorCode | null; segments: number;
+    lostFrames: number; lostMs: number; gaps: ShowManifest['gaps']; segmentUploads: SegmentUploadStats | null;
+  }[] {
     return [...this.#active.values()].map(({ spool, uploader }) => ({
       showId: spool.manifest.showId, dj: spool.manifest.dj, status: spool.manifest.status, reason: spool.manifest.reason,
-      segments: spool.manifest.segments.length, segmentUploads: uploader?.stats ?? null,
+      errorCode: spool.manifest.errorCode, segments: spool.manifest.segments.length,
+      // Frames the recorder received but could not record, and every gap with its cause and length.
+      lostFrames: spool.lostFrames, lostMs: lostMsOf(spool.manifest), gaps: spool.manifest.gaps,
+      segmentUploads: uploader?.stats ?? null,
     }));
   }
 
@@ -183,7 +296,7 @@ export class Recorder {
   #settled(m: ShowManifest): void {
     if (m.status === 'failed') this.#opts.onError?.(m.errorCode ?? 'REC_STORE_FAILED');
     if (m.renditionError) this.#opts.onError?.('REC_RENDITION_FAILED');
-    if (m.status === 'verified' || m.status === 'failed') this.#opts.onSettled?.(m.status);
+    if (isVerified(m.status) || m.status === 'failed') this.#opts.onSettled?.(m.status);
   }
 
   #track<T>(p: Promise<T>): Promise<T> {
@@ -197,7 +310,14 @@ export function summarize(m: ShowManifest): RecordingSummary {
   return {
     showId: m.showId, dj: m.dj, startedAt: m.startedAt, endedAt: m.endedAt,
     durationMs: Math.round(manifestDurationSamples(m) / 48), status: m.status, reason: m.reason, gaps: m.gaps.length,
+    recordedMs: Math.round((manifestDurationSamples(m) - m.gaps.reduce((n, g) => n + g.durationSamples, 0)) / 48),
+    lostMs: lostMsOf(m), lostCauses: [...new Set(recorderGaps(m).map((g) => g.cause!))],
     mp3: m.rendition?.storeLocation ? 'verified' : m.renditionError ? 'failed' : m.rendition ? 'made' : null,
     restored: !!m.restoredFromStoreAt,
   };
+}
+
+/** Length of the frames the recorder received but could not record (its gaps with a cause). */
+export function lostMsOf(m: ShowManifest): number {
+  return Math.round(recorderGaps(m).reduce((n, g) => n + g.durationSamples, 0) / 48);
 }

@@ -1,19 +1,21 @@
-// The recordings' status machine and list: recording → finalizing → uploaded → verified, or failed
-// with a reason, persisted in each show's manifest. Fed by the show spool, the finalizer and
+// The recordings' status machine and list: recording → finalizing → uploaded → verified (or
+// verified_with_gaps when the recorder dropped frames), or failed with a reason, persisted in each show's manifest. Fed by the show spool, the finalizer and
 // recovery; read by the CLI (`npm run recordings -- list`) and the bridge's status.
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AircheckError } from '../../shared/src/errors.ts';
+import { AircheckError, type ErrorCode } from '../../shared/src/errors.ts';
 import { readManifest, writeManifest, type RecordingStatus, type ShowManifest } from './show-manifest.ts';
 
 /** The moves the status machine allows. A failed show's spool is kept for a person to look at. */
 const NEXT: Record<RecordingStatus, readonly RecordingStatus[]> = {
   recording: ['finalizing', 'failed'],
-  finalizing: ['finalizing', 'uploaded', 'verified', 'failed'],
-  uploaded: ['uploaded', 'verified', 'failed'],
+  finalizing: ['finalizing', 'uploaded', 'verified', 'verified_with_gaps', 'failed'],
+  uploaded: ['uploaded', 'verified', 'verified_with_gaps', 'failed'],
   verified: [],
-  // A failed upload is retried (the finalized file is kept); a failed recording stays failed.
-  failed: ['finalizing'],
+  verified_with_gaps: [],
+  // A failed upload is retried (the finalized file is kept); a recording that failed mid-show goes on
+  // recording when its disk recovers, and what it holds is finalized: at best verified_with_gaps.
+  failed: ['finalizing', 'recording'],
 };
 
 export function canMove(from: RecordingStatus, to: RecordingStatus): boolean {
@@ -24,16 +26,18 @@ export function canMove(from: RecordingStatus, to: RecordingStatus): boolean {
  * Moves the manifest to status (in memory: the caller persists it). Throws a RangeError for a move
  * the machine does not allow (a bug, not an operational failure).
  */
-export function moveTo(m: ShowManifest, status: RecordingStatus, nowIso: string, failure?: { reason: string; code?: string }): void {
+export function moveTo(m: ShowManifest, status: RecordingStatus, nowIso: string, failure?: { reason: string; code?: ErrorCode }): void {
   if (!canMove(m.status, status)) throw new RangeError(`recording ${m.showId}: status ${m.status} cannot become ${status}`);
   m.status = status;
-  m.reason = status === 'failed' ? (failure?.reason ?? 'unknown') : null;
-  m.errorCode = status === 'failed' ? (failure?.code ?? null) : null;
+  // verified_with_gaps keeps what it lost in reason/errorCode too (the gaps list each cause).
+  const explained = status === 'failed' || status === 'verified_with_gaps';
+  m.reason = explained ? (failure?.reason ?? 'unknown') : null;
+  m.errorCode = explained ? (failure?.code ?? null) : null;
   if (m.history.at(-1)?.status !== status) m.history.push({ status, at: nowIso });
 }
 
 /** Persists a move: the manifest on disk says status before anything acts on it. */
-export async function persistMove(dir: string, m: ShowManifest, status: RecordingStatus, nowIso: string, failure?: { reason: string; code?: string }): Promise<void> {
+export async function persistMove(dir: string, m: ShowManifest, status: RecordingStatus, nowIso: string, failure?: { reason: string; code?: ErrorCode }): Promise<void> {
   moveTo(m, status, nowIso, failure);
   await writeManifest(dir, m);
 }

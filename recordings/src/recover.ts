@@ -18,7 +18,8 @@ import { listRecordings } from './recording-catalog.ts';
 import { fsyncDir } from './spool/spool-fs.ts';
 import { SPOOL_COPY_MANIFEST, manifestKey, recordingKey, showIdOfSpoolKey, spoolCopyPrefix } from './store/recording-key.ts';
 import { digestFile } from './verify/local-digest.ts';
-import { FINAL_FILE, RENDITION_FILE, SEGMENT_FILE_RE, readManifest, writeManifest, type SegmentEntry, type ShowManifest } from './show-manifest.ts';
+import { FINAL_FILE, RENDITION_FILE, SEGMENT_FILE_RE, isVerified, readManifest, recorderGaps, writeManifest, type SegmentEntry, type ShowManifest } from './show-manifest.ts';
+import { RESERVE_FILE } from './spool/show-spool.ts';
 import type { RecordingStore } from './store-contract.ts';
 import { finalizeShow, finishRendition, renditionPending } from './finalize/finalize-show.ts';
 import { crc32c, crc32cToBase64 } from './verify/crc32c.ts';
@@ -57,12 +58,15 @@ export async function recoverSpool(deps: RecoverDeps): Promise<RecoveryReport> {
   }
   for (const { dir, manifest: m } of entries) {
     if (deps.activeShowIds?.has(m.showId)) continue;
-    if (m.status === 'recording' && m.endedAt === null) {
+    // A recording that was failing (disk error) when the bridge stopped: its gap is kept, with its cause.
+    const failedMidShow = m.status === 'failed' && m.final === null && recorderGaps(m).length > 0 && m.segments.length > 0;
+    if ((m.status === 'recording' || failedMidShow) && m.endedAt === null) {
       await closeUnfinished(dir, m, now());
-      deps.log.warn({ show: m.showId, segments: m.segments.length }, 'unfinished recording found in the spool (the bridge stopped mid-show); closing it at its last complete page');
+      deps.log.warn({ show: m.showId, segments: m.segments.length, status: m.status }, 'unfinished recording found in the spool (the bridge stopped mid-show); closing it at its last complete page');
       report.recovered.push(m.showId);
     }
-    const retry = m.status === 'recording' || m.status === 'finalizing' || m.status === 'uploaded' || (m.status === 'failed' && m.final !== null);
+    // failedMidShow: what it holds is finalized, verified_with_gaps at best (finalize-show.ts).
+    const retry = m.status === 'recording' || m.status === 'finalizing' || m.status === 'uploaded' || (m.status === 'failed' && m.final !== null) || failedMidShow;
     if (retry) {
       await finalizeShow(dir, m, { store: deps.store, log: deps.log, now, mp3BitrateKbps: deps.mp3BitrateKbps });
       report.finalized.push(m.showId);
@@ -70,7 +74,7 @@ export async function recoverSpool(deps: RecoverDeps): Promise<RecoveryReport> {
     if (deps.mp3BitrateKbps && renditionPending(m, deps.mp3BitrateKbps)) {
       await finishRendition(dir, m, { store: deps.store, log: deps.log, now, mp3BitrateKbps: deps.mp3BitrateKbps });
     }
-    if (m.status === 'verified' && m.spoolRemovedAt === null && isOlderThan(m, now(), deps.retentionMs ?? DEFAULT_RETENTION_MS)) {
+    if (isVerified(m.status) && m.spoolRemovedAt === null && isOlderThan(m, now(), deps.retentionMs ?? DEFAULT_RETENTION_MS)) {
       await removeAudio(dir, m, now());
       deps.log.info({ show: m.showId }, 'verified recording older than the retention: spool audio removed');
       report.cleaned.push(m.showId);
@@ -97,7 +101,7 @@ async function restoreSpoolCopies(deps: RecoverDeps, store: RecordingStore, now:
       if (await exists(dir)) {
         // The local spool has the show: finalizing it removes the copy (here, if that was missed).
         const local = await readManifest(dir).catch(() => null);
-        if (local?.status === 'verified') await store.deleteKeys(keys.filter((k) => k.startsWith(prefix)));
+        if (local && isVerified(local.status)) await store.deleteKeys(keys.filter((k) => k.startsWith(prefix)));
         continue;
       }
       const m = (await store.getJson(prefix + SPOOL_COPY_MANIFEST)) as ShowManifest | null;
@@ -155,29 +159,54 @@ async function exists(path: string): Promise<boolean> {
 
 /** Ends a show at what the disk holds: listed segments, plus the trailing one cut to its last whole page. */
 async function closeUnfinished(dir: string, m: ShowManifest, at: Date): Promise<void> {
+  await adoptTrailingSegments(dir, m);
+  for (const g of m.gaps) if (g.open) g.open = false; // the recorder was failing until the bridge stopped
+  await rm(join(dir, RESERVE_FILE), { force: true });
+  m.endedAt = at.toISOString();
+  m.endReason = 'recovered at start: the bridge stopped during the show';
+  await writeManifest(dir, m);
+}
+
+/**
+ * Lists in m (not written) the segment files the disk holds beyond the manifest's list: the trailing
+ * one a crash left open, cut to its last whole page (one with no whole page is left out). Seqs are
+ * counted from the listed segments across the recorded gaps. forResume (a show continued after a
+ * restart, recorder.ts resumeConsumer): a trailing file with no whole page is removed (its number is
+ * taken by the next segment), gaps after the last frame on disk are dropped (the studio resends those
+ * frames) and lastSeq is the last frame on disk.
+ */
+export async function adoptTrailingSegments(dir: string, m: ShowManifest, opts: { forResume?: boolean } = {}): Promise<void> {
   const listed = new Set(m.segments.map((s) => s.file));
-  const lastIndex = m.segments.at(-1)?.index ?? 0;
+  const lastIndex = m.segments.reduce((n, s) => Math.max(n, s.index), 0);
   const trailing = (await readdir(dir)).filter((f) => SEGMENT_FILE_RE.test(f) && !listed.has(f)).sort();
-  let nextSeq = (m.segments.at(-1)?.lastSeq ?? (m.firstSeq ?? 0) - 1) + 1;
+  let framesBefore = m.segments.reduce((n, s) => n + s.frames, 0);
+  /** The seq of the k-th frame of the recording (0-based): firstSeq + k + the frames missing in gaps before it. */
+  const seqAt = (k: number) => (m.firstSeq ?? 0) + k + m.gaps.filter((g) => g.framesBefore <= k).reduce((n, g) => n + g.missingFrames, 0);
   for (const file of trailing) {
     const index = Number(SEGMENT_FILE_RE.exec(file)![1]);
     if (index <= lastIndex) continue;
     const path = join(dir, file);
     const bytes = new Uint8Array(await readFile(path));
     const { validBytes, frames, durationSamples } = scanSegment(bytes);
-    if (frames === 0) continue; // not even one whole page of audio: left out of the recording
+    if (frames === 0) {
+      // not even one whole page of audio: left out of the recording
+      if (opts.forResume) await rm(path, { force: true });
+      continue;
+    }
     if (validBytes < bytes.length) await truncate(path, validBytes);
     const entry: SegmentEntry = {
-      index, file, firstSeq: nextSeq, lastSeq: nextSeq + frames - 1, frames, durationSamples, sizeBytes: validBytes,
+      index, file, firstSeq: seqAt(framesBefore), lastSeq: seqAt(framesBefore + frames - 1), frames, durationSamples, sizeBytes: validBytes,
       sha256: createHash('sha256').update(bytes.subarray(0, validBytes)).digest('hex'),
       crc32c: crc32cToBase64(crc32c(bytes.subarray(0, validBytes))), recovered: true,
     };
     m.segments.push(entry);
-    nextSeq += frames;
+    framesBefore += frames;
   }
-  m.endedAt = at.toISOString();
-  m.endReason = 'recovered at start: the bridge stopped during the show';
-  await writeManifest(dir, m);
+  if (opts.forResume) {
+    m.gaps = m.gaps.filter((g) => g.framesBefore < framesBefore);
+    m.lastSeq = framesBefore > 0 ? seqAt(framesBefore - 1) : null;
+    if (framesBefore === 0) m.firstSeq = null;
+  }
 }
 
 /** How much of a segment file is whole pages, and the audio those pages carry. */

@@ -3,15 +3,25 @@
 // by the show spool, the finalizer and recovery (always atomically); read by the catalog and the CLI.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeJsonAtomic } from './spool/spool-fs.ts';
+import type { ErrorCode } from '../../shared/src/errors.ts';
+import { writeJsonAtomic, type SpoolFs } from './spool/spool-fs.ts';
 
 export const MANIFEST_FILE = 'manifest.json';
 export const FINAL_FILE = 'show.opus';
 export const RENDITION_FILE = 'show.mp3';
 export const MANIFEST_VERSION = 1;
 
-/** recording → finalizing → uploaded → verified, or failed (with a reason) from any of them. */
-export type RecordingStatus = 'recording' | 'finalizing' | 'uploaded' | 'verified' | 'failed';
+/**
+ * recording → finalizing → uploaded → verified, or failed (with a reason) from any of them. A
+ * recording that lost frames the bridge received (a gap with a cause: disk full, …) is failed from
+ * that moment, recording again if the disk recovers, and at best verified_with_gaps, never verified.
+ */
+export type RecordingStatus = 'recording' | 'finalizing' | 'uploaded' | 'verified' | 'verified_with_gaps' | 'failed';
+
+/** Verified by the store (with or without gaps the recorder caused). */
+export function isVerified(status: RecordingStatus): boolean {
+  return status === 'verified' || status === 'verified_with_gaps';
+}
 
 /** One closed, fsync'd segment file: a self-contained Ogg Opus file. */
 export interface SegmentEntry {
@@ -30,7 +40,11 @@ export interface SegmentEntry {
   recovered?: boolean;
 }
 
-/** Frames the studio never delivered (lost from its full buffer): silence in the final file. */
+/**
+ * Frames missing from the recording: silence in the final file. Without a cause, the studio never
+ * delivered them (lost from its full buffer); with one, the bridge received them and the recorder
+ * dropped them (disk full, spool unwritable, a frame it could not take).
+ */
 export interface GapEntry {
   /** The last seq recorded before the gap, and how many seqs are missing. */
   afterSeq: number;
@@ -39,6 +53,19 @@ export interface GapEntry {
   framesBefore: number;
   /** Length of the gap at 48 kHz, from the capture timestamps (else frame count × frame length). */
   durationSamples: number;
+  /** Why the recorder dropped these frames (absent: the studio never delivered them). */
+  cause?: ErrorCode;
+  /** The error's message, for a person. */
+  reason?: string;
+  /** ISO time the recorder started dropping frames. */
+  since?: string;
+  /** Still going on (the recorder is dropping frames now, or the bridge stopped during it). */
+  open?: boolean;
+}
+
+/** The gaps the recorder caused (frames received but not recorded). */
+export function recorderGaps(m: ShowManifest): GapEntry[] {
+  return m.gaps.filter((g) => g.cause !== undefined);
 }
 
 /** The finalized file: one continuous Ogg Opus stream. */
@@ -86,7 +113,7 @@ export interface ShowManifest {
   /** Why the status is failed (a person reads it); null otherwise. */
   reason: string | null;
   /** AircheckError code of the failure, when it has one. */
-  errorCode: string | null;
+  errorCode: ErrorCode | null;
   history: { status: RecordingStatus; at: string }[];
   firstSeq: number | null;
   lastSeq: number | null;
@@ -115,8 +142,8 @@ export async function readManifest(dir: string): Promise<ShowManifest> {
   return JSON.parse(await readFile(join(dir, MANIFEST_FILE), 'utf8')) as ShowManifest;
 }
 
-export function writeManifest(dir: string, manifest: ShowManifest): Promise<void> {
-  return writeJsonAtomic(join(dir, MANIFEST_FILE), manifest);
+export function writeManifest(dir: string, manifest: ShowManifest, fs?: SpoolFs): Promise<void> {
+  return writeJsonAtomic(join(dir, MANIFEST_FILE), manifest, fs);
 }
 
 /** Duration of the recording in 48 kHz samples: the final file's, or what the spool holds so far. */

@@ -3,7 +3,7 @@
 // Elements call its methods and re-render on subscribe(); they own no timers, nodes or sockets.
 
 import { STUDIO_WS_PATH } from '../../shared/src/protocol/messages.ts';
-import type { ControlAction } from '../../shared/src/protocol/messages.ts';
+import type { ControlAction, RecordingMessage } from '../../shared/src/protocol/messages.ts';
 import { AudioEngine } from './audio/audio-engine.ts';
 import { DEFAULT_TALKOVER_DEPTH_DB, clampFaderDb } from './audio/mixer-model.ts';
 import type { ChannelSettings, InputMode, MasterSettings } from './audio/mixer-model.ts';
@@ -256,6 +256,11 @@ export class Studio {
 
   get health(): UplinkHealth | null {
     return this.uplink?.health ?? null;
+  }
+
+  /** The bridge's last word on this show's recording (PROTOCOL.md §4.11), or null. */
+  get recording(): RecordingMessage | null {
+    return this.uplink?.recording ?? null;
   }
 
   /** ON AIR: only from the bridge's last state, and only while the connection is up. */

@@ -15,8 +15,40 @@ export type Config = Readonly<
     configFile: string | null;
     /** spool_dir resolved: the configured path, or <data_dir>/spool. */
     recordings: RawConfig['recordings'] & { spool_dir: string };
+    /** Fault injection for tests (TEST_FAULT_ENV), only with NODE_ENV=test; absent otherwise. */
+    testFaults?: TestFaults;
   }
 >;
+
+export interface TestFaults {
+  /** The spool's disk has this many bytes free (recordings/src/spool/limited-space-fs.ts): ENOSPC after. */
+  spoolFreeBytes: number | null;
+  /** With spoolFreeBytes: the disk frees again this long after the first ENOSPC. */
+  spoolFullForMs: number | null;
+}
+
+/** Fault knobs honoured only when NODE_ENV=test (integration tests of failure paths). */
+const TEST_FAULT_ENV = { AIRCHECK_TEST_SPOOL_FREE_BYTES: 'spoolFreeBytes', AIRCHECK_TEST_SPOOL_FULL_FOR_MS: 'spoolFullForMs' } as const;
+
+function testFaults(env: NodeJS.ProcessEnv, problems: string[]): TestFaults | undefined {
+  const faults: TestFaults = { spoolFreeBytes: null, spoolFullForMs: null };
+  let any = false;
+  for (const [name, key] of Object.entries(TEST_FAULT_ENV)) {
+    const value = env[name];
+    if (value === undefined) continue;
+    if (env.NODE_ENV !== 'test') {
+      problems.push(`environment variable ${name} is a fault injection for tests: it is honoured only with NODE_ENV=test; unset it`);
+      continue;
+    }
+    if (!/^\d+$/.test(value)) {
+      problems.push(`environment variable ${name} is ${JSON.stringify(value)}: expected a whole number`);
+      continue;
+    }
+    faults[key] = Number(value);
+    any = true;
+  }
+  return any ? faults : undefined;
+}
 
 /** Mounts that always exist; a config entry with the same path overrides their fields. */
 const DEFAULT_MOUNTS: MountConfig[] = [
@@ -79,7 +111,7 @@ function leafType(schema: z.ZodType | undefined): string | undefined {
 
 function applyEnv(raw: Record<string, any>, env: NodeJS.ProcessEnv, problems: string[]): void {
   for (const [name, value] of Object.entries(env)) {
-    if (!name.startsWith('AIRCHECK_') || value === undefined) continue;
+    if (!name.startsWith('AIRCHECK_') || value === undefined || Object.hasOwn(TEST_FAULT_ENV, name)) continue;
     const named = Object.hasOwn(NAMED_ENV, name) ? NAMED_ENV[name] : undefined;
     if (named) {
       named(raw, value);
@@ -193,6 +225,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   }
   const problems: string[] = [];
   applyEnv(raw, env, problems);
+  const faults = testFaults(env, problems);
 
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) for (const issue of parsed.error.issues) problems.push(formatIssue(issue, raw));
@@ -223,6 +256,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     recordings: { ...cfg.recordings, spool_dir: cfg.recordings.spool_dir ? resolvePath(cwd, cfg.recordings.spool_dir) : resolvePath(dataDir, 'spool') },
     mounts,
     configFile,
+    ...(faults ? { testFaults: faults } : {}),
   };
   return deepFreeze(config);
 }

@@ -29,15 +29,17 @@ export interface RecordingFacts {
   endMs: number;
   status: RecordingStatus;
   reason: string | null;
-  /** When it became failed (its history), for status failed. */
+  /** When it became failed (its history), for status failed and verified_with_gaps. */
   failedAtMs: number | null;
 }
 
 export function recordingFacts(m: ShowManifest, nowMs: number): RecordingFacts {
   const startMs = Date.parse(m.startedAt);
   const endMs = m.endedAt ? Date.parse(m.endedAt) : m.status === 'recording' ? Math.max(nowMs, startMs) : startMs + manifestDurationSamples(m) / 48;
-  const failedAt = m.status === 'failed' ? [...m.history].reverse().find((h) => h.status === 'failed')?.at : undefined;
-  return { id: m.showId, startMs, endMs, status: m.status, reason: m.reason, failedAtMs: m.status === 'failed' ? Date.parse(failedAt ?? m.startedAt) : null };
+  // verified_with_gaps failed mid-show (frames received were not recorded): its failure counts too.
+  const hadFailure = m.status === 'failed' || m.status === 'verified_with_gaps';
+  const failedAt = hadFailure ? [...m.history].reverse().find((h) => h.status === 'failed')?.at : undefined;
+  return { id: m.showId, startMs, endMs, status: m.status, reason: m.reason, failedAtMs: hadFailure ? Date.parse(failedAt ?? m.startedAt) : null };
 }
 
 export type SlotVerdict =
@@ -60,12 +62,14 @@ export function judgeSlot(slot: ShowSlot, recordings: readonly RecordingFacts[],
   const overlapping = recordings.filter((r) => overlaps(r, slot));
   const verified = overlapping.find((r) => r.status === 'verified');
   if (verified) return { verdict: 'covered', recordingId: verified.id };
+  const withGaps = overlapping.find((r) => r.status === 'verified_with_gaps');
   const busy = overlapping.find((r) => IN_PROGRESS.has(r.status));
   if (busy && nowMs < slot.endMs + graceMs + SETTLE_LIMIT_MS) return { verdict: 'pending', recordingId: busy.id };
   const when = `${new Date(slot.startMs).toISOString()}–${new Date(slot.endMs).toISOString()}`;
   if (busy) {
     return { verdict: 'missed', recordingId: busy.id, reason: `the recording of "${slot.show}" (${when}) is still ${busy.status}, not verified, ${Math.round((nowMs - slot.endMs) / 60_000)} minutes after the show ended` };
   }
+  if (withGaps) return { verdict: 'missed', recordingId: withGaps.id, reason: `the recording of "${slot.show}" (${when}) has gaps: ${withGaps.reason ?? 'frames were not recorded'}` };
   const failed = overlapping.find((r) => r.status === 'failed');
   if (failed) return { verdict: 'missed', recordingId: failed.id, reason: `the recording of "${slot.show}" (${when}) failed: ${failed.reason ?? 'unknown reason'}` };
   return { verdict: 'missed', recordingId: null, reason: `no recording of the scheduled show "${slot.show}" (${when})` };
@@ -94,16 +98,24 @@ export function dueAlerts(input: {
     });
   }
   for (const r of input.recordings) {
-    const id = `recording:${r.id}`;
-    if (r.status !== 'failed' || r.failedAtMs === null || r.failedAtMs < nowMs - LOOKBACK_MS || input.fired.has(id)) continue;
-    const slot = slotsEndingBetween(input.schedule, r.startMs, r.startMs + 2 * LONGEST_SHOW_MS).find((s) => overlaps(r, s));
-    alerts.push({
-      id, kind: 'recording_failed', show: slot?.show ?? null, dj: slot?.dj ?? null,
-      slot_start: slot ? new Date(slot.startMs).toISOString() : null, slot_end: slot ? new Date(slot.endMs).toISOString() : null,
-      reason: `recording ${r.id} failed: ${r.reason ?? 'unknown reason'}`, recording_id: r.id, station, fired_at: firedAt,
-    });
+    if (r.failedAtMs === null || r.failedAtMs < nowMs - LOOKBACK_MS || input.fired.has(recordingAlertId(r.id))) continue;
+    alerts.push(recordingFailedAlert(r, input.schedule, station, firedAt));
   }
   return alerts;
+}
+
+export function recordingAlertId(recordingId: string): string {
+  return `recording:${recordingId}`;
+}
+
+/** The `recording_failed` alert of a recording (one per recording, ever). */
+export function recordingFailedAlert(r: Pick<RecordingFacts, 'id' | 'startMs' | 'endMs' | 'reason'>, schedule: readonly ScheduleEntry[], station: string, firedAt: string): Alert {
+  const slot = slotsEndingBetween(schedule, r.startMs, r.startMs + 2 * LONGEST_SHOW_MS).find((s) => overlaps(r as RecordingFacts, s));
+  return {
+    id: recordingAlertId(r.id), kind: 'recording_failed', show: slot?.show ?? null, dj: slot?.dj ?? null,
+    slot_start: slot ? new Date(slot.startMs).toISOString() : null, slot_end: slot ? new Date(slot.endMs).toISOString() : null,
+    reason: `recording ${r.id} failed: ${r.reason ?? 'unknown reason'}`, recording_id: r.id, station, fired_at: firedAt,
+  };
 }
 
 export interface DeadMansSwitchOptions {
@@ -131,6 +143,7 @@ export class DeadMansSwitch {
   #schedule: readonly ScheduleEntry[];
   #fired: Map<string, string> | null = null;
   #running: Promise<Alert[]> | null = null;
+  #serial: Promise<unknown> = Promise.resolve();
   readonly #sending = new Set<Promise<void>>();
   #timer: NodeJS.Timeout | null = null;
 
@@ -153,9 +166,29 @@ export class DeadMansSwitch {
     this.#schedule = schedule;
   }
 
+  /**
+   * A recording started failing mid-show (the recorder calls this at once): its `recording_failed`
+   * alert fires now, once ever (a later check or a restart does not repeat it). Never rejects.
+   */
+  recordingFailed(failure: { showId: string; startedAt: string; reason: string }): Promise<Alert[]> {
+    const run = this.#exclusive(async () => {
+      const nowMs = (this.#opts.now?.() ?? new Date()).getTime();
+      const fired = this.#fired ?? (this.#fired = await this.#loadState());
+      if (fired.has(recordingAlertId(failure.showId))) return [];
+      const startMs = Date.parse(failure.startedAt);
+      const alert = recordingFailedAlert({ id: failure.showId, startMs, endMs: Math.max(nowMs, startMs), reason: failure.reason }, this.#schedule, this.#opts.station, new Date(nowMs).toISOString());
+      await this.#fire([alert], fired, nowMs);
+      return [alert];
+    });
+    return run.catch((err) => {
+      this.#opts.log.error({ code: (err as { code?: string }).code, err: (err as Error).message }, "dead-man's switch could not fire a recording alert");
+      return [];
+    });
+  }
+
   /** One pass: fires what is due (a pass already running is joined, not repeated). Never rejects. */
   check(): Promise<Alert[]> {
-    this.#running ??= this.#check()
+    this.#running ??= this.#exclusive(() => this.#check())
       .catch((err) => {
         this.#opts.log.error({ code: (err as { code?: string }).code, err: (err as Error).message }, "dead-man's switch check failed");
         return [];
@@ -182,7 +215,19 @@ export class DeadMansSwitch {
     const { entries } = await listRecordings(this.#opts.spoolDir, { startedSince: new Date(nowMs - LOOKBACK_MS - 2 * LONGEST_SHOW_MS) });
     const recordings = entries.map((e) => recordingFacts(e.manifest, nowMs));
     const alerts = dueAlerts({ schedule: this.#schedule, recordings, fired: new Set(fired.keys()), nowMs, graceMs: this.#opts.graceMs, station: this.#opts.station });
-    if (alerts.length === 0) return alerts;
+    await this.#fire(alerts, fired, nowMs);
+    return alerts;
+  }
+
+  /** Passes and immediate alerts one at a time: the fired set is read and written by one at once. */
+  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#serial.then(fn);
+    this.#serial = run.catch(() => {}); // the caller gets the error; the next one still runs
+    return run;
+  }
+
+  async #fire(alerts: Alert[], fired: Map<string, string>, nowMs: number): Promise<void> {
+    if (alerts.length === 0) return;
     // Remembered before delivery: a restart never fires twice (a crash mid-delivery leaves the log line).
     for (const a of alerts) fired.set(a.id, a.fired_at);
     for (const [id, at] of fired) if (Date.parse(at) < nowMs - LOOKBACK_MS - LONGEST_SHOW_MS) fired.delete(id);
@@ -194,7 +239,6 @@ export class DeadMansSwitch {
       this.#sending.add(p);
       void p.finally(() => this.#sending.delete(p));
     }
-    return alerts;
   }
 
   async #loadState(): Promise<Map<string, string>> {

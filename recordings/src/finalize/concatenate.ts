@@ -154,6 +154,7 @@ export async function concatenateSegments(input: ConcatInput): Promise<ConcatRes
       packetsPerSegment.push(segPackets);
       samplesPerSegment.push(segSamples);
     }
+    await fillGaps(); // a gap at the end (the show ended while the recorder was failing)
     await write(muxer.endChain(), true);
     await fh.sync();
   } finally {

@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { AircheckError, isAircheckError } from '../../../shared/src/errors.ts';
 import type { Mp3BitrateKbps } from '../../../shared/src/mp3/opus-to-mp3.ts';
 import { persistMove } from '../recording-catalog.ts';
-import { FINAL_FILE, RENDITION_FILE, writeManifest, type ShowManifest } from '../show-manifest.ts';
+import { isVerified, FINAL_FILE, RENDITION_FILE, recorderGaps, writeManifest, type ShowManifest } from '../show-manifest.ts';
 import type { RecordingStore } from '../store-contract.ts';
 import { fsyncDir, spoolError } from '../spool/spool-fs.ts';
 import { manifestKey, recordingKey, renditionKey, spoolCopyPrefix } from '../store/recording-key.ts';
@@ -66,11 +66,20 @@ export async function finalizeShow(dir: string, manifest: ShowManifest, deps: Fi
       sha256: m.final.sha256,
       crc32c: m.final.crc32c,
       durationSamples: m.final.durationSamples,
-      manifest: m,
+      // Stored only once verified: it says so, and whether the recorder left gaps (each with its cause).
+      manifest: { ...m, status: recorderGaps(m).length > 0 ? 'verified_with_gaps' : 'verified' },
     });
     if (result.verified) {
       m.storeLocation = result.location;
-      await persistMove(dir, m, 'verified', now());
+      // Frames the recorder received but could not record: never plain verified.
+      const lost = recorderGaps(m);
+      if (lost.length > 0) {
+        const causes = [...new Set(lost.map((g) => g.cause!))];
+        const lostS = lost.reduce((n, g) => n + g.durationSamples, 0) / 48000;
+        await persistMove(dir, m, 'verified_with_gaps', now(), {
+          reason: `verified with ${lost.length} gap(s) the recorder could not record: ${lostS.toFixed(1)} s (${causes.join(', ')})`, code: causes[0],
+        });
+      } else await persistMove(dir, m, 'verified', now());
       log.info({ location: result.location }, 'recording verified in the store');
       await removeSpoolCopy(deps.store, m.showId, log);
       if (deps.mp3BitrateKbps) await finishRendition(dir, m, { ...deps, mp3BitrateKbps: deps.mp3BitrateKbps });
@@ -88,7 +97,7 @@ export async function finalizeShow(dir: string, manifest: ShowManifest, deps: Fi
 
 /** Whether a verified show still lacks its stored MP3 rendition (recovery finishes it). */
 export function renditionPending(m: ShowManifest, mp3BitrateKbps: Mp3BitrateKbps | null | undefined): boolean {
-  return !!mp3BitrateKbps && m.status === 'verified' && m.spoolRemovedAt === null && m.final !== null
+  return !!mp3BitrateKbps && isVerified(m.status) && m.spoolRemovedAt === null && m.final !== null
     && !m.renditionError && !(m.rendition?.storeLocation && m.rendition.bitrateKbps === mp3BitrateKbps);
 }
 

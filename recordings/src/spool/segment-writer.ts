@@ -2,9 +2,10 @@
 // written as its pages fill and fsync'd when it closes. Fed Opus packets by the show spool; the file
 // feeds the finalizer (finalize/concatenate.ts). Calls are serialized by the show spool's queue.
 import { createHash, type Hash } from 'node:crypto';
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { OpusMuxer } from '../../../shared/src/ogg/opus-muxer.ts';
 import { crc32c, crc32cToBase64 } from '../verify/crc32c.ts';
+import { nodeSpoolFs, type SpoolFs } from './spool-fs.ts';
 
 export interface SegmentSummary {
   frames: number;
@@ -18,6 +19,7 @@ export interface SegmentSummary {
 
 export class SegmentWriter {
   readonly path: string;
+  readonly #fs: SpoolFs;
   readonly #muxer: OpusMuxer;
   readonly #hash: Hash = createHash('sha256');
   #crc = 0;
@@ -29,8 +31,9 @@ export class SegmentWriter {
   #durationSamples = 0;
 
   /** Opens no file yet: the first flush() creates it. serial: the Ogg stream serial of this file. */
-  constructor(path: string, opusHead: Uint8Array, serial: number) {
+  constructor(path: string, opusHead: Uint8Array, serial: number, fs: SpoolFs = nodeSpoolFs) {
     this.path = path;
+    this.#fs = fs;
     this.#muxer = new OpusMuxer({ opusHead, vendor: 'Aircheck recorder' });
     this.#queue(this.#muxer.beginChain(serial));
   }
@@ -58,9 +61,21 @@ export class SegmentWriter {
     return this.#pendingBytes - before;
   }
 
+  /** Packets appended but not yet in a completed page (the muxer's open page). */
+  get pendingPackets(): number {
+    return this.#muxer.pendingPackets;
+  }
+
+  /** Completes the open page now (an acknowledgement waits for it); returns its bytes, 0 when empty. */
+  completePage(): number {
+    const before = this.#pendingBytes;
+    this.#queue(this.#muxer.flush());
+    return this.#pendingBytes - before;
+  }
+
   /** Writes the completed pages (to the page cache; close() makes them durable). */
   async flush(): Promise<void> {
-    this.#fh ??= await open(this.path, 'wx', 0o644);
+    this.#fh ??= await this.#fs.open(this.path, 'wx', 0o644);
     if (this.#pending.length === 0) return;
     const chunk = Buffer.concat(this.#pending);
     this.#pending = [];

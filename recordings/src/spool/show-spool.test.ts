@@ -14,6 +14,7 @@ import { parseOggPage } from '../../../shared/src/ogg/ogg-page.ts';
 import { opusTonePackets } from '../../../test/helpers/studio-client.ts';
 import { readManifest } from '../show-manifest.ts';
 import { ShowSpool } from './show-spool.ts';
+import { limitedSpaceFs } from './limited-space-fs.ts';
 
 function captureLog() {
   const lines: any[] = [];
@@ -151,4 +152,89 @@ test('a read-only spool fails the recording with REC_SPOOL_UNWRITABLE on its fir
   assert.equal(spool.manifest.status, 'failed');
   assert.ok(lines.some((l) => l.level === 50 && l.code === 'REC_SPOOL_UNWRITABLE'));
   assert.ok(!existsSync(join(dir, 'show-1')));
+});
+
+// Fault tests through the spool's file-system seam (limited-space-fs.ts): they run without root.
+
+test('a full disk mid-show (fs seam): failed at once with REC_DISK_FULL, and the manifest on disk lists the gap with its cause', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'aircheck-spool-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const fs = limitedSpaceFs({ freeBytes: 64 * 1024 + 150_000 });
+  const { spool, failures, lines, ended } = spoolIn(dir, 48000, { fs, reserveBytes: 64 * 1024 });
+  const frame = (seq: number) => ({ seq, timestampUs: seq * 20000, durationSamples: 960, flags: 0, packet: fakePacket(400) });
+  for (let seq = 0; seq < 500; seq++) spool.onFrame(frame(seq)); // 10 s; the disk holds about 7
+  await spool.idle();
+  assert.equal(failures.length, 1, 'reported once');
+  assert.equal(failures[0]!.code, 'REC_DISK_FULL');
+  assert.ok(lines.some((l) => l.level === 50 && l.code === 'REC_DISK_FULL'), 'logged at error');
+  let m = await readManifest(spool.dir); // what a restart would find
+  assert.equal(m.status, 'failed');
+  assert.equal(m.errorCode, 'REC_DISK_FULL');
+  assert.ok(m.segments.length >= 1 && m.segments.length < 10, `${m.segments.length} segments before the disk filled`);
+  const lastRecorded = m.segments.at(-1)!.lastSeq;
+  assert.equal(m.gaps.length, 1);
+  assert.deepEqual({ ...m.gaps[0], since: typeof m.gaps[0]!.since, reason: typeof m.gaps[0]!.reason }, {
+    afterSeq: lastRecorded, missingFrames: 499 - lastRecorded, framesBefore: lastRecorded + 1, durationSamples: (499 - lastRecorded) * 960,
+    cause: 'REC_DISK_FULL', reason: 'string', since: 'string', open: true,
+  });
+  assert.equal(spool.lostFrames, 499 - lastRecorded);
+  for (let seq = 500; seq < 550; seq++) spool.onFrame(frame(seq)); // still full: dropped, the gap grows
+  spool.onEnd();
+  await spool.idle();
+  await new Promise((r) => setImmediate(r));
+  assert.equal(failures.length, 1, 'still one failure');
+  assert.equal(spool.lostFrames, 549 - lastRecorded);
+  m = await readManifest(spool.dir);
+  assert.ok(m.endedAt, 'the end marker fits in the space the reserve gave back');
+  assert.equal(m.gaps[0]!.open, false);
+  assert.equal(m.gaps[0]!.missingFrames, 549 - lastRecorded);
+  const samples = m.segments.reduce((n, s) => n + s.durationSamples, 0) + m.gaps.reduce((n, g) => n + g.durationSamples, 0);
+  assert.equal(samples, 550 * 960, 'recorded audio + gaps = the show');
+  assert.deepEqual(ended, [spool.dir], 'what was recorded is handed on to be finalized');
+  assert.ok(!readdirSync(spool.dir).includes('.reserve'));
+});
+
+test('the disk frees again mid-show: recording resumes in a new segment, the gap keeps its cause and length', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'aircheck-spool-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  let nowMs = Date.parse('2026-11-21T18:00:00Z');
+  const fs = limitedSpaceFs({ freeBytes: 64 * 1024 + 100_000 });
+  const resumed: number[] = [];
+  const { spool, failures } = spoolIn(dir, 48000, { fs, reserveBytes: 64 * 1024, retryMs: 1000, now: () => new Date(nowMs), onResumed: () => resumed.push(nowMs) });
+  const frame = (seq: number) => ({ seq, timestampUs: seq * 20000, durationSamples: 960, flags: 0, packet: fakePacket(400) });
+  let seq = 0;
+  const send = async (n: number) => {
+    for (let i = 0; i < n; i++, seq++) {
+      spool.onFrame(frame(seq));
+      nowMs += 20;
+      if (seq % 10 === 0) await spool.idle(); // the disk keeps up with real time
+    }
+    await spool.idle();
+  };
+  await send(400);
+  assert.equal(failures.length, 1);
+  assert.equal(spool.manifest.status, 'failed');
+  await send(100); // 2 s still full: probed twice, still failing
+  assert.deepEqual(resumed, []);
+  fs.addFreeBytes(10_000_000); // space comes back
+  await send(100);
+  assert.equal(resumed.length, 1, 'resumed once');
+  assert.equal(spool.manifest.status, 'recording');
+  assert.equal(spool.failure, null);
+  await send(150);
+  spool.onEnd();
+  await spool.idle();
+  const m = await readManifest(spool.dir);
+  assert.deepEqual(m.history.map((h) => h.status), ['recording', 'failed', 'recording']);
+  assert.equal(m.gaps.length, 1);
+  const gap = m.gaps[0]!;
+  assert.equal(gap.cause, 'REC_DISK_FULL');
+  assert.equal(gap.open, false);
+  const after = m.segments.find((s) => s.firstSeq > gap.afterSeq)!;
+  assert.equal(after.firstSeq, gap.afterSeq + gap.missingFrames + 1, 'the next segment starts right after the gap');
+  assert.ok(m.segments.at(-1)!.lastSeq === seq - 1, 'recorded to the end of the show');
+  const samples = m.segments.reduce((n, s) => n + s.durationSamples, 0) + m.gaps.reduce((n, g) => n + g.durationSamples, 0);
+  assert.equal(samples, seq * 960, 'recorded audio + gap = the show');
+  assert.equal(spool.lostFrames, gap.missingFrames);
+  assert.equal(failures.length, 1);
 });

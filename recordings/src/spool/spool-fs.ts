@@ -2,41 +2,54 @@
 // and the mapping of disk errors (ENOSPC, EROFS, EACCES, …) to AircheckError codes. Used by the show
 // spool, the finalizer, recovery and the stores; nothing here knows about audio.
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
 import { AircheckError, isAircheckError } from '../../../shared/src/errors.ts';
+
+/**
+ * The file-system calls the spool makes, as a seam: production passes nodeSpoolFs; fault tests pass
+ * limitedSpaceFs (limited-space-fs.ts), which throws ENOSPC like a full disk.
+ */
+export interface SpoolFs {
+  open(path: string, flags: string, mode?: number): Promise<FileHandle>;
+  mkdir(path: string, options?: { recursive?: boolean }): Promise<unknown>;
+  rename(from: string, to: string): Promise<void>;
+  rm(path: string, options?: { force?: boolean; recursive?: boolean }): Promise<void>;
+}
+
+export const nodeSpoolFs: SpoolFs = { open, mkdir, rename, rm };
 
 /**
  * Writes a file so that a crash leaves either the old or the new one, never a torn one: a temporary
  * file next to target (removed on failure), fsync'd, renamed into place, the directory fsync'd. The
  * directory must exist. write() fills the temporary file through its handle.
  */
-export async function writeFileDurably(target: string, write: (fh: FileHandle) => Promise<void>): Promise<void> {
+export async function writeFileDurably(target: string, write: (fh: FileHandle) => Promise<void>, fs: SpoolFs = nodeSpoolFs): Promise<void> {
   const tmp = join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
-    const fh = await open(tmp, 'wx', 0o644);
+    const fh = await fs.open(tmp, 'wx', 0o644);
     try {
       await write(fh);
       await fh.sync();
     } finally {
       await fh.close();
     }
-    await rename(tmp, target);
+    await fs.rename(tmp, target);
   } catch (err) {
-    await rm(tmp, { force: true }).catch(() => {});
+    await fs.rm(tmp, { force: true }).catch(() => {}); // cleanup; the write's error is what counts
     throw err;
   }
-  await fsyncDir(dirname(target));
+  await fsyncDir(dirname(target), fs);
 }
 
 /** Writes value as JSON at path, durably (writeFileDurably). */
-export function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  return writeFileDurably(path, (fh) => fh.writeFile(`${JSON.stringify(value, null, 2)}\n`));
+export function writeJsonAtomic(path: string, value: unknown, fs: SpoolFs = nodeSpoolFs): Promise<void> {
+  return writeFileDurably(path, (fh) => fh.writeFile(`${JSON.stringify(value, null, 2)}\n`), fs);
 }
 
 /** Makes a rename or a new file in dir durable (POSIX: fsync the directory). */
-export async function fsyncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
+export async function fsyncDir(dir: string, fs: SpoolFs = nodeSpoolFs): Promise<void> {
+  const fh = await fs.open(dir, 'r');
   try {
     await fh.sync();
   } finally {

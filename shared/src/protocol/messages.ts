@@ -141,6 +141,17 @@ export const ErrorMessageSchema = z.object({
   requestId: RequestId.nullable(),
 });
 
+/** §4.11: the show's recording is failing (the broadcast goes on), or records again. */
+export const RecordingMessageSchema = z.object({
+  type: z.literal('recording'),
+  status: z.enum(['failing', 'ok'], 'expected "failing" or "ok"'),
+  code: ErrorCodeName.nullable(),
+  message: z.string().max(1024),
+  /** Frames the bridge received but could not record in this show so far, and their length. */
+  lostFrames: z.number().int().min(0),
+  lostMs: z.number().int().min(0),
+});
+
 export type CodecConfig = z.infer<typeof CodecConfigSchema>;
 export type HelloMessage = z.infer<typeof HelloMessageSchema>;
 export type ControlMessage = z.infer<typeof ControlMessageSchema>;
@@ -156,8 +167,9 @@ export type StateMessage = z.infer<typeof StateMessageSchema>;
 export type MetadataAckMessage = z.infer<typeof MetadataAckMessageSchema>;
 export type PongMessage = z.infer<typeof PongMessageSchema>;
 export type ErrorMessage = z.infer<typeof ErrorMessageSchema>;
+export type RecordingMessage = z.infer<typeof RecordingMessageSchema>;
 export type ServerMessage =
-  | WelcomeMessage | AckMessage | StateMessage | MetadataAckMessage | PongMessage | ErrorMessage;
+  | WelcomeMessage | AckMessage | StateMessage | MetadataAckMessage | PongMessage | ErrorMessage | RecordingMessage;
 
 const CLIENT_SCHEMAS: Readonly<Record<ClientMessage['type'], z.ZodType>> = {
   hello: HelloMessageSchema,
@@ -173,6 +185,7 @@ const SERVER_SCHEMAS: Readonly<Record<ServerMessage['type'], z.ZodType>> = {
   'metadata-ack': MetadataAckMessageSchema,
   pong: PongMessageSchema,
   error: ErrorMessageSchema,
+  recording: RecordingMessageSchema,
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -22,13 +22,18 @@ export function describeHealth(h: UplinkHealth | null, nowMs: number): string {
 }
 
 export class StudioHealth extends StudioElement {
-  static override styles = [panelStyles, css`dl { display: grid; grid-template-columns: auto auto; gap: 2px 12px; margin: 8px 0 0; } dd { margin: 0; font-family: ui-monospace, monospace; }`];
+  static override styles = [panelStyles, css`.recording-warning { background: #b00020; color: #fff; padding: 8px 12px; font-weight: bold; border-radius: 4px; } dl { display: grid; grid-template-columns: auto auto; gap: 2px 12px; margin: 8px 0 0; } dd { margin: 0; font-family: ui-monospace, monospace; }`];
 
   override render() {
     const s = this.studio;
     if (!s) return nothing;
     const h = s.health;
+    const rec = s.recording;
     return html`<section aria-labelledby="health-h">
+      ${rec?.status === 'failing' ? html`<p class="recording-warning" role="alert" aria-label="Recording problem">
+        NOT RECORDING — you are still on air, but the bridge cannot record the show (${rec.code}):
+        ${rec.message} ${(rec.lostMs / 1000).toFixed(0)} s missing so far.</p>` : nothing}
+      ${rec?.status === 'ok' && rec.lostMs > 0 ? html`<p role="status" aria-label="Recording problem">Recording again; ${(rec.lostMs / 1000).toFixed(0)} s of the show are missing from the recording.</p>` : nothing}
       <h2 id="health-h">Connection</h2>
       <p role="status" aria-live="polite" aria-label="Connection status">${describeHealth(h, performance.now())}</p>
       <dl>

@@ -6,7 +6,7 @@
 
 import { encodeAudioFrame } from '../../../shared/src/protocol/audio-frame.ts';
 import { closeCodeInfo, shouldReconnect } from '../../../shared/src/protocol/close-codes.ts';
-import { PROTOCOL_VERSION, parseServerMessage, serializeMessage } from '../../../shared/src/protocol/messages.ts';
+import { PROTOCOL_VERSION, parseServerMessage, serializeMessage, type RecordingMessage } from '../../../shared/src/protocol/messages.ts';
 import type {
   ClientMessage, CodecConfig, ControlAction, ServerMessage, StateMessage, StateTarget,
 } from '../../../shared/src/protocol/messages.ts';
@@ -151,6 +151,7 @@ export class UplinkClient {
   #endConfirmed = false;
   #droppedLogged = false;
   #lastCloseError: UplinkError | null = null;
+  #recording: RecordingMessage | null = null;
   #finishWaiters: (() => void)[] = [];
 
   constructor(options: UplinkOptions) {
@@ -176,6 +177,11 @@ export class UplinkClient {
 
   get sessionId(): string | null {
     return this.#sessionId;
+  }
+
+  /** The show's recording as the bridge last reported it (§4.11); null: nothing reported (recording fine). */
+  get recording(): RecordingMessage | null {
+    return this.#recording;
   }
 
   get health(): UplinkHealth {
@@ -341,6 +347,10 @@ export class UplinkClient {
       }
       case 'metadata-ack':
         this.#settle(msg.requestId, (p) => p.resolve(null));
+        break;
+      case 'recording':
+        this.#recording = msg;
+        this.#opts.log?.(msg.status === 'failing' ? 'error' : 'info', 'recording status from the bridge', { status: msg.status, code: msg.code });
         break;
       case 'pong':
         this.#rttMs = Math.max(0, this.#opts.clock.now() - msg.clientTimeMs);
