@@ -8,7 +8,9 @@ import type { Logger } from 'pino';
 import type { Config } from './config/config.ts';
 import type { Credentials } from './config/credentials.ts';
 import { AuthThrottle } from './http/auth-throttle.ts';
-import { createStreamServer } from './http/stream-server.ts';
+import { createStreamServer, guardSocket } from './http/stream-server.ts';
+import { answerClientError } from './http/responses.ts';
+import { loopbackFor, servedUrls, urlHost } from './http/urls.ts';
 import { MountRegistry } from './mounts/mount-registry.ts';
 import { FileFeed } from './mounts/file-feed.ts';
 import type { StreamFormat } from '../../shared/src/audio-unit.ts';
@@ -19,13 +21,14 @@ import { Metrics } from './admin/metrics.ts';
 import { createHttpApp } from './admin/http-app.ts';
 import type { ServerFacts } from './admin/status.ts';
 import { DjAccounts } from './ingest/dj-accounts.ts';
-import { DjSessions } from './ingest/dj-session.ts';
+import { DjSessions, SESSIONS_FILE } from './ingest/dj-session.ts';
 import { LivePush, type FrameConsumer } from './ingest/live-push.ts';
 import { createStudioApi } from './ingest/studio-api.ts';
 import { createStaticHandler } from './web/static-files.ts';
-import { StudioLogins } from './ingest/studio-logins.ts';
+import { LOGINS_FILE, StudioLogins } from './ingest/studio-logins.ts';
 import { createStudioWs } from './ingest/studio-ws.ts';
 import { Recorder } from '../../recordings/src/recorder.ts';
+import { limitedSpaceFs } from '../../recordings/src/spool/limited-space-fs.ts';
 import type { Mp3BitrateKbps } from '../../shared/src/mp3/opus-to-mp3.ts';
 import type { RecordingStore } from '../../recordings/src/store-contract.ts';
 import { createRecordingStore } from '../../recordings/src/store/create-recording-store.ts';
@@ -44,7 +47,8 @@ const BUNDLED_FILES: Record<StreamFormat, string> = {
 };
 
 export interface Bridge {
-  start(): Promise<{ streamUrl: string; webUrl: string }>;
+  /** Listens; the first URL of each list is the loopback one, the others every address served. */
+  start(): Promise<{ streamUrl: string; webUrl: string; streamUrls: string[]; webUrls: string[]; host: string }>;
   /** Applies new mount settings and credentials; nobody connected is dropped. */
   reload(config: Config, credentials: Credentials): void;
   /** Stops accepting, ends sources and listeners after their queued audio, closes the servers. */
@@ -123,8 +127,9 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
   preloadFallbacks();
 
   const baseUrlFor = (port: number) => (req: http.IncomingMessage) => {
-    const host = req.headers.host ?? `${config.server.host === '0.0.0.0' ? '127.0.0.1' : config.server.host}:${port}`;
-    return `http://${host.includes(':') ? host.replace(/:\d+$/, '') : host}:${port}`;
+    // The Host the client used (without its port), else the loopback of the configured address.
+    const host = req.headers.host?.replace(/:\d+$/, '') || urlHost(loopbackFor(config.server.host));
+    return `http://${host}:${port}`;
   };
 
   let streamPort = 0;
@@ -142,6 +147,11 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
     mp3BitrateKbps: config.recordings.mp3_kbps === 0 ? null : (config.recordings.mp3_kbps as Mp3BitrateKbps),
     log,
     onError: (code) => metrics.recordingErrors.inc({ code }),
+    // A disk error mid-show fires its alert at once (once per recording), not when the show ends.
+    onRecordingFailed: (failure) => void deadMansSwitch.recordingFailed(failure),
+    spoolFs: config.testFaults?.spoolFreeBytes != null
+      ? limitedSpaceFs({ freeBytes: config.testFaults.spoolFreeBytes, fullForMs: config.testFaults.spoolFullForMs })
+      : undefined,
     onSettled: (status) => metrics.recordingsSettled.inc({ status }),
     onSegmentUpload: (result) => metrics.segmentUploads.inc({ result }),
   });
@@ -165,9 +175,11 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
 
   // The studio: DJ sign-in, the WebSocket ingest and each show's frame consumers.
   let djAccounts = new DjAccounts(config.data_dir, config.djs);
-  const logins = new StudioLogins();
-  const djSessions = new DjSessions();
-  const internalBaseUrl = () => `http://${config.server.host === '0.0.0.0' ? '127.0.0.1' : config.server.host === '::' ? '[::1]' : config.server.host}:${streamPort}`;
+  // Sign-in tokens (hashed) and resumable sessions persist in the data dir: a studio resumes its show
+  // across a restart or crash of the bridge.
+  const logins = new StudioLogins(undefined, { file: resolvePath(config.data_dir, LOGINS_FILE), log });
+  const djSessions = new DjSessions({ file: resolvePath(config.data_dir, SESSIONS_FILE), log, resumableMs: config.limits.studio_resumable_seconds * 1000 });
+  const internalBaseUrl = () => `http://${urlHost(loopbackFor(config.server.host))}:${streamPort}`;
   const studioApi = createStudioApi({
     accounts: () => djAccounts,
     logins,
@@ -198,6 +210,12 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
     // Every frame of a show goes to the live push and to the recorder, from the first frame,
     // whatever the target: /test → /live and reconnects never interrupt the recording.
     extraConsumers: (show): FrameConsumer[] => [recorder.createConsumer(show)],
+    // After a restart, a resumable session's recording continues in the same spool.
+    resumeConsumers: async (show, showId) => {
+      if (showId === null) return { consumers: [recorder.createConsumer(show)], nextSeq: null };
+      const continued = await recorder.resumeConsumer(showId, show);
+      return continued && { consumers: [continued.consumer], nextSeq: continued.nextSeq };
+    },
     log,
   });
   // The admin status shows each show being recorded with its recording status (failed + reason at once).
@@ -231,13 +249,16 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
   const webHttp = http.createServer({ requestTimeout: 30_000, headersTimeout: 10_000, maxHeaderSize: config.limits.max_head_bytes }, (req, res) => {
     if (!routeApi(req, res)) void app(req, res);
   });
+  // The web port's sockets get the same life-long error guard as the stream port's.
+  webHttp.on('connection', guardSocket);
   for (const s of [streamHttp, webHttp]) {
-    s.on('clientError', (_err, socket) => socket.destroy());
+    s.on('clientError', answerClientError);
     s.on('upgrade', onUpgrade);
   }
 
   const streamServer: net.Server = createStreamServer({
     maxPendingConnections: () => config.limits.max_pending_connections,
+    maxPendingPerAddress: () => config.limits.max_pending_per_address,
     maxHeadBytes: () => config.limits.max_head_bytes,
     headTimeoutMs: () => config.limits.head_timeout_ms,
     isMount: (path) => registry.get(path) !== undefined,
@@ -310,6 +331,9 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
     metrics,
     recorder,
     async start() {
+      // Before anyone can connect: sessions a previous run left resumable come back (their shows are
+      // continued, so the recovery below leaves them alone), so a studio's resume finds them.
+      await studioWs.restoreSessions();
       streamPort = await listen(streamServer, config.server.stream_port);
       let webPort = streamPort;
       if (!sameWebPort()) webPort = await listen(webHttp, config.server.web_port);
@@ -321,8 +345,9 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
       storeHandle
         .start()
         .then(() => recorder.recover()).catch((err) => log.error({ code: (err as { code?: string }).code, err: (err as Error).message }, 'recording recovery failed'));
-      const shownHost = config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;
-      return { streamUrl: `http://${shownHost}:${streamPort}/`, webUrl: `http://${shownHost}:${webPort}/` };
+      const streamUrls = servedUrls(config.server.host, streamPort);
+      const webUrls = servedUrls(config.server.host, webPort);
+      return { streamUrl: streamUrls[0]!, webUrl: webUrls[0]!, streamUrls, webUrls, host: config.server.host };
     },
     reload(newConfig, newCredentials) {
       config = newConfig;

@@ -88,7 +88,8 @@ export const ConfigSchema = z
       .object({
         max_listeners: z.number().int().min(1).default(20000).describe('listeners across all mounts'),
         max_sources: z.number().int().min(1).default(64),
-        max_pending_connections: z.number().int().min(10).default(4000).describe('connections that have not finished their request head'),
+        max_pending_connections: z.number().int().min(10).default(4000).describe('connections that have not finished their request head (past it the oldest is dropped)'),
+        max_pending_per_address: z.number().int().min(1).default(64).describe('unfinished connections per client address (past it that address\'s oldest is dropped)'),
         max_head_bytes: z.number().int().min(1024).max(1048576).default(16384).describe('request line + headers'),
         head_timeout_ms: z.number().int().min(100).default(10000).describe('time a client has to send its request head'),
         source_timeout_ms: z.number().int().min(100).default(10000).describe('a source silent this long is disconnected'),
@@ -99,6 +100,7 @@ export const ConfigSchema = z
         flush_interval_max_ms: z.number().int().min(10).max(2000).default(500).describe('longest interval between writes to a listener (large audiences)'),
         listener_writes_per_second: z.number().int().min(100).default(4000).describe('write budget: the interval grows with the audience to stay under it (write count, not bytes, costs CPU)'),
         auth_failures_per_minute: z.number().int().min(1).default(20).describe('per client address, then 429'),
+        studio_resumable_seconds: z.number().int().min(5).max(3600).default(180).describe('a studio whose connection dropped, or whose bridge restarted, may resume its show this long; then the show ends and is finalized'),
       })
       .strict()
       .prefault({}),

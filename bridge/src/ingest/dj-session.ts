@@ -6,14 +6,45 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { AircheckError, isAircheckError } from '../../../shared/src/errors.ts';
 import type { AudioFrame } from '../../../shared/src/protocol/audio-frame.ts';
-import type { ControlMessage, HelloMessage, MetadataMessage, ServerMessage, StateMessage, StateTarget } from '../../../shared/src/protocol/messages.ts';
+import type { ControlMessage, HelloMessage, MetadataMessage, RecordingMessage, ServerMessage, StateMessage, StateTarget } from '../../../shared/src/protocol/messages.ts';
 import { FrameSequencer } from './frame-sequencer.ts';
 import type { FrameConsumer, LivePush } from './live-push.ts';
+import { StateFile } from './state-file.ts';
 
 /** PROTOCOL.md §6: a dropped session stays resumable this long. */
 export const RESUMABLE_MS = 180_000;
 /** Answers kept per session for repeated requestIds (§4); the oldest are forgotten first. */
 const MAX_REMEMBERED_REQUESTS = 256;
+/** An ack held back by a consumer (the recorder's open page) this long makes it write what it holds. */
+const SAFE_STALL_MS = 250;
+/** How often the resumable sessions are written to their file while any exists (their heartbeat). */
+const PERSIST_EVERY_MS = 5000;
+export const SESSIONS_FILE = 'studio-sessions.json';
+
+/** One session as `<data_dir>/studio-sessions.json` keeps it, so a restarted bridge can resume it. */
+export interface StoredSession {
+  id: string;
+  dj: string;
+  /** Where the studio asked to be: the push goes back there when the studio resumes. */
+  target: StateTarget;
+  /** The seq the studio resends from: nothing before it is only in memory. */
+  nextSeq: number;
+  /** The studio encoder's OpusHead (base64) and channels. */
+  opusHead: string;
+  channels: 1 | 2;
+  /** The recording it feeds (null before the first frame). */
+  showId: string | null;
+  /** When it was last known alive: connected at this time, or dropped then. */
+  aliveAtMs: number;
+}
+
+export interface DjSessionOptions {
+  /** A session restored after a restart keeps its id and target (the push moves back on resume). */
+  id?: string;
+  target?: StateTarget;
+  /** What the hello declared, kept for a restart. */
+  codec?: { opusHead: Uint8Array; channels: 1 | 2 };
+}
 
 /** The session's side of one WebSocket connection. */
 export interface StudioLink {
@@ -33,11 +64,16 @@ export interface SessionStatus {
   duplicates: number;
   reconnects: number;
   lostFrames: number;
+  /** Of lostFrames: frames received but not recorded (disk full, …). */
+  recordingLostFrames: number;
 }
 
 export class DjSession {
-  readonly id = randomBytes(12).toString('base64url');
+  readonly id: string;
   readonly dj: string;
+  readonly codec: { opusHead: Uint8Array; channels: 1 | 2 } | null;
+  /** Called when what a restart needs changed (target, connection); DjSessions persists it. */
+  onChange: (() => void) | null = null;
   readonly #push: LivePush;
   readonly #consumers: FrameConsumer[];
   readonly #sequencer: FrameSequencer;
@@ -49,6 +85,16 @@ export class DjSession {
   #framesReceived = 0;
   #connections = 0;
   #ended = false;
+  /** The recording's last reported health (§4.11), repeated after each welcome while failing. */
+  #recording: RecordingMessage | null = null;
+  /** The last ack sent on this connection (welcome.nextSeq - 1 counts), and the one the sequencer wants. */
+  #ackSent = -1;
+  #ackWanted = -1;
+  #stallTimer: NodeJS.Timeout | null = null;
+  /** After `end`: everything received is made safe and acknowledged at once (§7.1 step 9). */
+  #draining = false;
+  /** A target restored after a restart, applied when the studio resumes. */
+  #restoreTarget: StateTarget | null = null;
   detachedAtMs: number | null = null;
 
   /** consumers: every frame goes to each, in order (the push is one of them). */
@@ -56,12 +102,35 @@ export class DjSession {
    * firstSeq: 0, or a new session for a studio that resumed an unknown session keeps its numbering
    * (§4.5) and starts at its resume.oldestUnackedSeq.
    */
-  constructor(dj: string, push: LivePush, consumers: FrameConsumer[], log: Logger, firstSeq = 0) {
+  constructor(dj: string, push: LivePush, consumers: FrameConsumer[], log: Logger, firstSeq = 0, opts: DjSessionOptions = {}) {
+    this.id = opts.id ?? randomBytes(12).toString('base64url');
     this.dj = dj;
+    this.codec = opts.codec ?? null;
     this.#sequencer = new FrameSequencer({ firstSeq });
     this.#push = push;
     this.#consumers = consumers;
     this.#log = log.child({ dj, session: this.id.slice(0, 6) });
+    if (opts.target && opts.target !== 'none') {
+      this.#target = opts.target;
+      this.#restoreTarget = opts.target;
+    }
+    for (const c of consumers) if (c.safeSeq) c.onSafe = () => this.#ackWhatIsSafe();
+  }
+
+  /** The seq the studio must resend from: received and safe in every consumer (the recorder's spool). */
+  get safeNextSeq(): number {
+    return Math.min(this.#sequencer.expectedSeq, this.#safeSeq() + 1);
+  }
+
+  /** What `<data_dir>/studio-sessions.json` keeps of this session. */
+  stored(nowMs: number): StoredSession | null {
+    if (!this.codec || this.#ended) return null;
+    return {
+      id: this.id, dj: this.dj, target: this.#target, nextSeq: this.safeNextSeq,
+      opusHead: Buffer.from(this.codec.opusHead).toString('base64'), channels: this.codec.channels,
+      showId: this.#consumers.find((c) => c.showId)?.showId ?? null,
+      aliveAtMs: this.#link ? nowMs : (this.detachedAtMs ?? nowMs),
+    };
   }
 
   get ended(): boolean {
@@ -83,12 +152,31 @@ export class DjSession {
     this.#connections++;
     if (resumed && hello.resume) this.#sequencer.resume(hello.resume.oldestUnackedSeq);
     this.#clearAckTimer();
+    // welcome.nextSeq acknowledges everything before it: only what every consumer holds safe (frames
+    // received but not yet in the recorder's spool are resent, and ignored as duplicates).
+    const nextSeq = this.safeNextSeq;
+    this.#ackSent = this.#ackWanted = nextSeq - 1;
     link.send({
-      type: 'welcome', protocol: 1, sessionId: this.id, resumed, nextSeq: this.#sequencer.expectedSeq,
+      type: 'welcome', protocol: 1, sessionId: this.id, resumed, nextSeq,
       ackEveryMs: this.#sequencer.ackEveryMs, ackEveryFrames: this.#sequencer.ackEveryFrames,
     });
     link.send(this.#state(null));
-    this.#log.info({ resumed, nextSeq: this.#sequencer.expectedSeq, connections: this.#connections }, 'studio connected');
+    if (this.#recording?.status === 'failing') link.send(this.#recording);
+    this.#log.info({ resumed, nextSeq, connections: this.#connections }, 'studio connected');
+    const restore = this.#restoreTarget;
+    this.#restoreTarget = null;
+    if (restore && restore !== 'none') {
+      // Resumed after a restart: the push goes back where the studio was (on air again for /live).
+      void this.#push.setTarget(restore).then(() => {
+        this.#log.info({ target: restore }, 'push restored after a restart');
+        this.pushChanged();
+      }, (err) => {
+        this.#target = 'none';
+        this.#log.warn({ target: restore, err: (err as Error).message }, 'could not restore the push after a restart');
+        this.pushChanged();
+      });
+    }
+    this.onChange?.();
   }
 
   /**
@@ -96,8 +184,10 @@ export class DjSession {
    * acknowledged (PROTOCOL.md §7.1 step 9), so nothing may wait for the ack timer.
    */
   flushAck(): void {
+    this.#draining = true;
     const seq = this.#sequencer.pollAck(Number.POSITIVE_INFINITY);
     if (seq !== null) this.#sendAck(seq);
+    else this.#ackWhatIsSafe();
   }
 
   /** The connection went away; the show stays resumable (the caller times it out). */
@@ -106,7 +196,9 @@ export class DjSession {
     this.#link = null;
     this.detachedAtMs = Date.now();
     this.#clearAckTimer();
+    this.#clearStallTimer();
     this.#log.info({ nextSeq: this.#sequencer.expectedSeq }, 'studio disconnected; session resumable');
+    this.onChange?.();
   }
 
   /** §7.2: a decoded frame. Throws STUDIO_FRAME_OUT_OF_ORDER for a gap. */
@@ -137,6 +229,7 @@ export class DjSession {
         }
         await this.#push.setTarget(message.action);
         this.#target = message.action;
+        this.onChange?.();
         return this.#state(message.requestId);
       } catch (err) {
         const error = isAircheckError(err) ? err : new AircheckError('SOURCE_PUSH_FAILED', `could not move the push: ${(err as Error).message}`, { cause: err });
@@ -158,6 +251,12 @@ export class DjSession {
   }
 
   /** A push dropped or came back by itself: tell the studio (requestId null). */
+  /** §4.11: the recorder reports that the show's recording fails, or records again: tell the studio. */
+  recordingChanged(health: Omit<RecordingMessage, 'type'>): void {
+    this.#recording = { type: 'recording', ...health };
+    this.#link?.send(this.#recording);
+  }
+
   pushChanged(): void {
     this.#link?.send(this.#state(null));
   }
@@ -167,7 +266,8 @@ export class DjSession {
     if (this.#ended) return;
     this.#ended = true;
     this.#clearAckTimer();
-    for (const c of this.#consumers) c.onEnd();
+    this.#clearStallTimer();
+    for (const c of this.#consumers) c.onEnd(reason);
     this.#log.info({ reason, framesReceived: this.#framesReceived }, 'studio session ended');
   }
 
@@ -183,7 +283,9 @@ export class DjSession {
       framesReceived: this.#framesReceived,
       duplicates: this.#sequencer.duplicates,
       reconnects: Math.max(0, this.#connections - 1),
-      lostFrames: this.#sequencer.lostFrames,
+      // Frames the studio could not deliver, plus those a consumer (the recorder) received but dropped.
+      lostFrames: this.#sequencer.lostFrames + this.#consumers.reduce((n, c) => n + (c.lostFrames ?? 0), 0),
+      recordingLostFrames: this.#consumers.reduce((n, c) => n + (c.lostFrames ?? 0), 0),
     };
   }
 
@@ -206,7 +308,44 @@ export class DjSession {
 
   #sendAck(seq: number): void {
     this.#clearAckTimer();
-    if (seq >= 0) this.#link?.send({ type: 'ack', seq });
+    this.#ackWanted = Math.max(this.#ackWanted, seq);
+    this.#ackWhatIsSafe();
+  }
+
+  /** The lowest safeSeq of the consumers that keep one (+Infinity when none holds anything back). */
+  #safeSeq(): number {
+    let safe = Number.POSITIVE_INFINITY;
+    for (const c of this.#consumers) if (c.safeSeq) safe = Math.min(safe, c.safeSeq());
+    return safe;
+  }
+
+  /**
+   * §7.3: an ack tells the studio it may forget the frames, so it carries only what the recorder has
+   * written (a crash right after it loses nothing). An ack held back by the recorder's open page
+   * for SAFE_STALL_MS (the studio paused), or after `end`, makes the recorder write it at once.
+   */
+  #ackWhatIsSafe(): void {
+    if (!this.#link || this.#ended) return;
+    const seq = Math.min(this.#ackWanted, this.#safeSeq());
+    if (seq > this.#ackSent) {
+      this.#ackSent = seq;
+      this.#link.send({ type: 'ack', seq });
+      this.#clearStallTimer();
+    }
+    if (this.#ackWanted <= this.#ackSent) return this.#clearStallTimer();
+    if (this.#draining) {
+      for (const c of this.#consumers) c.flush?.();
+      return;
+    }
+    this.#stallTimer ??= setTimeout(() => {
+      this.#stallTimer = null;
+      for (const c of this.#consumers) c.flush?.();
+    }, SAFE_STALL_MS);
+  }
+
+  #clearStallTimer(): void {
+    if (this.#stallTimer) clearTimeout(this.#stallTimer);
+    this.#stallTimer = null;
   }
 
   #armAckTimer(): void {
@@ -230,16 +369,49 @@ export class DjSession {
 /** Ended shows kept in the status for operators (and tests) to read their final figures. */
 const MAX_ENDED_KEPT = 20;
 
-/** The sessions of every DJ: find by id for resume, one show per DJ, expiry of dropped sessions. */
+/**
+ * The sessions of every DJ: find by id for resume, one show per DJ, expiry of dropped sessions. With
+ * a file (`<data_dir>/studio-sessions.json`, 0600, atomic) every session is kept there — on each
+ * change and every PERSIST_EVERY_MS — so a restarted bridge restores them (restorable()) and the
+ * studio resumes the same show.
+ */
 export class DjSessions {
   readonly #sessions = new Map<string, DjSession>();
   /** Final figures of the shows that ended most recently (newest last), for the admin status. */
   readonly #ended: (SessionStatus & { endedAt: string; reason: string })[] = [];
   readonly #timer: NodeJS.Timeout;
+  readonly #file: StateFile<{ version: 1; sessions: StoredSession[] }> | null;
+  #persistedAtMs = 0;
+  /** How long a dropped session stays resumable (`limits.studio_resumable_seconds`; §6). */
+  readonly resumableMs: number;
 
-  constructor() {
-    this.#timer = setInterval(() => this.expire(Date.now()), 5000);
+  constructor(opts: { file?: string | null; log?: Logger | null; resumableMs?: number } = {}) {
+    this.resumableMs = opts.resumableMs ?? RESUMABLE_MS;
+    this.#file = opts.file ? new StateFile(opts.file, opts.log ?? null) : null;
+    this.#timer = setInterval(() => {
+      const nowMs = Date.now();
+      this.expire(nowMs);
+      if (this.#sessions.size > 0 && nowMs - this.#persistedAtMs >= PERSIST_EVERY_MS - 100) void this.persist();
+    }, 5000);
     this.#timer.unref();
+  }
+
+  /** The sessions the file holds that are still resumable (dropped less than RESUMABLE_MS ago), for a restart. */
+  restorable(nowMs = Date.now()): StoredSession[] {
+    const stored = this.#file?.load();
+    if (!stored || stored.version !== 1 || !Array.isArray(stored.sessions)) return [];
+    return stored.sessions.filter((s) => typeof s?.id === 'string' && typeof s.dj === 'string' && Number.isInteger(s.nextSeq) && s.nextSeq >= 0
+      && typeof s.opusHead === 'string' && (s.channels === 1 || s.channels === 2) && ['none', 'test', 'live'].includes(s.target)
+      && typeof s.aliveAtMs === 'number' && nowMs - s.aliveAtMs <= this.resumableMs);
+  }
+
+  /** Writes every live session to the file (resolves when written; never rejects). */
+  persist(): Promise<void> {
+    if (!this.#file) return Promise.resolve();
+    const nowMs = Date.now();
+    this.#persistedAtMs = nowMs;
+    const sessions = [...this.#sessions.values()].map((s) => s.stored(nowMs)).filter((s): s is StoredSession => s !== null);
+    return this.#file.save({ version: 1, sessions });
   }
 
   /** §7.1 step 3: the session to resume, when it is this DJ's and not ended. */
@@ -257,10 +429,14 @@ export class DjSessions {
 
   add(session: DjSession): void {
     this.#sessions.set(session.id, session);
+    session.onChange = () => void this.persist();
+    void this.persist();
   }
 
   remove(session: DjSession, reason: string): void {
     this.#sessions.delete(session.id);
+    session.onChange = null;
+    void this.persist();
     session.end(reason);
     this.#ended.push({ ...session.status(), connected: false, endedAt: new Date().toISOString(), reason });
     if (this.#ended.length > MAX_ENDED_KEPT) this.#ended.shift();
@@ -273,7 +449,7 @@ export class DjSessions {
 
   expire(nowMs: number): void {
     for (const s of [...this.#sessions.values()]) {
-      if (s.detachedAtMs !== null && nowMs - s.detachedAtMs > RESUMABLE_MS) this.remove(s, 'not resumed in time');
+      if (s.detachedAtMs !== null && nowMs - s.detachedAtMs > this.resumableMs) this.remove(s, `not resumed within ${this.resumableMs / 1000} s`);
     }
   }
 

@@ -14,8 +14,21 @@ import { OpusToMp3 } from '../../../shared/src/mp3/opus-to-mp3.ts';
 /** What a session hands every frame to: the live push now, the recorder next. */
 export interface FrameConsumer {
   onFrame(frame: AudioFrame): void;
-  /** The show ended (or the session expired): flush and let go. */
-  onEnd(): void;
+  /** The show ended (or the session expired): flush and let go. reason: why, for the recording. */
+  onEnd(reason?: string): void;
+  /** Frames this consumer received but dropped (the recorder on a full disk): counted in the session's lostFrames. */
+  readonly lostFrames?: number;
+  /** A recording's show id (the recorder's consumer): a session persisted for a restart continues it. */
+  readonly showId?: string;
+  /**
+   * Optional, for a consumer that must not lose what the studio stops holding (the recorder): every
+   * frame up to this seq is safe from a crash of the bridge; the session's acks never pass it.
+   */
+  safeSeq?(): number;
+  /** Make everything received safe now (an ack waits for it). */
+  flush?(): void;
+  /** Set by the session: safeSeq moved. */
+  onSafe?: (() => void) | null;
 }
 
 export type PushTarget = 'test' | 'live';

@@ -40,26 +40,30 @@ export function createStudioApi(deps: StudioApiDeps) {
       if (path === '/api/login') {
         if (req.method !== 'POST') throw new AircheckError('HTTP_METHOD_NOT_ALLOWED', 'use POST /api/login with {"name","password"}');
         const remote = req.socket.remoteAddress ?? 'unknown';
-        if (deps.throttle.blocked(remote)) throw new AircheckError('RATE_LIMITED', 'too many failed sign-ins from this address: wait a minute');
         const body = await readJson(req);
         const name = typeof body.name === 'string' ? body.name : '';
         const password = typeof body.password === 'string' ? body.password : '';
+        // Failures count per (address, DJ): one DJ's typos never lock out another DJ at the same station.
+        const scope = `dj:${name.slice(0, 64).toLowerCase()}` as const;
+        if (deps.throttle.blocked(remote, scope)) throw new AircheckError('RATE_LIMITED', 'too many failed sign-ins for this DJ from this address: wait a minute');
         if (!name || !password || name.length > 64 || password.length > 1024) {
           throw new AircheckError('DJ_ACCOUNT_INVALID', 'send {"name": "...", "password": "..."} as JSON');
         }
-        const dj = await deps.accounts().verify(name, password);
+        const dj = await deps.accounts().verify(name, password, remote);
         if (!dj) {
-          deps.throttle.fail(remote);
+          deps.throttle.fail(remote, scope);
           deps.log.warn({ remote }, 'studio sign-in failed');
           throw new AircheckError('DJ_LOGIN_FAILED', 'wrong DJ name or password');
         }
         const { token, login } = deps.logins.issue(dj);
+        await deps.logins.saved(); // the token survives a restart from the moment the studio has it
         deps.log.info({ dj }, 'DJ signed in');
         return json(res, 200, { token, name: dj, expiresAt: new Date(login.expiresAtMs).toISOString() });
       }
       if (path === '/api/logout') {
         if (req.method !== 'POST') throw new AircheckError('HTTP_METHOD_NOT_ALLOWED', 'use POST /api/logout');
         deps.logins.revoke(requireLogin(req).token);
+        await deps.logins.saved();
         res.statusCode = 204;
         return void res.end();
       }

@@ -1,6 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { StudioLogins, TOKEN_LIFETIME_MS } from './studio-logins.ts';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { StudioLogins, TOKEN_LIFETIME_MS, tokenHash } from './studio-logins.ts';
 
 describe('StudioLogins', () => {
   it('issues random 32-byte base64url tokens that expire after 12 h', () => {
@@ -23,5 +26,24 @@ describe('StudioLogins', () => {
     assert.equal(logins.check(b, 1)?.name, 'b');
     assert.ok(logins.revoke(c));
     assert.equal(logins.check(c, 1), null);
+  });
+
+  it('persists only SHA-256 hashes (0600) and a new instance on the same file accepts the tokens; revoked and expired ones are gone', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'aircheck-logins-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'studio-logins.json');
+    const before = new StudioLogins(10, { file });
+    const kept = before.issue('nina').token;
+    const revoked = before.issue('omar').token;
+    before.revoke(revoked);
+    await before.saved();
+    const text = readFileSync(file, 'utf8');
+    assert.ok(!text.includes(kept) && text.includes(tokenHash(kept)), 'the hash is stored, never the token');
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+
+    const after = new StudioLogins(10, { file }); // a restarted bridge
+    assert.equal(after.check(kept)?.name, 'nina');
+    assert.equal(after.check(revoked), null);
+    assert.equal(after.check(kept, Date.now() + TOKEN_LIFETIME_MS), null, 'still expires after 12 h');
   });
 });

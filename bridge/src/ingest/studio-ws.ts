@@ -11,7 +11,7 @@ import { decodeAudioFrame, MAX_AUDIO_FRAME_BYTES } from '../../../shared/src/pro
 import { closeCodeForError } from '../../../shared/src/protocol/close-codes.ts';
 import {
   MAX_TEXT_MESSAGE_BYTES, STUDIO_WS_PATH, base64ToBytes, parseClientMessage, serializeMessage,
-  type HelloMessage, type ServerMessage,
+  type HelloMessage, type RecordingMessage, type ServerMessage,
 } from '../../../shared/src/protocol/messages.ts';
 import { parseOpusHead } from '../../../shared/src/ogg/codec-headers.ts';
 import { DjSession, type DjSessions, type StudioLink } from './dj-session.ts';
@@ -31,6 +31,8 @@ export interface ShowInfo {
   opusHead: Uint8Array;
   channels: 1 | 2;
   preSkipSamples: number;
+  /** The recorder reports the recording failing or recording again: the session tells the studio (§4.11). */
+  onHealth?: (health: Omit<RecordingMessage, 'type'>) => void;
 }
 
 export interface StudioWsDeps {
@@ -41,6 +43,12 @@ export interface StudioWsDeps {
   createPush: (opusHead: Uint8Array, channels: 1 | 2, preSkipSamples: number, onAirChanged: () => void) => Promise<LivePush>;
   /** The other consumers of a new show's frames, after the push (the recorder). */
   extraConsumers: (show: ShowInfo) => FrameConsumer[];
+  /**
+   * After a restart: the consumers that continue a persisted session's show (the recorder reopens
+   * its spool; showId null: it had no frame yet) and the seq after the last frame they hold (null:
+   * none); null when the show cannot be continued (the session is not restored).
+   */
+  resumeConsumers?: (show: ShowInfo, showId: string | null) => Promise<{ consumers: FrameConsumer[]; nextSeq: number | null } | null>;
   log: Logger;
   helloTimeoutMs?: number;
   idleTimeoutMs?: number;
@@ -205,7 +213,8 @@ export function createStudioWs(deps: StudioWsDeps) {
         const preSkip = parseOpusHead(head).preSkip;
         let created: DjSession | null = null;
         const push = await deps.createPush(head, hello.codec.channels, preSkip, () => created?.pushChanged());
-        created = new DjSession(dj, push, [push, ...deps.extraConsumers({ dj, opusHead: head, channels: hello.codec.channels, preSkipSamples: preSkip })], deps.log, hello.resume?.oldestUnackedSeq ?? 0);
+        created = new DjSession(dj, push, [push, ...deps.extraConsumers({ dj, opusHead: head, channels: hello.codec.channels, preSkipSamples: preSkip, onHealth: (h) => created?.recordingChanged(h) })], deps.log, hello.resume?.oldestUnackedSeq ?? 0,
+          { codec: { opusHead: head, channels: hello.codec.channels } });
         deps.sessions.add(created);
         found = created;
       }
@@ -218,8 +227,44 @@ export function createStudioWs(deps: StudioWsDeps) {
     }
   }
 
+  /**
+   * At start, before the web port listens: the sessions a previous run left resumable (persisted in
+   * `<data_dir>/studio-sessions.json`) come back detached, with their show, numbering and target, so
+   * the studio's resume (§7.1 step 3) finds them. One not resumed within RESUMABLE_MS of when it was
+   * last alive ends like any dropped session (its recording is finalized).
+   */
+  async function restoreSessions(): Promise<number> {
+    let restored = 0;
+    for (const stored of deps.sessions.restorable()) {
+      try {
+        const head = base64ToBytes(stored.opusHead);
+        const preSkip = parseOpusHead(head).preSkip;
+        const show: ShowInfo = { dj: stored.dj, opusHead: head, channels: stored.channels, preSkipSamples: preSkip, onHealth: (h) => created?.recordingChanged(h) };
+        const continued = deps.resumeConsumers
+          ? await deps.resumeConsumers(show, stored.showId)
+          : { consumers: deps.extraConsumers(show), nextSeq: null };
+        if (!continued) {
+          deps.log.warn({ dj: stored.dj, show: stored.showId }, 'studio session not restored: its recording cannot be continued (recovery finalizes it)');
+          continue;
+        }
+        let created: DjSession | null = null;
+        const push = await deps.createPush(head, stored.channels, preSkip, () => created?.pushChanged());
+        created = new DjSession(stored.dj, push, [push, ...continued.consumers], deps.log, continued.nextSeq ?? stored.nextSeq,
+          { id: stored.id, target: stored.target, codec: { opusHead: head, channels: stored.channels } });
+        created.detachedAtMs = stored.aliveAtMs;
+        deps.sessions.add(created);
+        restored++;
+        deps.log.info({ dj: stored.dj, show: stored.showId, nextSeq: continued.nextSeq ?? stored.nextSeq, target: stored.target }, 'studio session restored after a restart; waiting for the studio to resume');
+      } catch (err) {
+        deps.log.error({ dj: stored.dj, err: (err as Error).message }, 'studio session could not be restored');
+      }
+    }
+    return restored;
+  }
+
   return {
     handleUpgrade,
+    restoreSessions,
     /** Shutdown: every studio gets 4011 and reconnects to the restarted bridge. */
     closeAll(): void {
       for (const ws of open) {

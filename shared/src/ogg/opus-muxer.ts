@@ -94,6 +94,11 @@ export class OpusMuxer {
     return out;
   }
 
+  /** Packets in the page being filled (not yet in any page push() or flush() returned). */
+  get pendingPackets(): number {
+    return this.#pending.length;
+  }
+
   /** Closes the page being filled now (e.g. before a pause); [] when it is empty. */
   flush(): Uint8Array[] {
     return this.#flushPending(false);

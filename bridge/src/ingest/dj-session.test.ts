@@ -1,0 +1,95 @@
+// A DJ session's acks carry only what the recorder holds safe (shared/PROTOCOL.md §4.6): an ack never
+// passes a consumer's safeSeq, follows it when it moves, makes a stalled recorder write its open
+// page, and a resumed welcome starts at the first frame not yet safe. What is kept for a restart.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import pino from 'pino';
+import type { HelloMessage, ServerMessage } from '../../../shared/src/protocol/messages.ts';
+import { DjSession, type StudioLink } from './dj-session.ts';
+import type { FrameConsumer, LivePush } from './live-push.ts';
+
+const log = pino({ level: 'silent' });
+const fakePush = { setTarget: async () => {}, setNowPlaying: async () => {}, mountsOf: () => [], activeTarget: null, onFrame() {}, onEnd() {} } as unknown as LivePush;
+const HEAD = new Uint8Array([0x4f, 0x70, 0x75, 0x73, 0x48, 0x65, 0x61, 0x64, 1, 2, 0x38, 1, 0x80, 0xbb, 0, 0, 0, 0, 0]);
+
+function recorder() {
+  const c = {
+    safe: -1,
+    flushes: 0,
+    onSafe: null as (() => void) | null,
+    showId: 'show-1',
+    onFrame() {},
+    onEnd() {},
+    safeSeq: () => c.safe,
+    flush() {
+      c.flushes++;
+    },
+  };
+  return c;
+}
+
+function link() {
+  const sent: ServerMessage[] = [];
+  const l: StudioLink = { send: (m) => void sent.push(m), closeWith: () => {} };
+  return { l, sent, acks: () => sent.filter((m) => m.type === 'ack').map((m) => (m as { seq: number }).seq) };
+}
+
+const hello = (resume?: { sessionId: string; oldestUnackedSeq: number }): HelloMessage => ({
+  type: 'hello', protocol: 1, token: 't'.repeat(32), ...(resume ? { resume } : {}),
+  codec: { name: 'opus', sampleRateHz: 48000, channels: 2, bitrateKbps: 96, frameDurationUs: 20000, opusHead: 'AA==' },
+});
+const frame = (seq: number) => ({ seq, flags: 0, timestampUs: seq * 20000, durationSamples: 960, packet: new Uint8Array([0xfc, 0xff, 0xfe]) });
+
+describe('DjSession acks and the recorder', () => {
+  it('an ack never passes what the recorder has written, and follows it when it moves', () => {
+    const rec = recorder();
+    const s = new DjSession('nina', fakePush, [fakePush, rec as FrameConsumer], log, 0, { codec: { opusHead: HEAD, channels: 2 } });
+    const { l, acks } = link();
+    s.attach(l, hello(), false);
+    for (let seq = 0; seq < 10; seq++) s.onFrame(frame(seq), 1000); // 10 frames at once: an ack of 9 is due
+    assert.deepEqual(acks(), [], 'nothing written yet: no ack');
+    rec.safe = 4;
+    rec.onSafe!();
+    assert.deepEqual(acks(), [4], 'the ack covers the written page only');
+    rec.safe = 9;
+    rec.onSafe!();
+    assert.deepEqual(acks(), [4, 9]);
+    s.end('test');
+  });
+
+  it('an ack held back by the open page makes the recorder write it; after end at once', async () => {
+    const rec = recorder();
+    const s = new DjSession('nina', fakePush, [fakePush, rec as FrameConsumer], log, 0, { codec: { opusHead: HEAD, channels: 2 } });
+    const { l } = link();
+    s.attach(l, hello(), false);
+    for (let seq = 0; seq < 10; seq++) s.onFrame(frame(seq), 1000 + seq * 20);
+    assert.equal(rec.flushes, 0);
+    await new Promise((r) => setTimeout(r, 400)); // SAFE_STALL_MS is 250: the studio paused
+    assert.equal(rec.flushes, 1, 'the stalled page is written');
+    rec.safe = 9;
+    rec.onSafe!();
+    s.onFrame(frame(10), 5000);
+    s.flushAck(); // after `end`: no waiting
+    assert.equal(rec.flushes, 2);
+    s.end('test');
+  });
+
+  it('a resumed welcome starts at the first frame not safe; those frames come again as duplicates', () => {
+    const rec = recorder();
+    const s = new DjSession('nina', fakePush, [fakePush, rec as FrameConsumer], log, 0, { codec: { opusHead: HEAD, channels: 2 } });
+    const first = link();
+    s.attach(first.l, hello(), false);
+    for (let seq = 0; seq < 8; seq++) s.onFrame(frame(seq), 1000 + seq * 20);
+    rec.safe = 4;
+    s.detach(first.l);
+    const second = link();
+    s.attach(second.l, hello({ sessionId: s.id, oldestUnackedSeq: 0 }), true);
+    const welcome = second.sent.find((m) => m.type === 'welcome') as { nextSeq: number; resumed: boolean };
+    assert.equal(welcome.nextSeq, 5, 'frames 5–7 arrived but are not written: resent');
+    assert.equal(s.stored(Date.now())?.nextSeq, 5);
+    assert.equal(s.stored(Date.now())?.showId, 'show-1');
+    for (let seq = 5; seq < 8; seq++) s.onFrame(frame(seq), 2000 + seq);
+    assert.equal(s.status().duplicates, 3);
+    s.end('test');
+  });
+});
