@@ -89,7 +89,7 @@ export const ConfigSchema = z
         max_listeners: z.number().int().min(1).default(20000).describe('listeners across all mounts'),
         max_sources: z.number().int().min(1).default(64),
         max_pending_connections: z.number().int().min(10).default(4000).describe('connections that have not finished their request head (past it the oldest is dropped)'),
-        max_pending_per_address: z.number().int().min(1).default(64).describe('unfinished connections per client address (past it that address\'s oldest is dropped)'),
+        max_pending_per_address: z.number().int().min(1).default(256).describe('unfinished connections per client address (past it that address\'s oldest is dropped)'),
         max_head_bytes: z.number().int().min(1024).max(1048576).default(16384).describe('request line + headers'),
         head_timeout_ms: z.number().int().min(100).default(10000).describe('time a client has to send its request head'),
         source_timeout_ms: z.number().int().min(100).default(10000).describe('a source silent this long is disconnected'),

@@ -33,7 +33,7 @@ export function isPasswordHash(value: string): boolean {
  * made-up passwords is refused at once (AUTH_BUSY) instead of queueing without end, and one client
  * never keeps another's login waiting.
  */
-export const kdfQueue = new KdfQueue({ concurrency: 2, maxQueued: 128, maxPerClient: 8 });
+export const kdfQueue = new KdfQueue({ concurrency: 2, maxQueued: 256, maxPerClient: 32 });
 
 /**
  * Recently verified (hash, password) pairs, as HMACs under a per-process key, so a client that

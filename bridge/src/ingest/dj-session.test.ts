@@ -5,7 +5,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import type { HelloMessage, ServerMessage } from '../../../shared/src/protocol/messages.ts';
-import { DjSession, type StudioLink } from './dj-session.ts';
+import { CAPTURE_SLACK_MS, DjSession, type StudioLink } from './dj-session.ts';
+import { isAircheckError } from '../../../shared/src/errors.ts';
 import type { FrameConsumer, LivePush } from './live-push.ts';
 
 const log = pino({ level: 'silent' });
@@ -43,7 +44,7 @@ const frame = (seq: number) => ({ seq, flags: 0, timestampUs: seq * 20000, durat
 describe('DjSession acks and the recorder', () => {
   it('an ack never passes what the recorder has written, and follows it when it moves', () => {
     const rec = recorder();
-    const s = new DjSession('nina', fakePush, [fakePush, rec as FrameConsumer], log, 0, { codec: { opusHead: HEAD, channels: 2 } });
+    const s = new DjSession('nina', fakePush, [fakePush, rec as FrameConsumer], log, 0, { codec: { opusHead: HEAD, channels: 2 }, startedAtMs: 0 }); // the fake clock starts at 0
     const { l, acks } = link();
     s.attach(l, hello(), false);
     for (let seq = 0; seq < 10; seq++) s.onFrame(frame(seq), 1000); // 10 frames at once: an ack of 9 is due
@@ -59,7 +60,7 @@ describe('DjSession acks and the recorder', () => {
 
   it('an ack held back by the open page makes the recorder write it; after end at once', async () => {
     const rec = recorder();
-    const s = new DjSession('nina', fakePush, [fakePush, rec as FrameConsumer], log, 0, { codec: { opusHead: HEAD, channels: 2 } });
+    const s = new DjSession('nina', fakePush, [fakePush, rec as FrameConsumer], log, 0, { codec: { opusHead: HEAD, channels: 2 }, startedAtMs: 0 }); // the fake clock starts at 0
     const { l } = link();
     s.attach(l, hello(), false);
     for (let seq = 0; seq < 10; seq++) s.onFrame(frame(seq), 1000 + seq * 20);
@@ -76,7 +77,7 @@ describe('DjSession acks and the recorder', () => {
 
   it('a resumed welcome starts at the first frame not safe; those frames come again as duplicates', () => {
     const rec = recorder();
-    const s = new DjSession('nina', fakePush, [fakePush, rec as FrameConsumer], log, 0, { codec: { opusHead: HEAD, channels: 2 } });
+    const s = new DjSession('nina', fakePush, [fakePush, rec as FrameConsumer], log, 0, { codec: { opusHead: HEAD, channels: 2 }, startedAtMs: 0 }); // the fake clock starts at 0
     const first = link();
     s.attach(first.l, hello(), false);
     for (let seq = 0; seq < 8; seq++) s.onFrame(frame(seq), 1000 + seq * 20);
@@ -91,5 +92,18 @@ describe('DjSession acks and the recorder', () => {
     for (let seq = 5; seq < 8; seq++) s.onFrame(frame(seq), 2000 + seq);
     assert.equal(s.status().duplicates, 3);
     s.end('test');
+  });
+});
+
+describe('DjSession capture-time bound', () => {
+  it('takes no more new audio than the time since the show began plus the slack; resends do not count', () => {
+    const rec = recorder();
+    const s = new DjSession('nina', fakePush, [fakePush, rec as FrameConsumer], log, 0, { codec: { opusHead: HEAD, channels: 2 }, startedAtMs: 0 });
+    const slackFrames = CAPTURE_SLACK_MS / 20;
+    for (let seq = 0; seq < slackFrames; seq++) s.onFrame(frame(seq), 0); // 10 s at once: what a studio may hold while it connects
+    s.onFrame(frame(slackFrames - 1), 0); // a resend is no new audio
+    assert.throws(() => s.onFrame(frame(slackFrames), 0), (err: unknown) => isAircheckError(err, 'STUDIO_RATE_LIMITED'));
+    s.onFrame(frame(slackFrames), 20); // 20 ms later, 20 ms more audio fits
+    assert.throws(() => s.onFrame(frame(slackFrames + 1), 20), (err: unknown) => isAircheckError(err, 'STUDIO_RATE_LIMITED'));
   });
 });

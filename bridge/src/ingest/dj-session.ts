@@ -20,6 +20,13 @@ const SAFE_STALL_MS = 250;
 /** How often the resumable sessions are written to their file while any exists (their heartbeat). */
 const PERSIST_EVERY_MS = 5000;
 export const SESSIONS_FILE = 'studio-sessions.json';
+/**
+ * Audio cannot be captured faster than time passes: a session accepts at most the time since it
+ * began of new audio (measured from the packets), plus this slack for what the studio encoded while
+ * it connected. A session that began from a resume (the bridge lost it) also gets RESUMABLE_MS,
+ * the most a studio buffers through a cut.
+ */
+export const CAPTURE_SLACK_MS = 10_000;
 
 /** One session as `<data_dir>/studio-sessions.json` keeps it, so a restarted bridge can resume it. */
 export interface StoredSession {
@@ -36,6 +43,9 @@ export interface StoredSession {
   showId: string | null;
   /** When it was last known alive: connected at this time, or dropped then. */
   aliveAtMs: number;
+  /** When the session began, and the new audio it accepted (samples at 48 kHz, from the packets). */
+  startedAtMs?: number;
+  audioSamples?: number;
 }
 
 export interface DjSessionOptions {
@@ -44,6 +54,11 @@ export interface DjSessionOptions {
   target?: StateTarget;
   /** What the hello declared, kept for a restart. */
   codec?: { opusHead: Uint8Array; channels: 1 | 2 };
+  /** A restored session's start and the audio it had accepted (for the capture-time bound). */
+  startedAtMs?: number;
+  audioSamples?: number;
+  /** Audio beyond elapsed time the session may accept once (a backlog): CAPTURE_SLACK_MS by default. */
+  backlogAllowanceMs?: number;
 }
 
 /** The session's side of one WebSocket connection. */
@@ -96,6 +111,9 @@ export class DjSession {
   /** A target restored after a restart, applied when the studio resumes. */
   #restoreTarget: StateTarget | null = null;
   detachedAtMs: number | null = null;
+  readonly #startedAtMs: number;
+  #audioSamples: number;
+  readonly #backlogAllowanceMs: number;
 
   /** consumers: every frame goes to each, in order (the push is one of them). */
   /**
@@ -110,6 +128,9 @@ export class DjSession {
     this.#push = push;
     this.#consumers = consumers;
     this.#log = log.child({ dj, session: this.id.slice(0, 6) });
+    this.#startedAtMs = opts.startedAtMs ?? Date.now();
+    this.#audioSamples = opts.audioSamples ?? 0;
+    this.#backlogAllowanceMs = opts.backlogAllowanceMs ?? (firstSeq > 0 ? RESUMABLE_MS + CAPTURE_SLACK_MS : CAPTURE_SLACK_MS);
     if (opts.target && opts.target !== 'none') {
       this.#target = opts.target;
       this.#restoreTarget = opts.target;
@@ -130,6 +151,7 @@ export class DjSession {
       opusHead: Buffer.from(this.codec.opusHead).toString('base64'), channels: this.codec.channels,
       showId: this.#consumers.find((c) => c.showId)?.showId ?? null,
       aliveAtMs: this.#link ? nowMs : (this.detachedAtMs ?? nowMs),
+      startedAtMs: this.#startedAtMs, audioSamples: this.#audioSamples,
     };
   }
 
@@ -203,8 +225,19 @@ export class DjSession {
 
   /** §7.2: a decoded frame. Throws STUDIO_FRAME_OUT_OF_ORDER for a gap. */
   onFrame(frame: AudioFrame, nowMs: number): void {
+    if (frame.seq === this.#sequencer.expectedSeq) {
+      // New audio (its duration is the packet's own: audio-frame.ts checks the TOC byte), checked
+      // before the sequencer counts it, so a refused frame is asked for again after a reconnect.
+      const audioMs = ((this.#audioSamples + frame.durationSamples) / 48_000) * 1000;
+      const allowedMs = nowMs - this.#startedAtMs + this.#backlogAllowanceMs;
+      if (audioMs > allowedMs) {
+        throw new AircheckError('STUDIO_RATE_LIMITED',
+          `the studio sent ${(audioMs / 1000).toFixed(1)} s of audio in a show that began ${((nowMs - this.#startedAtMs) / 1000).toFixed(1)} s ago: audio cannot arrive faster than it is captured (${this.#backlogAllowanceMs / 1000} s of backlog allowed)`);
+      }
+    }
     const { verdict, ackSeq } = this.#sequencer.accept(frame.seq, nowMs);
     if (verdict === 'new') {
+      this.#audioSamples += frame.durationSamples;
       this.#framesReceived++;
       for (const c of this.#consumers) {
         try {

@@ -14,7 +14,7 @@ import {
   type HelloMessage, type RecordingMessage, type ServerMessage,
 } from '../../../shared/src/protocol/messages.ts';
 import { parseOpusHead } from '../../../shared/src/ogg/codec-headers.ts';
-import { DjSession, type DjSessions, type StudioLink } from './dj-session.ts';
+import { CAPTURE_SLACK_MS, DjSession, type DjSessions, type StudioLink } from './dj-session.ts';
 import type { FrameConsumer, LivePush } from './live-push.ts';
 
 export const HELLO_TIMEOUT_MS = 5000;
@@ -250,7 +250,9 @@ export function createStudioWs(deps: StudioWsDeps) {
         let created: DjSession | null = null;
         const push = await deps.createPush(head, stored.channels, preSkip, () => created?.pushChanged());
         created = new DjSession(stored.dj, push, [push, ...continued.consumers], deps.log, continued.nextSeq ?? stored.nextSeq,
-          { id: stored.id, target: stored.target, codec: { opusHead: head, channels: stored.channels } });
+          { id: stored.id, target: stored.target, codec: { opusHead: head, channels: stored.channels }, startedAtMs: stored.startedAtMs, audioSamples: stored.audioSamples,
+            // The original show's start is known: its elapsed time covers the studio's backlog.
+            backlogAllowanceMs: stored.startedAtMs !== undefined ? CAPTURE_SLACK_MS : undefined });
         created.detachedAtMs = stored.aliveAtMs;
         deps.sessions.add(created);
         restored++;
