@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnTracked, type ExitInfo, type TrackedProcess } from '../helpers/processes.ts';
@@ -219,6 +219,40 @@ test('the first start generates credentials, prints them once and stores them ha
   t.after(() => source.stop('SIGKILL'));
   await waitForPlaying(second.streamUrl, '/live', 'source');
   assert.equal(await sourceAttempt(second.port, '/test', 'source', testSource), 200);
+});
+
+test('a first start on a port already taken stores and prints no credentials; the next start prints them once', async (t) => {
+  const dataDir = join(tempDir(t), 'data');
+  const taken = net.createServer();
+  await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()));
+  t.after(() => taken.close());
+  const port = (taken.address() as net.AddressInfo).port;
+  const failed = runMain([], localEnv(dataDir, { AIRCHECK_STREAM_PORT: String(port) }));
+  t.after(() => failed.stop('SIGKILL', 1000));
+  const exit = await exitWithin(failed, 20_000);
+  assert.deepEqual(exit, { code: 1, signal: null }, failed.tail());
+  assert.match(failed.stderr, /cannot listen: .*EADDRINUSE.*nothing was generated or stored/);
+  assert.doesNotMatch(failed.stdout + failed.stderr, /Generated credentials/, 'no secret shown for a server that never ran');
+  assert.throws(() => statSync(join(dataDir, 'credentials.json')), /ENOENT/, 'nothing stored that nobody has seen');
+  // The operator frees the port (here: picks a free one) and starts again: the secrets appear now.
+  const second = await startMain(t, [], localEnv(dataDir));
+  assert.match(second.proc.stdout, /Generated credentials \(shown once; stored hashed in the data directory\):/);
+  assert.match(second.proc.stdout, /^ {2}source password for \/live: source \/ \S+$/m);
+});
+
+test('listening on every interface (0.0.0.0, the default) says so and prints the loopback URL first, then each interface address', async (t) => {
+  const dataDir = join(tempDir(t), 'data');
+  const started = await startMain(t, [], { ...localEnv(dataDir, { AIRCHECK_ADMIN_PASSWORD: ADMIN_PASSWORD }), AIRCHECK_HOST: '0.0.0.0' });
+  const out = started.proc.stdout;
+  assert.match(out, /^aircheck 0\.1\.0: listening on every interface \(0\.0\.0\.0\); reachable at the addresses below$/m);
+  const line = /^aircheck 0\.1\.0: streaming on (\S+)(?: \(also ([^)]*)\))? \(sources/m.exec(out);
+  assert.ok(line, out);
+  assert.equal(line[1], `http://127.0.0.1:${started.port}/`, 'the loopback URL comes first');
+  const others = (line[2] ?? '').split(', ').filter(Boolean);
+  const expected = Object.values(networkInterfaces()).flat().filter((a) => a && !a.internal && a.family === 'IPv4').map((a) => `http://${a!.address}:${started.port}/`);
+  assert.deepEqual(others, expected, 'every non-loopback IPv4 address of this machine is listed');
+  // Only the loopback is fetched: tests send traffic to this machine's loopback addresses alone.
+  assert.equal((await fetch(`${line[1]}health`)).status, 200, `${line[1]} answers`);
 });
 
 test('SIGHUP reloads mounts and passwords: the new mount and password work, the old password does not, and nobody is dropped', async (t) => {
