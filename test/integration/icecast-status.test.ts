@@ -49,12 +49,19 @@ const sourceFor = (list: Record<string, any>[], mount: string) => list.find((s) 
 async function waitForEntry(server: Server, mount: string, predicate: (s: Record<string, any>) => boolean, timeoutMs = 20_000): Promise<Record<string, any>> {
   const deadline = performance.now() + timeoutMs;
   let last: Record<string, any> | undefined;
+  let lastError: unknown = null;
   while (performance.now() < deadline) {
-    last = sourceFor(await statusSources(server.baseUrl), mount);
+    try {
+      last = sourceFor(await statusSources(server.baseUrl), mount);
+      lastError = null;
+    } catch (err) {
+      // A refused or reset status request (icecast2's accept queue is 5 deep) is retried with the poll.
+      lastError = err;
+    }
     if (last && predicate(last)) return last;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`${server.name}: ${mount} did not reach the expected state in /status-json.xsl; last entry ${JSON.stringify(last)}\n${sources.map((s) => `${s.name}:\n${s.tail(1500)}`).join('\n')}`);
+  throw new Error(`${server.name}: ${mount} did not reach the expected state in /status-json.xsl; last entry ${JSON.stringify(last)}${lastError ? `; last request failed: ${String((lastError as Error).cause ?? lastError)}` : ''}\n${sources.map((s) => `${s.name}:\n${s.tail(1500)}`).join('\n')}`);
 }
 
 describe('/status-json.xsl matches icecast2 2.4.4 for the same MP3 and Ogg Vorbis sources', { concurrency: false }, () => {

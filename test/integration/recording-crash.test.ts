@@ -1,19 +1,16 @@
 // The recorder end to end against the real program: a studio streams a tone; `kill -9` of the bridge
 // mid-show loses at most one segment (the restarted bridge recovers and finalizes the show); a normal
 // show across /test → /live and a forced reconnect is one recording, as long as what was sent, no gap.
-import { after, describe, test, type TestContext } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startBridge, type RunningBridge } from '../helpers/bridge.ts';
+import { startBridge } from '../helpers/bridge.ts';
 import { listRecordings, waitForSettled } from '../helpers/recordings.ts';
 import { decodeAudio, dominantFrequencyHz, probeDurationSeconds } from '../helpers/audio-analysis.ts';
-import { stopAllTracked } from '../helpers/processes.ts';
-import { StudioClient, opusTonePackets, studioLogin, waitUntil, type OpusSource } from '../helpers/studio-client.ts';
-import { DjAccounts } from '../../bridge/src/ingest/dj-accounts.ts';
+import { studioShows } from '../helpers/studio-shows.ts';
 import { readManifest } from '../../recordings/src/show-manifest.ts';
 import { manifestKey, renditionKey } from '../../recordings/src/store/recording-key.ts';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
@@ -22,30 +19,10 @@ import { startS3Server, s3ServerUnavailableReason } from '../helpers/s3-server.t
 const TONE_HZ = 440;
 const SEGMENT_S = 10;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const dirs: string[] = [];
-const clients: StudioClient[] = [];
+const shows = studioShows(TONE_HZ);
 
-after(async () => {
-  for (const c of clients) c.stop();
-  await stopAllTracked();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-async function setup(): Promise<{ dataDir: string; source: OpusSource }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'aircheck-rec-'));
-  dirs.push(dataDir);
-  await new DjAccounts(dataDir, []).add('nina', 'nina-password');
-  return { dataDir, source: await opusTonePackets(TONE_HZ, 10) };
-}
-
-async function studio(bridge: RunningBridge, source: OpusSource): Promise<StudioClient> {
-  const login = await studioLogin(bridge.webUrl, 'nina', 'nina-password');
-  assert.equal(login.status, 200);
-  const client = new StudioClient({ wsUrl: `${bridge.webUrl.replace('http:', 'ws:')}/api/studio/ws`, token: login.body.token, source });
-  clients.push(client);
-  await client.start();
-  return client;
-}
+const setup = () => shows.setup('aircheck-rec-');
+const studio = shows.studio;
 
 /** A Ceph RGW of this test's own, a bucket, a client, and the AIRCHECK_S3_* that point a bridge at it. */
 async function bucketFor(t: TestContext) {

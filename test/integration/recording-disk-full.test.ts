@@ -3,33 +3,23 @@
 // only with NODE_ENV=test). The recording_failed alert fires at once and once, the DJ's studio is told
 // while the broadcast goes on, the status lists the gap with its cause, and the show is never plain
 // "verified" — also after kill -9 and a restart on the same data directory.
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBridge, type RunningBridge } from '../helpers/bridge.ts';
 import { listRecordings, waitForSettled } from '../helpers/recordings.ts';
 import { decodeAudio, dominantFrequencyHz } from '../helpers/audio-analysis.ts';
-import { stopAllTracked } from '../helpers/processes.ts';
-import { StudioClient, opusTonePackets, studioLogin, waitUntil, type OpusSource } from '../helpers/studio-client.ts';
-import { DjAccounts } from '../../bridge/src/ingest/dj-accounts.ts';
+import { studioShows } from '../helpers/studio-shows.ts';
+import { StudioClient, waitUntil } from '../helpers/studio-client.ts';
 import { readManifest } from '../../recordings/src/show-manifest.ts';
 import { RESERVE_BYTES } from '../../recordings/src/spool/show-spool.ts';
 import type { RecordingMessage } from '../../shared/src/protocol/messages.ts';
 
 const TONE_HZ = 440;
-const dirs: string[] = [];
-const clients: StudioClient[] = [];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-after(async () => {
-  for (const c of clients) c.stop();
-  await stopAllTracked();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const shows = studioShows(TONE_HZ);
 
 async function webhookServer() {
   const posts: any[] = [];
@@ -47,21 +37,8 @@ async function webhookServer() {
   return { posts, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
-async function setup(): Promise<{ dataDir: string; source: OpusSource }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'aircheck-diskfull-'));
-  dirs.push(dataDir);
-  await new DjAccounts(dataDir, []).add('nina', 'nina-password');
-  return { dataDir, source: await opusTonePackets(TONE_HZ, 10) };
-}
-
-async function studio(bridge: RunningBridge, source: OpusSource): Promise<StudioClient> {
-  const login = await studioLogin(bridge.webUrl, 'nina', 'nina-password');
-  assert.equal(login.status, 200);
-  const client = new StudioClient({ wsUrl: `${bridge.webUrl.replace('http:', 'ws:')}/api/studio/ws`, token: login.body.token, source });
-  clients.push(client);
-  await client.start();
-  return client;
-}
+const setup = () => shows.setup('aircheck-diskfull-');
+const studio = shows.studio;
 
 const recordingMessages = (c: StudioClient) => c.received.filter((m): m is RecordingMessage => m.type === 'recording');
 

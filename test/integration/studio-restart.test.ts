@@ -5,47 +5,31 @@
 // show. The recording list then holds ONE verified recording with every frame the studio encoded, in
 // order, no gap: acknowledgements only cover frames already in the spool, and the restarted bridge
 // continues the show's spool instead of finalizing it as a crashed show.
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBridge, waitForMount } from '../helpers/bridge.ts';
 import { listRecordings, waitForSettled } from '../helpers/recordings.ts';
 import { decodeAudio, dominantFrequencyHz, probeDurationSeconds } from '../helpers/audio-analysis.ts';
-import { stopAllTracked } from '../helpers/processes.ts';
-import { StudioClient, opusTonePackets, studioLogin, waitUntil } from '../helpers/studio-client.ts';
-import { DjAccounts } from '../../bridge/src/ingest/dj-accounts.ts';
+import { studioShows } from '../helpers/studio-shows.ts';
+import { waitUntil } from '../helpers/studio-client.ts';
 import { readManifest } from '../../recordings/src/show-manifest.ts';
 
 const TONE_HZ = 440;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const dirs: string[] = [];
-const clients: StudioClient[] = [];
-
-after(async () => {
-  for (const c of clients) c.stop();
-  await stopAllTracked();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const shows = studioShows(TONE_HZ);
 
 describe('studio across a bridge restart', { timeout: 180_000 }, () => {
   test('kill -9 mid-show: the studio resumes the same show on air, nothing it buffered is lost, one recording without a gap', async (t) => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'aircheck-restart-'));
-    dirs.push(dataDir);
-    await new DjAccounts(dataDir, []).add('nina', 'nina-password');
-    const source = await opusTonePackets(TONE_HZ, 10);
+    const { dataDir, source } = await shows.setup('aircheck-restart-');
     assert.ok(source.packets.every((p) => p.durationSamples === 960));
     // 2 s segments: the kill leaves closed segments and a trailing one half written.
     const env = { AIRCHECK_RECORDINGS_SEGMENT_SECONDS: '2' };
 
     const first = await startBridge({ dataDir, env });
-    const login = await studioLogin(first.webUrl, 'nina', 'nina-password');
-    assert.equal(login.status, 200);
     const webPort = new URL(first.webUrl).port;
-    const client = new StudioClient({ wsUrl: `${first.webUrl.replace('http:', 'ws:')}/api/studio/ws`, token: login.body.token, source });
-    clients.push(client);
-    await client.start();
+    const client = await shows.studio(first, source);
     client.startAudio();
     const live = await client.control('live');
     assert.equal(live.type, 'state');
@@ -108,7 +92,7 @@ describe('studio across a bridge restart', { timeout: 180_000 }, () => {
       for (const file of ['studio-logins.json', 'studio-sessions.json']) {
         assert.equal(statSync(join(dataDir, file)).mode & 0o777, 0o600, `${file} is 0600`);
       }
-      assert.ok(!readFileSync(join(dataDir, 'studio-logins.json'), 'utf8').includes(login.body.token), 'the token itself is not stored');
+      assert.ok(!readFileSync(join(dataDir, 'studio-logins.json'), 'utf8').includes(client.opts.token), 'the token itself is not stored');
     } finally {
       await second.stop();
     }
