@@ -127,6 +127,12 @@ export function tcpBytesAcked(localPort: number): number {
   return m ? Number(m[1]) : NaN;
 }
 
+/** Resident set size now (VmRSS) of PID in MiB. */
+export function rssMiB(pid: number): number {
+  const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
 /** Peak resident set size (VmHWM) of PID in MiB. */
 export function peakRssMiB(pid: number): number {
   const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -319,7 +325,7 @@ export async function startIcecast(o: IcecastOptions): Promise<Peer> {
   } catch (err) {
     const msg = `icecast2 did not start: ${err instanceof Error ? err.message : String(err)}\n${peer.tail()}`;
     await peer.stop();
-    throw new Error(msg);
+    throw new Error(msg, { cause: err });
   }
   return peer;
 }
@@ -382,7 +388,7 @@ export async function startAircheck(repoRoot: string, startTimeoutMs = 30_000): 
   } catch (err) {
     const msg = `Aircheck did not start: ${err instanceof Error ? err.message : String(err)}\n${peer.tail()}`;
     await peer.stop();
-    throw new Error(msg);
+    throw new Error(msg, { cause: err });
   }
   return peer;
 }

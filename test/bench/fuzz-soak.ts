@@ -7,11 +7,10 @@ import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { cpus } from 'node:os';
-import { execFileSync } from 'node:child_process';
 import { startBridge, waitForMount } from '../helpers/bridge.ts';
 import { connectListener } from '../helpers/listener.ts';
 import { ffmpegSource } from '../helpers/peers.ts';
+import { benchHeader } from './machine.ts';
 
 const { values } = parseArgs({
   options: {
@@ -105,8 +104,8 @@ function rssKiB(pid: number): number {
 }
 
 async function main(): Promise<void> {
-  const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-  console.log(`fuzz soak: ${TOTAL} requests, concurrency ${CONCURRENCY}, seed ${SEED}; commit ${commit}; ${cpus().length} × ${cpus()[0]?.model}; ${new Date().toISOString()}`);
+  console.log(`fuzz soak: ${TOTAL} requests, concurrency ${CONCURRENCY}, seed ${SEED}`);
+  console.log(benchHeader());
   const bridge = await startBridge({
     configToml: '[[mounts]]\npath = "/extra"\nsource_password = "extra-secret-1"\n',
     env: { AIRCHECK_LOG_LEVEL: 'error', AIRCHECK_LIMITS_HEAD_TIMEOUT_MS: '2000' },

@@ -1,46 +1,168 @@
-// Glass-to-glass latency: a click in the studio's (fake) microphone → its arrival at a listener of
-// /live. Chromium's fake microphone loops a WAV of silence with one 40 ms beep per period; the studio
-// (real UI, real bridge) goes live; a raw-socket listener of /live decodes the Ogg Opus as it arrives
-// and notes when each beep's page arrived. The beep onsets in wall time come from the studio's own
-// mic meter (Date.now() when a 50 ms meter window first shows the beep); the period is chosen not to
-// be a multiple of the meter window, so the earliest detection pins the onset to a few ms.
-//   node test/bench/glass-to-glass.ts [--clicks N]      (target: median and max under 1 s)
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+// Glass-to-glass latency: a beep in the studio's (fake) microphone → the same beep arriving at a
+// listener of /live, and → the same beep played by a real <audio src=/live> in Chromium (what a
+// listener hears, the player's buffer included). Chromium's fake microphone loops a WAV of beeps,
+// each at its own pitch (beeps.ts); the real studio goes live through the real bridge.
+//   - Studio: an AudioWorklet tapped onto the microphone's MediaStreamAudioSourceNode (before the
+//     fader) notes each beep's onset to the sample and its pitch (Date.now() clock).
+//   - Listener: a raw-socket listener of /live decodes the Ogg Opus as it arrives; a beep's arrival
+//     is when the page carrying its onset arrived.
+//   - Player: a second page plays /live in an <audio> routed through createMediaElementSource into
+//     the same AudioWorklet; a beep is heard when Chromium says that sample leaves the output
+//     (AudioContext.getOutputTimestamp()).
+// Every beep is paired with its own arrival, never by folding into a period: once the listener and
+// the player play, the microphone's fader goes down 30 dB (beeps below the detector's threshold;
+// the WAV's noise bed keeps the stream its real size), both must then hear no beep for 1.5 s of
+// their audio (so everything from before is behind them), and the fader goes back up between two
+// beeps; from then on the k-th beep played is the k-th beep heard, and its pitch must match. A beep
+// missing, of another pitch or out of order ends the run with exit code 1.
+//   node test/bench/glass-to-glass.ts [--beeps 24] [--uplink-delay-ms 0] [--max-wait-s 30]
+// --uplink-delay-ms N (test only): the studio's WebSocket goes through a proxy that holds every
+// byte N ms, so the figure must grow by N ms (test/e2e/glass-to-glass.test.ts).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { OpusDecoder } from 'opus-decoder';
+import type { Page } from 'playwright-core';
 import { isOpusHead, isOpusTags } from '../../shared/src/ogg/codec-headers.ts';
 import { OggPacketAssembler, parseOggPage } from '../../shared/src/ogg/ogg-page.ts';
-import { startBridge } from '../helpers/bridge.ts';
+import { startBridge, waitForMount } from '../helpers/bridge.ts';
 import { addDj } from '../helpers/dj.ts';
 import { buildStudio, launchChromium } from '../e2e/browser.ts';
 import { startStudioProxy } from '../e2e/studio-proxy.ts';
+import {
+  BEEP_SPACING_S, BeepDetector, BeepPairingError, DETECTOR_OPTIONS, PITCHES, beepFrequencyHz, beepWav, pairBeeps,
+  type BeepDetectorOptions, type BeepEvent,
+} from './beeps.ts';
+import { benchHeader } from './machine.ts';
+import { percentile } from './stats.ts';
 
-const PERIOD_S = 3.013;
-const BEEP_AT_S = 0.5;
-const BEEP_S = 0.04;
 const DJ = { name: 'bench-dj', password: 'bench password 1' };
+/** How long the listener and the player must hear no beep before the microphone's fader goes back up. */
+const QUIET_BEFORE_START_MS = 1500;
+/** The microphone's fader while they connect: the beeps (−6 dBFS) fall to −36 dBFS, below the detector's −16.5 dBFS threshold. */
+const DIP_DB = -30;
+const TARGET_MS = 1000;
 
-const { values } = parseArgs({ options: { clicks: { type: 'string', default: '8' } } });
-const clicks = Math.max(3, Number(values.clicks));
-
-function makeClickWav(dir: string): Promise<string> {
-  const file = join(dir, 'click.wav');
-  const expr = `if(between(t\\,${BEEP_AT_S}\\,${BEEP_AT_S + BEEP_S})\\,0.8*sin(2*PI*1000*t)\\,0)`;
-  return new Promise((resolve, reject) => {
-    execFile('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `aevalsrc=${expr}|${expr}:s=48000:d=${PERIOD_S}`,
-      '-c:a', 'pcm_s16le', file], (err, _o, stderr) => (err ? reject(new Error(`ffmpeg: ${stderr}`)) : resolve(file)));
-  });
+const { values } = parseArgs({
+  options: {
+    beeps: { type: 'string', default: String(PITCHES) },
+    'uplink-delay-ms': { type: 'string', default: '0' },
+    'max-wait-s': { type: 'string', default: '30' },
+  },
+});
+const beeps = Number(values.beeps);
+const uplinkDelayMs = Number(values['uplink-delay-ms']);
+const maxWaitMs = Number(values['max-wait-s']) * 1000;
+if (!Number.isInteger(beeps) || beeps < 3 || !(uplinkDelayMs >= 0) || !(maxWaitMs > 0)) {
+  console.error('usage: glass-to-glass.ts [--beeps N ≥ 3 (20+ for a figure)] [--uplink-delay-ms MS] [--max-wait-s S]');
+  process.exit(2);
 }
 
-/** Listens to an Ogg Opus mount and reports the arrival time (Date.now()) of each beep's first loud frame. */
-async function listenForBeeps(url: string, onBeep: (arrivedAtMs: number) => void): Promise<() => void> {
+/** What the pages report over page.exposeFunction. */
+interface PageBeep {
+  index: number;
+  purity: number;
+  /** Date.now() clock: when the audio graph processed the onset sample. */
+  renderedAtMs: number;
+  /** Date.now() clock: when Chromium says the onset sample leaves the output (getOutputTimestamp). */
+  audibleAtMs: number;
+}
+
+/**
+ * The AudioWorklet module both pages load: the detector's own source text plus a processor that
+ * feeds it and posts each beep with its onset frame and the frame it has reached.
+ */
+const WORKLET_SOURCE = `${BeepDetector.toString()}
+registerProcessor('g2g-beeps', class extends AudioWorkletProcessor {
+  constructor(options) {
+    super();
+    this.detector = new BeepDetector({ ...options.processorOptions, sampleRateHz: sampleRate });
+    this.start = -1;
+    this.silence = new Float32Array(128);
+  }
+  process(inputs) {
+    if (this.start < 0) this.start = currentFrame;
+    const input = inputs[0] && inputs[0][0] ? inputs[0][0] : this.silence;
+    for (const b of this.detector.push(input)) {
+      this.port.postMessage({ index: b.index, purity: b.purity, onsetFrame: this.start + b.onsetSample, reachedFrame: this.start + this.detector.position });
+    }
+    return true;
+  }
+});`;
+
+interface TapArgs {
+  source: string;
+  options: Omit<BeepDetectorOptions, 'sampleRateHz'>;
+}
+
+/**
+ * Runs in the studio page before its scripts: every MediaStreamAudioSourceNode the studio creates
+ * (its microphone) is also connected to the beep worklet. Nothing else in the studio changes.
+ */
+function installStudioTap({ source, options }: TapArgs): void {
+  const w = window as unknown as { g2gReport(b: unknown): void; g2gBeeps: number; g2gOnBeep: (() => void)[] };
+  const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
+  const loaded = new WeakMap<BaseAudioContext, Promise<void>>();
+  w.g2gBeeps = 0;
+  w.g2gOnBeep = [];
+  const Original = window.MediaStreamAudioSourceNode;
+  class Tapped extends Original {
+    constructor(context: AudioContext, opts: MediaStreamAudioSourceOptions) {
+      super(context, opts);
+      if (!loaded.has(context)) loaded.set(context, context.audioWorklet.addModule(url));
+      void loaded.get(context)!.then(() => {
+        const node = new AudioWorkletNode(context, 'g2g-beeps', { numberOfInputs: 1, numberOfOutputs: 0, processorOptions: options });
+        node.port.onmessage = (ev: MessageEvent<{ index: number; purity: number; onsetFrame: number; reachedFrame: number }>) => {
+          const now = Date.now();
+          const renderedAtMs = now - ((ev.data.reachedFrame - ev.data.onsetFrame) / context.sampleRate) * 1000;
+          w.g2gReport({ index: ev.data.index, purity: ev.data.purity, renderedAtMs, audibleAtMs: renderedAtMs });
+          w.g2gBeeps++;
+          for (const fn of w.g2gOnBeep.splice(0)) fn();
+        };
+        this.connect(node);
+      });
+    }
+  }
+  window.MediaStreamAudioSourceNode = Tapped;
+}
+
+/** Runs in the player page: <audio src=/live> → createMediaElementSource → the beep worklet (and the output). */
+async function startPlayer({ source, options }: TapArgs): Promise<void> {
+  const w = window as unknown as { g2gReport(b: unknown): void; g2gAudio: HTMLAudioElement; g2gLastBeepMediaS: number; g2gStalls: number };
+  const context = new AudioContext({ sampleRate: 48_000 });
+  await context.audioWorklet.addModule(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })));
+  const audio = new Audio();
+  audio.src = '/live';
+  const node = new AudioWorkletNode(context, 'g2g-beeps', { numberOfInputs: 1, numberOfOutputs: 0, processorOptions: options });
+  const element = context.createMediaElementSource(audio);
+  element.connect(node);
+  element.connect(context.destination);
+  w.g2gAudio = audio;
+  w.g2gLastBeepMediaS = 0;
+  w.g2gStalls = 0;
+  audio.addEventListener('waiting', () => w.g2gStalls++); // playback stopped: its buffer ran dry
+  node.port.onmessage = (ev: MessageEvent<{ index: number; purity: number; onsetFrame: number; reachedFrame: number }>) => {
+    const now = Date.now();
+    const renderedAtMs = now - ((ev.data.reachedFrame - ev.data.onsetFrame) / context.sampleRate) * 1000;
+    const out = context.getOutputTimestamp();
+    const audibleAtMs = out.performanceTime
+      ? performance.timeOrigin + out.performanceTime + (ev.data.onsetFrame / context.sampleRate - (out.contextTime ?? 0)) * 1000
+      : renderedAtMs + (context.baseLatency + context.outputLatency) * 1000;
+    w.g2gLastBeepMediaS = audio.currentTime;
+    w.g2gReport({ index: ev.data.index, purity: ev.data.purity, renderedAtMs, audibleAtMs });
+  };
+  await context.resume();
+  await audio.play();
+}
+
+/** Listens to an Ogg Opus mount; reports each beep with the time (Date.now()) its page arrived. */
+async function listenForBeeps(url: string, onBeep: (beep: BeepEvent, quietSamples: number) => void, onAudio: (quietSamples: number) => void): Promise<() => void> {
   const u = new URL(url);
   const decoder = new OpusDecoder({ channels: 2 });
-  await decoder.ready; // one decoder across Ogg chains: a click is loud whatever came before
+  await decoder.ready; // one decoder across Ogg chains
+  const detector = new BeepDetector({ ...DETECTOR_OPTIONS, sampleRateHz: 48_000 });
   return new Promise((resolve, reject) => {
     const socket = connect(Number(u.port), u.hostname, () => {
       socket.write(`GET ${u.pathname} HTTP/1.0\r\nHost: ${u.host}\r\nUser-Agent: aircheck-bench\r\n\r\n`);
@@ -55,7 +177,6 @@ async function listenForBeeps(url: string, onBeep: (arrivedAtMs: number) => void
     let offset = 0;
     const assembler = new OggPacketAssembler();
     let serial = -1;
-    let quietMs = 0;
     socket.on('data', (chunk: Buffer) => {
       const now = Date.now();
       let data = new Uint8Array(chunk);
@@ -82,97 +203,201 @@ async function listenForBeeps(url: string, onBeep: (arrivedAtMs: number) => void
         }
         for (const packet of assembler.push(page)) {
           if (isOpusHead(packet.data) || isOpusTags(packet.data)) continue;
-          const { channelData, samplesDecoded } = decoder.decodeFrame(packet.data);
-          let peak = 0;
-          for (const v of channelData[0] ?? []) peak = Math.max(peak, Math.abs(v));
-          if (peak > 0.1) {
-            if (quietMs >= 1000) onBeep(now);
-            quietMs = 0;
-          } else quietMs += samplesDecoded / 48;
+          const { channelData } = decoder.decodeFrame(packet.data);
+          for (const b of detector.push(channelData[0] ?? new Float32Array(0))) onBeep({ index: b.index, atMs: now }, detector.quietSamples);
         }
       }
+      onAudio(detector.quietSamples);
     });
   });
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number;
+function summary(latencies: readonly number[]): { medianMs: number; p95Ms: number; maxMs: number; minMs: number } {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return { medianMs: percentile(sorted, 50), p95Ms: percentile(sorted, 95), maxMs: sorted.at(-1)!, minMs: sorted[0]! };
 }
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'aircheck-g2g-'));
   const cleanups: (() => unknown)[] = [() => rmSync(dir, { recursive: true, force: true })];
   try {
-    const [wav] = await Promise.all([makeClickWav(dir), buildStudio()]);
+    const wav = join(dir, 'beeps.wav');
+    writeFileSync(wav, beepWav());
+    await buildStudio();
     await addDj(dir, DJ.name, DJ.password);
     const bridge = await startBridge({ dataDir: dir, env: { AIRCHECK_LOG_LEVEL: 'warn' } });
     cleanups.push(() => bridge.stop());
-    // Until the bridge serves /studio/ itself, serve the build and proxy the API.
     let studioUrl = `${bridge.webUrl}/studio/`;
-    if ((await fetch(studioUrl)).status !== 200) {
-      const proxy = await startStudioProxy(bridge.webUrl);
+    if (uplinkDelayMs > 0 || (await fetch(studioUrl)).status !== 200) {
+      const proxy = await startStudioProxy(bridge.webUrl, { uplinkDelayMs });
       cleanups.push(() => proxy.close());
       studioUrl = `${proxy.url}/studio/`;
     }
     const browser = await launchChromium(wav);
     cleanups.push(() => browser.close());
-    const page = await browser.newPage();
-    page.setDefaultTimeout(15_000);
-    await page.goto(studioUrl);
-    await page.getByLabel('DJ name').fill(DJ.name);
-    await page.getByLabel('Password').fill(DJ.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('combobox', { name: 'Mic 1 mode' }).selectOption('music');
-    // The studio's mic meter: wall time of every rise above −20 dBFS.
-    await page.evaluate(() => {
-      const w = window as unknown as { aircheckStudio: { subscribe(fn: () => void): void; channels: { id: string }[]; level(id: string): { peakDb: number } }; beepsSeen: number[] };
-      w.beepsSeen = [];
-      let loud = false;
-      w.aircheckStudio.subscribe(() => {
-        const id = w.aircheckStudio.channels[0]?.id;
-        const now = Date.now();
-        const isLoud = id !== undefined && w.aircheckStudio.level(id).peakDb > -20;
-        if (isLoud && !loud) w.beepsSeen.push(now);
-        loud = isLoud;
-      });
+    const tap: TapArgs = { source: WORKLET_SOURCE, options: DETECTOR_OPTIONS };
+
+    // The studio, with the tap on its microphone.
+    const studioBeeps: PageBeep[] = [];
+    const studio = await browser.newPage();
+    studio.setDefaultTimeout(15_000 + uplinkDelayMs * 2);
+    await studio.exposeFunction('g2gReport', (b: PageBeep) => void studioBeeps.push(b));
+    await studio.addInitScript(installStudioTap, tap);
+    await studio.goto(studioUrl);
+    await studio.getByLabel('DJ name').fill(DJ.name);
+    await studio.getByLabel('Password').fill(DJ.password);
+    await studio.getByRole('button', { name: 'Sign in' }).click();
+    await studio.getByRole('combobox', { name: 'Mic 1 mode' }).selectOption('music');
+    await studio.getByRole('button', { name: 'Connect' }).click();
+    await studio.getByText('On /test (private preview)').waitFor();
+    await studio.getByRole('button', { name: 'Go live' }).click();
+    await studio.getByText('ON AIR', { exact: true }).waitFor();
+    await waitForMount(bridge, '/live', (m: { playing: string }) => m.playing === 'source', 10_000 + uplinkDelayMs); // not its fallback any more
+
+    // The listener and the player connect while the beeps play …
+    const trace = process.env.G2G_TRACE ? (what: string, x: unknown): void => console.error(`${Date.now()} ${what} ${JSON.stringify(x)}`) : () => undefined;
+    let listenerArmed = false;
+    let playerArmed = false;
+    const listenerBeeps: BeepEvent[] = [];
+    const playerBeeps: BeepEvent[] = [];
+    let onProgress = (): void => undefined;
+    let listenerQuiet: () => void = () => undefined;
+    const listenerQuietNow = new Promise<void>((resolve) => {
+      listenerQuiet = resolve;
     });
-    await page.getByRole('button', { name: 'Connect' }).click();
-    await page.getByText('On /test (private preview)').waitFor();
-    await page.getByRole('button', { name: 'Go live' }).click();
-    await page.getByText('ON AIR', { exact: true }).waitFor();
-    await new Promise((r) => setTimeout(r, 1000)); // let /live switch from its fallback to the studio
-
-    const connectedAtMs = Date.now();
-    const arrivals: number[] = [];
-    const stopListening = await listenForBeeps(bridge.url('/live'), (t) => arrivals.push(t));
+    const quietNeeded = (QUIET_BEFORE_START_MS / 1000) * 48_000;
+    const stopListening = await listenForBeeps(bridge.url('/live'), (beep) => {
+      trace('listener', { ...beep, armed: listenerArmed });
+      if (listenerArmed) {
+        listenerBeeps.push(beep);
+        onProgress();
+      }
+    }, (quietSamples) => {
+      if (quietSamples >= quietNeeded) listenerQuiet();
+    });
     cleanups.push(stopListening);
-    const deadline = Date.now() + (clicks + 3) * PERIOD_S * 1000;
-    while (arrivals.filter((t) => t > connectedAtMs + 1500).length < clicks && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-    const seen = await page.evaluate(() => (window as unknown as { beepsSeen: number[] }).beepsSeen);
-    if (seen.length < 2) throw new Error(`the studio's meter saw ${seen.length} clicks: is the fake microphone working?`);
+    const player = await browser.newPage();
+    player.setDefaultTimeout(15_000);
+    await player.exposeFunction('g2gReport', (b: PageBeep) => {
+      trace('player', { ...b, armed: playerArmed });
+      if (playerArmed) {
+        playerBeeps.push({ index: b.index, atMs: b.audibleAtMs });
+        onProgress();
+      }
+    });
+    await player.goto(`${bridge.streamUrl}/status.json`); // an http://127.0.0.1 page of the stream port: /live is same-origin
+    await player.evaluate(startPlayer, tap);
 
-    // Onset phase: the earliest of (detection − k × period) over all detections.
-    const periodMs = PERIOD_S * 1000;
-    const t0 = seen[0] as number;
-    const phase = Math.min(...seen.map((s) => s - Math.round((s - t0) / periodMs) * periodMs));
-    const latencies = arrivals
-      .filter((t) => t > connectedAtMs + 1500) // skip the burst-on-connect backlog
-      .map((t) => {
-        const k = Math.floor((t - phase) / periodMs);
-        return t - (phase + k * periodMs);
-      })
-      .slice(0, clicks)
-      .sort((a, b) => a - b);
-    if (latencies.length === 0) throw new Error('no click reached the listener of /live');
-    const median = percentile(latencies, 0.5);
-    const max = latencies.at(-1) as number;
-    console.log(`glass-to-glass (fake mic → studio → bridge → /live listener), ${latencies.length} clicks:`);
-    console.log(`  each (ms): ${latencies.map((l) => Math.round(l)).join(', ')}`);
-    console.log(`  median ${Math.round(median)} ms, max ${Math.round(max)} ms, target < 1000 ms: ${max < 1000 ? 'met' : 'NOT met'}`);
-    console.log(`  (onsets from the studio meter's 50 ms windows, pinned by ${seen.length} detections; accuracy ≈ ±10 ms)`);
+    // … then the microphone's fader goes down to DIP_DB (the beeps fall below the detector's
+    // threshold, the noise bed keeps the stream a real size), and both must hear no beep for a
+    // while, so that everything from before is behind them.
+    await setMicFader(studio, DIP_DB);
+    const quietWaitMs = 20_000 + uplinkDelayMs;
+    await withTimeout(listenerQuietNow, quietWaitMs, `the /live listener heard beeps ${QUIET_BEFORE_START_MS} ms after the microphone was turned down`);
+    listenerArmed = true;
+    await withTimeout(player.evaluate(waitForPlayerQuiet, QUIET_BEFORE_START_MS), quietWaitMs,
+      `the <audio> player did not play ${QUIET_BEFORE_START_MS} ms without a beep after the microphone was turned down`);
+    playerArmed = true;
+
+    // Fader back up between two beeps; from then on every beep goes on air whole.
+    const stallsBefore = await player.evaluate(() => (window as unknown as { g2gStalls: number }).g2gStalls);
+    const restoredAtMs = await studio.evaluate(restoreFaderBetweenBeeps, { spacingMs: BEEP_SPACING_S * 1000 });
+    trace('fader up', restoredAtMs);
+    const done = new Promise<void>((resolve) => {
+      onProgress = () => {
+        if (listenerBeeps.length >= beeps && playerBeeps.length >= beeps) resolve();
+      };
+      onProgress();
+    });
+    const waitMs = beeps * BEEP_SPACING_S * 1000 + maxWaitMs;
+    await Promise.race([done, new Promise((r) => setTimeout(r, waitMs).unref())]);
+    const stalls = (await player.evaluate(() => (window as unknown as { g2gStalls: number }).g2gStalls)) - stallsBefore;
+    const onsets = studioBeeps.filter((b) => b.renderedAtMs > restoredAtMs).map((b) => ({ index: b.index, atMs: b.renderedAtMs }));
+    const waited = `waited ${Math.round(waitMs / 1000)} s after the fader went up`;
+    const listener = pairBeeps(onsets, listenerBeeps, beeps, `the /live listener (${waited})`);
+    const heard = pairBeeps(onsets, playerBeeps, beeps, `the <audio> player (${waited})`);
+
+    const l = summary(listener);
+    const p = summary(heard);
+    const ms = (x: number): string => `${Math.round(x)} ms`;
+    const purities = studioBeeps.map((b) => b.purity);
+    console.log(`glass to glass: ${beeps} beeps${beeps < 20 ? ' (a check, not a figure: use 20 or more)' : ''}, each paired with its own arrival by order and pitch (${PITCHES} pitches, ${beepFrequencyHz(0)}–${beepFrequencyHz(PITCHES - 1)} Hz, one every ${BEEP_SPACING_S * 1000} ms)` +
+      (uplinkDelayMs > 0 ? `; TEST KNOB: the studio's uplink held ${uplinkDelayMs} ms` : ''));
+    console.log(benchHeader());
+    console.log('');
+    console.log('| from the studio\'s microphone to | median | p95 | max | min |');
+    console.log('|---|---:|---:|---:|---:|');
+    console.log(`| its Ogg page arriving at a /live listener (raw socket) | **${ms(l.medianMs)}** | ${ms(l.p95Ms)} | ${ms(l.maxMs)} | ${ms(l.minMs)} |`);
+    console.log(`| Chromium's <audio src=/live> playing it (what a listener hears) | **${ms(p.medianMs)}** | ${ms(p.p95Ms)} | ${ms(p.maxMs)} | ${ms(p.minMs)} |`);
+    console.log('');
+    console.log(`  listener, each (ms): ${listener.map((x) => Math.round(x)).join(', ')}`);
+    console.log(`  player, each (ms): ${heard.map((x) => Math.round(x)).join(', ')}`);
+    console.log(`  target for the listener: under ${TARGET_MS} ms: ${l.maxMs < TARGET_MS ? 'met' : 'NOT met'}`);
+    console.log(`  player: first beep ${ms(heard[0]!)} (it plays from the start of its 2 s burst), last ${ms(heard.at(-1)!)}; ` +
+      `its <audio> stalled (\`waiting\`) ${stalls} times meanwhile, and a stall is never made up`);
+    console.log(`  (onsets: the microphone's own samples in the studio's audio graph, lowest pitch purity ${Math.min(...purities).toFixed(2)})`);
+    console.log(`G2G_RESULT ${JSON.stringify({ beeps, uplinkDelayMs, listener: { ...l, eachMs: listener }, player: { ...p, eachMs: heard, stalls } })}`);
+  } catch (err) {
+    if (err instanceof BeepPairingError) {
+      console.error(`glass to glass FAILED: ${err.message}`);
+      process.exitCode = 1;
+    } else throw err;
   } finally {
     for (const fn of cleanups.reverse()) await Promise.resolve(fn()).catch(() => undefined);
   }
+}
+
+/** Sets the studio's microphone fader (the DJ's own control; ramped by the mixer). */
+async function setMicFader(page: Page, gainDb: number): Promise<void> {
+  await page.evaluate((db) => {
+    const s = (window as unknown as { aircheckStudio: { channels: { id: string; kind: string }[]; updateChannel(id: string, c: { gainDb: number }): void } }).aircheckStudio;
+    const mic = s.channels.find((c) => c.kind === 'input');
+    if (!mic) throw new Error('the studio has no microphone channel');
+    s.updateChannel(mic.id, { gainDb: db });
+  }, gainDb);
+}
+
+/** In the studio page: waits for the next beep on the microphone, then sets its fader to 0 dB half a gap later. Returns Date.now() then. */
+function restoreFaderBetweenBeeps({ spacingMs }: { spacingMs: number }): Promise<number> {
+  const w = window as unknown as {
+    g2gOnBeep: (() => void)[];
+    aircheckStudio: { channels: { id: string; kind: string }[]; updateChannel(id: string, c: { gainDb: number }): void };
+  };
+  return new Promise((resolve) => {
+    w.g2gOnBeep.push(() => {
+      setTimeout(() => {
+        const mic = w.aircheckStudio.channels.find((c) => c.kind === 'input')!;
+        const at = Date.now();
+        w.aircheckStudio.updateChannel(mic.id, { gainDb: 0 });
+        resolve(at);
+      }, spacingMs / 2);
+    });
+  });
+}
+
+/** In the player page: resolves once the element has played quietMs of media with no beep. */
+function waitForPlayerQuiet(quietMs: number): Promise<void> {
+  const w = window as unknown as { g2gAudio: HTMLAudioElement; g2gLastBeepMediaS: number };
+  return new Promise((resolve) => {
+    const check = (): void => {
+      if (!w.g2gAudio.paused && w.g2gAudio.currentTime - w.g2gLastBeepMediaS >= quietMs / 1000) {
+        w.g2gAudio.removeEventListener('timeupdate', check);
+        resolve();
+      }
+    };
+    w.g2gAudio.addEventListener('timeupdate', check);
+    check();
+  });
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new BeepPairingError(`${message} within ${Math.round(ms / 1000)} s`)), ms);
+    }),
+  ]);
 }
 
 await main();

@@ -5,7 +5,8 @@
 //   node test/bench/recording-finalize.ts --all [--store local|s3]      (10, 60 and 120 minutes)
 //   node test/bench/recording-finalize.ts --minutes 120,240              (any list; BENCH_TRACE=1 prints the samples)
 //   … --mp3 128     after the verified show, also time its MP3 rendition (worker thread → store →
-//                   verify) and its peak RSS (VmHWM reset again; the worker's memory is the process's)
+//                   verify) in a process of its own, and set its peak RSS beside ffmpeg's: both are
+//                   the whole process's peak (ru_maxrss, /usr/bin/time), measured the same way
 // Every show runs in a fresh child process (`--child`), so each peak RSS is that run's own; the
 // parent reads one `RESULT {json}` line per child and prints a Markdown table.
 //
@@ -27,7 +28,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, release, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -41,9 +42,10 @@ import { ShowSpool } from '../../recordings/src/spool/show-spool.ts';
 import type { RecordingStore } from '../../recordings/src/store-contract.ts';
 import { createRecordingStore } from '../../recordings/src/store/create-recording-store.ts';
 import { manifestKey, recordingKey, renditionKey } from '../../recordings/src/store/recording-key.ts';
-import { StorageSchema } from '../../recordings/src/store/store-config.ts';
+import { StorageSchema, type StorageConfig } from '../../recordings/src/store/store-config.ts';
 import { s3ServerUnavailableReason, startS3Server, type S3Server } from '../helpers/s3-server.ts';
 import { toneDir } from '../helpers/tones.ts';
+import { benchHeader } from './machine.ts';
 
 const SELF = fileURLToPath(import.meta.url);
 const ALL_MINUTES = [10, 60, 120] as const;
@@ -61,7 +63,16 @@ const MIB = 1024 * 1024;
 
 interface ChildResult {
   /** With --mp3: the rendition after the verified show (make on a worker, store, verify). */
-  mp3: { kbps: number; seconds: number; sizeBytes: number; rssBeforeBytes: number; peakBytes: number; ffmpegSeconds: number; ffmpegPeakBytes: number } | null;
+  mp3: {
+    kbps: number; seconds: number; sizeBytes: number;
+    /** Peak RSS of the process that made, stored and verified the rendition (ru_maxrss, like ffmpeg's). */
+    peakBytes: number;
+    /** Peak RSS of the same program loading the same modules and exiting without work (what Node itself costs). */
+    idlePeakBytes: number;
+    ffmpegSeconds: number;
+    /** Peak RSS of the ffmpeg process (ru_maxrss). */
+    ffmpegPeakBytes: number;
+  } | null;
   minutes: number;
   store: 'local' | 's3';
   frames: number;
@@ -104,6 +115,9 @@ const { values } = parseArgs({
     store: { type: 'string', default: 'local' },
     all: { type: 'boolean', default: false },
     child: { type: 'boolean', default: false },
+    /** Internal: make one show's MP3 rendition in this process (a job file written by the show's child). */
+    rendition: { type: 'string' },
+    'rendition-idle': { type: 'boolean', default: false },
     mp3: { type: 'string', default: '0' },
   },
 });
@@ -123,7 +137,12 @@ if (minutesList.some((m) => !(Number.isFinite(m) && m > 0)) || (values.child && 
   process.exit(2);
 }
 
-if (values.child) {
+if (values['rendition-idle']) {
+  process.exit(0);
+} else if (values.rendition !== undefined) {
+  await renditionChild(values.rendition);
+  process.exit(0);
+} else if (values.child) {
   const result = await runShow(minutesList[0]!, storeKind);
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
   process.exit(0);
@@ -172,7 +191,8 @@ function printReport(results: ChildResult[]): void {
   const s = (x: number): string => x.toFixed(2);
   const lines = [
     '',
-    `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Linux ${release()}; Opus ${BITRATE}bps CBR, 20 ms frames, ${SEGMENT_SECONDS} s segments; store: ${results[0]?.store}`,
+    benchHeader(),
+    `Opus ${BITRATE}bps CBR, 20 ms frames, ${SEGMENT_SECONDS} s segments; store: ${results[0]?.store}`,
     '',
     '| Show | Final file | End → verified | finalize (of which end marker) | upload + verify | RSS before | Peak RSS: finalize | Peak RSS: upload + verify | Peak − before | JS heap peak | ArrayBuffers peak | Setup (untimed) |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -188,15 +208,17 @@ function printReport(results: ChildResult[]): void {
     : `Peak RSS: maximum of VmRSS sampled every ${SAMPLE_MS} ms during the timed part (the VmHWM reset was refused in at least one run; VmHWM includes setup).`);
   lines.push('"Peak − before": what the timed part added to the RSS it started with (RSS before: after setup and a full GC).');
   if (results.some((r) => r.mp3)) {
-    lines.push('', '| Show | MP3 rendition | made + stored + verified | × real time | RSS before | Peak RSS | Peak − before | ffmpeg transcode only | ffmpeg peak RSS | time vs ffmpeg |',
-      '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    lines.push('', '| Show | MP3 rendition | made + stored + verified | × real time | ffmpeg transcode only | time vs ffmpeg | Peak RSS of the process: ours | Peak RSS of the process: ffmpeg |',
+      '|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const r of results) {
       if (!r.mp3) continue;
       lines.push(`| ${r.minutes} min | ${r.mp3.kbps} kbps, ${mib(r.mp3.sizeBytes)} MiB | **${r.mp3.seconds.toFixed(1)} s** | ${((r.minutes * 60) / r.mp3.seconds).toFixed(0)}× | ` +
-        `${mib(r.mp3.rssBeforeBytes)} MiB | ${mib(r.mp3.peakBytes)} MiB | **${mib(r.mp3.peakBytes - r.mp3.rssBeforeBytes)} MiB** | ` +
-        `${r.mp3.ffmpegSeconds.toFixed(1)} s | ${mib(r.mp3.ffmpegPeakBytes)} MiB | **${(r.mp3.seconds / r.mp3.ffmpegSeconds).toFixed(2)}×** |`);
+        `${r.mp3.ffmpegSeconds.toFixed(1)} s | **${(r.mp3.seconds / r.mp3.ffmpegSeconds).toFixed(2)}×** | **${mib(r.mp3.peakBytes)} MiB** | **${mib(r.mp3.ffmpegPeakBytes)} MiB** |`);
     }
-    lines.push('The rendition runs on a worker thread after the show is verified (the bridge\'s event loop stays free); its memory counts in the process\'s RSS.');
+    lines.push('Both peak RSS columns are measured the same way: the whole process\'s peak resident set (ru_maxrss, from /usr/bin/time), ' +
+      'ours a Node process that only makes, stores and verifies the rendition (on a worker thread, as the bridge does; the worker counts), ffmpeg\'s only transcoding. ' +
+      `The same Node program loading the same modules and exiting at once peaks at ${results.filter((r) => r.mp3).map((r) => mib(r.mp3!.idlePeakBytes)).join(' / ')} MiB. ` +
+      'The time column is finishRendition inside that process (Node\'s start-up excluded), ffmpeg\'s is its wall time.');
   }
   if (results[0]?.store === 's3') {
     lines.push(`Ceph daemons' RSS after the upload (not the benchmark's): ${results.map((r) => `${mib(r.serverRssBytes ?? 0)}`).join(' / ')} MiB.`);
@@ -354,19 +376,21 @@ async function runShow(minutes: number, store: 'local' | 's3'): Promise<ChildRes
     }
     let mp3: ChildResult['mp3'] = null;
     if (mp3Kbps) {
-      globalThis.gc?.();
-      const reset = resetPeakRss();
-      const before = procStatusBytes('VmRSS');
-      const t0 = performance.now();
-      await finishRendition(join(spoolDir, showId), manifest, { store: real, log, mp3BitrateKbps: mp3Kbps as Mp3BitrateKbps });
-      const seconds = (performance.now() - t0) / 1000;
-      if (!manifest.rendition?.storeLocation) throw new Error(`the MP3 rendition was not verified: ${manifest.renditionError}`);
-      const peakBytes = reset ? procStatusBytes('VmHWM') : procStatusBytes('VmRSS');
+      // The rendition in a process of its own, so that its peak RSS is measured exactly as ffmpeg's
+      // (the whole process's ru_maxrss), against the same store.
+      const job: RenditionJob = { dir: join(spoolDir, showId), manifest, storage: config, dataDir, kbps: mp3Kbps as Mp3BitrateKbps };
+      const jobFile = join(work, 'rendition-job.json');
+      writeFileSync(jobFile, JSON.stringify(job));
+      const ours = await timeProcess(process.execPath, [SELF, '--rendition', jobFile]);
+      const idle = await timeProcess(process.execPath, [SELF, '--rendition-idle']);
+      const done = /^RENDITION (.+)$/m.exec(ours.stdout);
+      if (!done) throw new Error(`the rendition process printed no result:\n${ours.stdout}`);
+      const { seconds, sizeBytes } = JSON.parse(done[1]!) as RenditionResult;
       // The peer: ffmpeg (libopus → libmp3lame) transcoding the same file at the same bitrate, on its
       // own (no store, no verification), timed by /usr/bin/time with its peak RSS.
       const peer = await timeProcess('ffmpeg', ['-v', 'error', '-nostdin', '-y', '-i', join(spoolDir, showId, manifest.final!.file),
         '-c:a', 'libmp3lame', '-b:a', `${mp3Kbps}k`, '-ar', '48000', join(work, 'ffmpeg.mp3')]);
-      mp3 = { kbps: mp3Kbps, seconds, sizeBytes: manifest.rendition.sizeBytes, rssBeforeBytes: before, peakBytes, ffmpegSeconds: peer.seconds, ffmpegPeakBytes: peer.peakBytes };
+      mp3 = { kbps: mp3Kbps, seconds, sizeBytes, peakBytes: ours.peakBytes, idlePeakBytes: idle.peakBytes, ffmpegSeconds: peer.seconds, ffmpegPeakBytes: peer.peakBytes };
       console.error(`  MP3 rendition ${mp3Kbps} kbps: ${seconds.toFixed(1)} s (${(minutes * 60 / seconds).toFixed(0)}× real time), ${(mp3.sizeBytes / MIB).toFixed(1)} MiB, peak RSS ${(mp3.peakBytes / MIB).toFixed(1)} MiB; ffmpeg ${peer.seconds.toFixed(1)} s, ${(peer.peakBytes / MIB).toFixed(1)} MiB`);
     }
     const serverRssBytes = s3 ? s3.rssBytes() : null;
@@ -429,15 +453,43 @@ async function encodeTone(): Promise<Tone> {
   return { opusHead: head, channels: h.channels, preSkip: h.preSkip, packets };
 }
 
-/** Runs a command under /usr/bin/time: wall seconds and peak RSS. */
-function timeProcess(cmd: string, args: string[]): Promise<{ seconds: number; peakBytes: number }> {
+/** Runs a command under /usr/bin/time: wall seconds, peak RSS (ru_maxrss of the whole process) and its stdout. */
+function timeProcess(cmd: string, args: string[]): Promise<{ seconds: number; peakBytes: number; stdout: string }> {
   return new Promise((resolve, reject) => {
-    execFile('/usr/bin/time', ['-f', 'TIME %e %M', cmd, ...args], { timeout: 3_600_000 }, (err, _out, stderr) => {
+    execFile('/usr/bin/time', ['-f', 'TIME %e %M', cmd, ...args], { timeout: 3_600_000, maxBuffer: 16 * MIB }, (err, stdout, stderr) => {
       const m = /TIME ([\d.]+) (\d+)/.exec(stderr);
       if (err || !m) reject(new Error(`${cmd} failed: ${stderr || err?.message}`));
-      else resolve({ seconds: Number(m[1]), peakBytes: Number(m[2]) * 1024 });
+      else resolve({ seconds: Number(m[1]), peakBytes: Number(m[2]) * 1024, stdout });
     });
   });
+}
+
+interface RenditionJob {
+  dir: string;
+  manifest: ShowManifest;
+  storage: StorageConfig;
+  dataDir: string;
+  kbps: Mp3BitrateKbps;
+}
+
+interface RenditionResult {
+  seconds: number;
+  sizeBytes: number;
+}
+
+/** `--rendition JOB`: makes, stores and verifies one verified show's MP3 rendition, as the recorder does after a show. */
+async function renditionChild(jobFile: string): Promise<void> {
+  const job = JSON.parse(readFileSync(jobFile, 'utf8')) as RenditionJob;
+  const log = pino({ level: 'warn', base: undefined }, pino.destination(2));
+  const handle = createRecordingStore(job.storage, job.dataDir, log);
+  await handle.start();
+  const t0 = performance.now();
+  await finishRendition(job.dir, job.manifest, { store: handle.store, log, mp3BitrateKbps: job.kbps });
+  const seconds = (performance.now() - t0) / 1000;
+  handle.close();
+  if (!job.manifest.rendition?.storeLocation) throw new Error(`the MP3 rendition was not verified: ${job.manifest.renditionError}`);
+  const result: RenditionResult = { seconds, sizeBytes: job.manifest.rendition.sizeBytes };
+  process.stdout.write(`RENDITION ${JSON.stringify(result)}\n`);
 }
 
 function procStatusBytes(field: 'VmRSS' | 'VmHWM'): number {

@@ -1,144 +1,25 @@
-// Comparative benchmark: `npm run bench:stream -- [-n 10000] [-r 10] [-d 30] [--only icecast|aircheck]`.
-// Runs Debian's icecast2 and then Aircheck on this machine, each fed by the same ffmpeg MP3 source
-// and loaded by loadtest.ts in its own process; prints a Markdown table of cost and service figures.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// Comparative benchmark: `npm run bench:stream -- [--listeners 1000,5000] [--runs 3] [--burst 10000]`.
+// Runs Debian's icecast2 and Aircheck on this machine, alternately, each fed by the same ffmpeg MP3
+// source and loaded by loadtest.ts in its own process; stream-bench-plan.ts orders the runs,
+// stream-bench-report.ts turns them into Markdown tables; every run also goes to a JSON file.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cpuSeconds, localPortOf, tcpBytesAcked, cpuSplit, diffCounters, killStartedNow, tcpCounters, peakRssMiB, spawnTracked, startAircheck, startFfmpegSource, startIcecast, waitForMountAudio } from './bench-peers.ts';
-import type { Peer, Source, TcpCounters } from './bench-peers.ts';
+import { cpuSeconds, localPortOf, tcpBytesAcked, cpuSplit, diffCounters, killStartedNow, tcpCounters, peakRssMiB, rssMiB, spawnTracked, startAircheck, startFfmpegSource, startIcecast, waitForMountAudio } from './bench-peers.ts';
+import type { Peer, Source } from './bench-peers.ts';
+import { SERVER_NAMES, USAGE, estimateSeconds, formatDuration, guardSeconds, parseStreamBenchArgs, planRuns } from './stream-bench-plan.ts';
+import type { StreamBenchOptions } from './stream-bench-plan.ts';
+import { markdownReport } from './stream-bench-report.ts';
+import { benchHeader, commitLabel, machineLabel } from './machine.ts';
+import type { RunRecord, ServerResult } from './stream-bench-report.ts';
 import type { LoadtestSummary } from './loadtest.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = resolve(HERE, '../..');
 const MOUNT = '/live';
 const SETTLE_S = 4;
-
-const USAGE = `usage: npm run bench:stream -- [-n LISTENERS] [-r RAMP_S] [-d HOLD_S] [--only icecast|aircheck] [--icy] [--json FILE]
-
-  -n N          listeners per server (default 10000)
-  -r S          ramp seconds (default 10)
-  -d S          hold seconds after the ramp (default 30)
-  --only WHICH  run one server: icecast or aircheck (default both, icecast2 first)
-  --icy         listeners ask for ICY metadata (Icy-MetaData: 1)
-  --json FILE   also write every figure as JSON
-  --read-every MS, --workers W   passed on to loadtest (see npm run loadtest -- --help)
-`;
-
-interface BenchOptions {
-  listeners: number;
-  rampS: number;
-  holdS: number;
-  only: 'icecast' | 'aircheck' | null;
-  icy: boolean;
-  jsonFile: string | null;
-  /** passed on to loadtest when set */
-  readEveryMs: number | null;
-  workers: number | null;
-}
-
-interface ServerResult {
-  server: string;
-  load: LoadtestSummary;
-  /** server utime+stime from just before loadtest started until it exited */
-  serverCpuSeconds: number;
-  serverCpuPerListenerHour: number;
-  /** server CPU, % of one core, over the hold phase (after its first 2 s) */
-  serverHoldCpuPercent: number;
-  /** server CPU, % of one core, with the source connected and no listeners */
-  serverIdleCpuPercent: number;
-  serverPeakRssMiB: number;
-  /** the whole machine, % of all cores busy (steal excluded), over the hold phase */
-  machineHoldBusyPercent: number;
-  /** % of all cores the hypervisor stole over the hold phase */
-  machineHoldStealPercent: number;
-  /** busy CPU over the hold phase not in server, loadtest or ffmpeg (kernel softirq work, other
-   *  processes), in % of one core: large values mean a shared, noisy machine */
-  otherHoldCpuPercent: number;
-  sourceHoldCpuPercent: number;
-  /** what ffmpeg managed to push during the hold, KiB/s: below 15.6 the server read the source
-   *  slower than real time (ffmpeg -re blocks on TCP backpressure), so every listener starves */
-  sourceHoldKiBps: number;
-  /** 1-minute load average just before the listener phase */
-  loadAverageBefore: number;
-  /** loadtest process CPU as it measured itself (all threads) */
-  loadtestCpuSeconds: number;
-  loadtestHoldCpuPercent: number;
-  /** loadtest process user / system CPU seconds (from /proc, last sample before it exited) */
-  loadtestUserSeconds: number;
-  loadtestSysSeconds: number;
-  /** kernel TCP counters over the listener phase (whole machine) */
-  tcp: TcpCounters;
-  sourceAliveAtEnd: boolean;
-  phaseSeconds: number;
-}
-
-function parseArgs(argv: string[]): BenchOptions | null {
-  const o: BenchOptions = { listeners: 10_000, rampS: 10, holdS: 30, only: null, icy: false, jsonFile: null, readEveryMs: null, workers: null };
-  const problems: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i]!;
-    const need = (): string | null => {
-      const v = argv[i + 1];
-      if (v === undefined) {
-        problems.push(`${flag} needs a value: write it after the flag`);
-        return null;
-      }
-      i++;
-      return v;
-    };
-    const num = (fix: string, whole: boolean, min = 1): number | null => {
-      const v = need();
-      if (v === null) return null;
-      if (!(whole ? /^\d+$/ : /^\d+(\.\d+)?$/).test(v) || (whole && Number(v) < min)) {
-        problems.push(`${flag} ${JSON.stringify(v)} is not ${whole ? 'a positive whole number' : 'a number of seconds'}: ${fix}`);
-        return null;
-      }
-      return Number(v);
-    };
-    switch (flag) {
-      case '-h':
-      case '--help':
-        process.stdout.write(USAGE);
-        return null;
-      case '-n':
-        o.listeners = num('give the listener count, e.g. -n 10000', true) ?? o.listeners;
-        break;
-      case '-r':
-        o.rampS = num('give the ramp in seconds, e.g. -r 10', false) ?? o.rampS;
-        break;
-      case '-d':
-        o.holdS = num('give the hold time in seconds, e.g. -d 30', false) ?? o.holdS;
-        break;
-      case '--only': {
-        const v = need();
-        if (v === 'icecast' || v === 'aircheck') o.only = v;
-        else if (v !== null) problems.push(`--only ${JSON.stringify(v)} is not a server: use --only icecast or --only aircheck`);
-        break;
-      }
-      case '--icy':
-        o.icy = true;
-        break;
-      case '--read-every':
-        o.readEveryMs = num('give milliseconds, e.g. --read-every 500 (0 = read every chunk)', true, 0);
-        break;
-      case '--workers':
-        o.workers = num('give the loadtest worker thread count, e.g. --workers 2', true);
-        break;
-      case '--json':
-        o.jsonFile = need();
-        break;
-      default:
-        problems.push(`unknown argument ${JSON.stringify(flag)}: see npm run bench:stream -- --help`);
-    }
-  }
-  if (problems.length > 0) {
-    for (const p of problems) process.stderr.write(`bench:stream: ${p}\n`);
-    process.exitCode = 2;
-    return null;
-  }
-  return o;
-}
 
 /** Jiffies of the whole machine (/proc/stat "cpu" line): busy (without steal), stolen by the
  *  hypervisor, and total (guest time is already inside user). */
@@ -176,8 +57,8 @@ function safeCpu(pid: number): number {
   return safe(() => cpuSeconds(pid));
 }
 
-async function runOne(name: string, start: () => Promise<Peer>, o: BenchOptions, log: (l: string) => void): Promise<ServerResult> {
-  log(`\n## ${name}: starting`);
+async function runOne(name: string, start: () => Promise<Peer>, o: StreamBenchOptions, listeners: number, rampS: number, log: (l: string) => void): Promise<ServerResult> {
+  log(`\n## ${name}: ${listeners} listeners over ${rampS} s, hold ${o.holdS} s: starting`);
   const peer = await start();
   let source: Source | null = null;
   const work = mkdtempSync(join(tmpdir(), 'bench-stream-'));
@@ -186,7 +67,7 @@ async function runOne(name: string, start: () => Promise<Peer>, o: BenchOptions,
     try {
       await waitForMountAudio(peer.streamBase, MOUNT, 15_000);
     } catch (err) {
-      throw new Error(`${err instanceof Error ? err.message : String(err)}\nffmpeg: ${source.tail()}\n${name}: ${peer.tail()}`);
+      throw new Error(`${err instanceof Error ? err.message : String(err)}\nffmpeg: ${source.tail()}\n${name}: ${peer.tail()}`, { cause: err });
     }
     // Let the burst buffer fill and start-up work settle; measure the idle cost meanwhile.
     const idle0 = safeCpu(peer.pid);
@@ -195,11 +76,12 @@ async function runOne(name: string, start: () => Promise<Peer>, o: BenchOptions,
     log(`${name}: pid ${peer.pid}, ${peer.streamBase}${MOUNT} is playing; idle CPU with source ${serverIdleCpuPercent.toFixed(1)} %`);
 
     const jsonFile = join(work, 'loadtest.json');
-    const args = [join(HERE, 'loadtest.ts'), `${peer.streamBase}${MOUNT}`, '-n', String(o.listeners), '-r', String(o.rampS), '-d', String(o.holdS), '--json', jsonFile];
+    const args = [join(HERE, 'loadtest.ts'), `${peer.streamBase}${MOUNT}`, '-n', String(listeners), '-r', String(rampS), '-d', String(o.holdS), '--json', jsonFile];
     if (o.icy) args.push('--icy');
     if (o.readEveryMs !== null) args.push('--read-every', String(o.readEveryMs));
     if (o.workers !== null) args.push('--workers', String(o.workers));
     const loadAverageBefore = loadavg()[0] ?? NaN;
+    const serverRssBeforeMiB = safe(() => rssMiB(peer.pid));
     // ffmpeg's connection to the server: its bytes_acked over the hold is what the server took in.
     const sourcePort = safe(() => localPortOf(source!.pid, Number(new URL(peer.streamBase).port)) ?? NaN);
     const cpu0 = cpuSeconds(peer.pid);
@@ -250,7 +132,7 @@ async function runOne(name: string, start: () => Promise<Peer>, o: BenchOptions,
     let ltErr = '';
     lt.stderr?.on('data', (b: Buffer) => (ltErr += b.toString()));
     // loadtest stops by itself; this is only a guard against a hung generator.
-    const guardMs = (o.rampS + o.holdS + 60) * 1000;
+    const guardMs = guardSeconds(rampS, o.holdS) * 1000;
     const guard = setTimeout(() => lt.kill('SIGKILL'), guardMs);
     const code: number | null = await new Promise((r) => lt.once('exit', (c) => r(c)));
     clearTimeout(guard);
@@ -267,8 +149,8 @@ async function runOne(name: string, start: () => Promise<Peer>, o: BenchOptions,
     const sourceAliveAtEnd = await isSourceAlive(source);
 
     // Hold-phase window, from the loadtest's own schedule origin.
-    const holdFrom = load.startEpochMs + (o.rampS + Math.min(2, o.holdS / 4)) * 1000;
-    const holdTo = load.startEpochMs + (o.rampS + o.holdS) * 1000;
+    const holdFrom = load.startEpochMs + (rampS + Math.min(2, o.holdS / 4)) * 1000;
+    const holdTo = load.startEpochMs + (rampS + o.holdS) * 1000;
     // sample() ran once before loadtest started, so there is always at least one
     const a = nearest(samples, holdFrom)!;
     const b = nearest(samples, holdTo)!;
@@ -288,6 +170,7 @@ async function runOne(name: string, start: () => Promise<Peer>, o: BenchOptions,
       serverCpuPerListenerHour: load.listenerSeconds > 0 ? serverCpuSeconds / (load.listenerSeconds / 3600) : NaN,
       serverHoldCpuPercent: pct(b.server - a.server),
       serverIdleCpuPercent,
+      serverRssBeforeMiB,
       serverPeakRssMiB: peakRssMiB(peer.pid),
       machineHoldBusyPercent,
       machineHoldStealPercent: dTotal > 0 ? (100 * (b.machineSteal - a.machineSteal)) / dTotal : NaN,
@@ -330,95 +213,93 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-function fmt(x: number, digits = 1): string {
-  return Number.isFinite(x) ? x.toFixed(digits) : '–';
+/**
+ * The lines every table prints under its title: machine.ts's machine (cores, CPU model, memory,
+ * kernel, Node) and commit, the date, and the peers' versions, so a pasted table says where it came from.
+ */
+function machineHeaderLines(): string[] {
+  const icecast = safeText(() => execFileSync('dpkg-query', ['-W', '-f', '${Version}', 'icecast2'], { encoding: 'utf8' }).trim());
+  const ffmpeg = safeText(() => /ffmpeg version (\S+)/.exec(execFileSync('ffmpeg', ['-version'], { encoding: 'utf8' }))?.[1] ?? '?');
+  const date = new Date().toISOString().slice(0, 16).replace('T', ' ');
+  return [`Machine: ${machineLabel()}; icecast2 ${icecast}, ffmpeg ${ffmpeg}.  `, `Commit ${commitLabel()}, ${date} UTC.`];
 }
 
-export function markdownTable(results: ServerResult[], n: number): string {
-  const ice = results.find((r) => r.server === 'icecast2');
-  const air = results.find((r) => r.server === 'Aircheck');
-  const cols = results.map((r) => r.server);
-  const withRatio = ice !== undefined && air !== undefined;
-  const rows: [string, (r: ServerResult) => number, number, boolean][] = [
-    // label, value, digits, ratio meaningful
-    [`admitted (of ${n})`, (r) => r.load.admitted, 0, true],
-    ['failed (refused/reset/non-200)', (r) => r.load.failed, 0, false],
-    ['dropped after admission', (r) => r.load.dropped, 0, false],
-    ['unserved at end (still waiting)', (r) => r.load.unserved, 0, false],
-    ['… of which still in TCP connect', (r) => r.load.unservedConnecting, 0, false],
-    ['TCP connect p99 (ms)', (r) => r.load.connectMs.p99, 1, true],
-    ['TTFB p50 (ms)', (r) => r.load.ttfbMs.p50, 1, true],
-    ['TTFB p99 (ms)', (r) => r.load.ttfbMs.p99, 1, true],
-    ['TTFB max (ms)', (r) => r.load.ttfbMs.max, 1, true],
-    ['server CPU-s, listener phase', (r) => r.serverCpuSeconds, 2, true],
-    ['server CPU-s per listener-hour', (r) => r.serverCpuPerListenerHour, 3, true],
-    ['server CPU % of one core, hold', (r) => r.serverHoldCpuPercent, 1, true],
-    ['server CPU % idle (source only)', (r) => r.serverIdleCpuPercent, 1, true],
-    ['server peak RSS (MiB)', (r) => r.serverPeakRssMiB, 0, true],
-    ['source pushed KiB/s, hold (15.625 = real time)', (r) => r.sourceHoldKiBps, 2, true],
-    ['steady KiB/s per listener, mean (15.625 = 128k)', (r) => r.load.steadyKiBps.mean, 2, true],
-    ['steady KiB/s per listener, p1', (r) => r.load.steadyKiBps.p1, 2, true],
-    ['server write size (B, at probe listeners)', (r) => r.load.probeBytesPerRead, 0, true],
-    ['server writes/s per listener (probes)', (r) => r.load.probeReadsPerSecond, 1, true],
-    ['loadtest CPU-s (own, all threads)', (r) => r.loadtestCpuSeconds, 2, false],
-    ['loadtest CPU % of one core, hold', (r) => r.loadtestHoldCpuPercent, 1, false],
-    ['loadtest user / sys CPU-s', (r) => r.loadtestUserSeconds, 2, false],
-    ['loadtest event-loop delay p99 (ms)', (r) => r.load.loadtest.loopDelayMs.p99, 1, false],
-    [`machine busy % (${CORES} cores), hold`, (r) => r.machineHoldBusyPercent, 1, false],
-    ['machine steal %, hold', (r) => r.machineHoldStealPercent, 1, false],
-    ['ffmpeg source CPU %, hold', (r) => r.sourceHoldCpuPercent, 1, false],
-    ['other CPU % of one core, hold (softirq, other processes)', (r) => r.otherHoldCpuPercent, 1, false],
-    ['load average before', (r) => r.loadAverageBefore, 2, false],
-    ['kernel ListenOverflows (machine)', (r) => r.tcp.ListenOverflows, 0, false],
-    ['kernel SYN drops: ListenDrops (machine)', (r) => r.tcp.ListenDrops, 0, false],
-    ['source still connected at end', (r) => (r.sourceAliveAtEnd ? 1 : 0), 0, false],
-  ];
-  const header = `| metric | ${cols.join(' | ')} |${withRatio ? ' Aircheck / icecast2 |' : ''}`;
-  const sep = `|---|${cols.map(() => '---:').join('|')}|${withRatio ? '---:|' : ''}`;
-  const lines = [header, sep];
-  for (const [label, value, digits, ratio] of rows) {
-    const cells = results.map((r) =>
-      label.startsWith('source still')
-        ? value(r)
-          ? 'yes'
-          : 'NO'
-        : label.startsWith('loadtest user')
-          ? `${fmt(r.loadtestUserSeconds, 1)} / ${fmt(r.loadtestSysSeconds, 1)}`
-          : fmt(value(r), digits),
-    );
-    let line = `| ${label} | ${cells.join(' | ')} |`;
-    if (withRatio) {
-      const q = value(air) / value(ice);
-      line += ` ${ratio && Number.isFinite(q) ? `${q >= 0.1 || q === 0 ? q.toFixed(2) : q.toPrecision(2)}×` : ''} |`;
-    }
-    lines.push(line);
+function safeText(read: () => string): string {
+  try {
+    return read();
+  } catch {
+    return '?';
   }
-  return lines.join('\n');
+}
+
+function firstLine(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.split('\n')[0] ?? text;
 }
 
 async function main(): Promise<void> {
-  const o = parseArgs(process.argv.slice(2));
-  if (o === null) return;
+  const parsed = parseStreamBenchArgs(process.argv.slice(2));
+  if (parsed.kind === 'help') {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (parsed.kind === 'error') {
+    for (const p of parsed.problems) process.stderr.write(`bench:stream: ${p}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const o = parsed.options;
   const log = (l: string): void => void process.stdout.write(`${l}\n`);
-  const results: ServerResult[] = [];
+  const plan = planRuns(o);
+  const stamp = new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
+  const jsonFile = o.jsonFile ?? join(REPO_ROOT, 'test-artifacts', `bench-stream-${stamp}.json`);
+  const mdFile = o.markdownFile ?? `${jsonFile.replace(/\.json$/, '')}.md`;
+  mkdirSync(dirname(jsonFile), { recursive: true });
+  mkdirSync(dirname(mdFile), { recursive: true });
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.once(sig, () => {
       killStartedNow();
-      process.stderr.write(`bench:stream: ${sig}, stopped the processes it started\n`);
+      process.stderr.write(`bench:stream: ${sig}, stopped the processes it started (runs so far are in ${jsonFile})\n`);
       process.exit(130);
     });
   }
-  const plan: [string, () => Promise<Peer>][] = [];
-  if (o.only !== 'aircheck') plan.push(['icecast2', () => startIcecast({ clients: o.listeners + 10 })]);
-  if (o.only !== 'icecast') plan.push(['Aircheck', () => startAircheck(REPO_ROOT)]);
-  for (const [name, start] of plan) {
-    results.push(await runOne(name, start, o, log));
-    // Let the closed sockets' TIME_WAIT and the kernel settle between servers.
-    if (plan.length > 1) await sleep(3000);
+  const header = machineHeaderLines();
+  if (o.icy) header.push('Listeners ask for ICY metadata (`Icy-MetaData: 1`).');
+  const estimateS = estimateSeconds(plan);
+  const loads = [...o.listeners.map((n) => `${n} at ${o.ratePerS}/s`), ...(o.burst !== null ? [`burst ${o.burst} in ${o.burstRampS} s`] : [])];
+  log(`bench:stream: ${plan.length} server runs (${loads.join(', ')}; ${o.runs} ${o.runs === 1 ? 'run' : 'runs'} of ${o.only !== null ? SERVER_NAMES[o.only] : 'each server, alternated'}; hold ${o.holdS} s)`);
+  log(`bench:stream: estimated ${formatDuration(estimateS)}, done about ${new Date(Date.now() + estimateS * 1000).toTimeString().slice(0, 5)}; JSON → ${jsonFile}, Markdown → ${mdFile}`);
+  log(`bench:stream: ${benchHeader()}`);
+
+  const t0 = Date.now();
+  const records: RunRecord[] = [];
+  const save = (): void => {
+    writeFileSync(jsonFile, `${JSON.stringify({ options: o, machine: header.map((l) => l.trim()), estimateSeconds: estimateS, runs: records }, null, 2)}\n`);
+    writeFileSync(mdFile, `${markdownReport(records, header)}\n`);
+  };
+  for (const [i, p] of plan.entries()) {
+    const name = SERVER_NAMES[p.server];
+    log(`\n# ${i + 1}/${plan.length}: ${p.kind === 'burst' ? 'burst' : 'like-for-like'} ${p.listeners}, run ${p.run + 1}/${o.runs}, ${name} (${p.position === 0 ? 'first' : 'second'}) — ${formatDuration((Date.now() - t0) / 1000)} in`);
+    const startedAt = new Date().toISOString();
+    const start = (): Promise<Peer> => (p.server === 'icecast' ? startIcecast({ clients: p.listeners + 10 }) : startAircheck(REPO_ROOT));
+    try {
+      records.push({ ...p, startedAt, result: await runOne(name, start, o, p.listeners, p.rampS, log), error: null });
+    } catch (err) {
+      // One broken run must not cost the others: it is recorded, reported as such, and skipped.
+      log(`bench:stream: ${name} run failed: ${err instanceof Error ? err.message : String(err)}`);
+      records.push({ ...p, startedAt, result: null, error: firstLine(err) });
+    }
+    save();
+    // Let the closed sockets' TIME_WAIT and the kernel settle between runs.
+    if (i < plan.length - 1) await sleep(3000);
   }
-  log(`\n### ${o.listeners} listeners, ${o.rampS} s ramp, ${o.holdS} s hold, 128 kbps MP3${o.icy ? ', ICY metadata' : ''} — ${new Date().toISOString()}\n`);
-  log(markdownTable(results, o.listeners));
-  if (o.jsonFile !== null) writeFileSync(o.jsonFile, `${JSON.stringify({ options: o, results }, null, 2)}\n`);
+  log(`\n${markdownReport(records, header)}\n`);
+  log(`bench:stream: ${plan.length} runs in ${formatDuration((Date.now() - t0) / 1000)} (estimated ${formatDuration(estimateS)}); JSON: ${jsonFile}; Markdown: ${mdFile}`);
+  const failed = records.filter((r) => r.result === null).length;
+  if (failed > 0) {
+    process.stderr.write(`bench:stream: ${failed} of ${records.length} runs failed; see "failed:" in the tables and the JSON\n`);
+    process.exitCode = 1;
+  }
 }
 
 main().catch((err: unknown) => {

@@ -1,11 +1,14 @@
 // Serves dist/studio and proxies everything else (HTTP and the WebSocket upgrade) to a bridge's web port:
 // lets the e2e benchmark run against a bridge that does not serve the studio itself (a dev build).
+// With uplinkDelayMs (a test-only knob of the glass-to-glass benchmark), every byte the studio sends
+// over the WebSocket reaches the bridge that much later, in order: a studio lagging on purpose.
 import { createServer, request } from 'node:http';
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { createStaticHandler } from '../../bridge/src/web/static-files.ts';
 import { STUDIO_DIST } from './browser.ts';
-export async function startStudioProxy(bridgeWebUrl: string): Promise<{ url: string; close(): void }> {
+export async function startStudioProxy(bridgeWebUrl: string, opts: { uplinkDelayMs?: number } = {}): Promise<{ url: string; close(): void }> {
+  const delayMs = opts.uplinkDelayMs ?? 0;
   const target = new URL(bridgeWebUrl);
   const statics = createStaticHandler(STUDIO_DIST, '/studio');
   const server = createServer((req, res) => {
@@ -22,9 +25,17 @@ export async function startStudioProxy(bridgeWebUrl: string): Promise<{ url: str
       let raw = `${req.method} ${req.url} HTTP/1.1\r\n`;
       for (let i = 0; i < req.rawHeaders.length; i += 2) raw += `${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}\r\n`;
       up.write(raw + '\r\n');
-      up.write(head);
       up.pipe(socket);
-      socket.pipe(up);
+      if (delayMs <= 0) {
+        up.write(head);
+        socket.pipe(up);
+        return;
+      }
+      // Timers of one duration fire in the order they were set: the bytes keep their order.
+      const later = (chunk: Buffer): void => void setTimeout(() => up.writable && up.write(chunk), delayMs);
+      later(head);
+      socket.on('data', later);
+      socket.on('end', () => setTimeout(() => up.end(), delayMs));
     });
     up.on('error', () => socket.destroy());
     socket.on('error', () => up.destroy());
