@@ -14,6 +14,7 @@ import { loopbackFor, servedUrls, urlHost } from './http/urls.ts';
 import { MountRegistry } from './mounts/mount-registry.ts';
 import { FileFeed } from './mounts/file-feed.ts';
 import type { StreamFormat } from '../../shared/src/audio-unit.ts';
+import { isAircheckError, type ErrorCode } from '../../shared/src/errors.ts';
 import { handleSourceRequest } from './sources/source-request.ts';
 import { handleListenerRequest } from './listeners/listener-request.ts';
 import { sendBufferCapUnavailable } from './listeners/send-buffer.ts';
@@ -168,9 +169,11 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
       webhookUrl: alerts.webhook_url,
       telegram: alerts.telegram_bot_token && alerts.telegram_chat_id ? { botToken: alerts.telegram_bot_token, chatId: alerts.telegram_chat_id } : undefined,
       log,
+      onDeliveryFailed: (target) => metrics.alertDeliveryFailures.inc({ target }),
     }),
     log,
     countAlert: (kind) => metrics.alerts.inc({ kind }),
+    countCheck: () => metrics.alertChecks.inc(),
   });
 
   // The studio: DJ sign-in, the WebSocket ingest and each show's frame consumers.
@@ -216,6 +219,7 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
       const continued = await recorder.resumeConsumer(showId, show);
       return continued && { consumers: [continued.consumer], nextSeq: continued.nextSeq };
     },
+    onConsumerFailed: (code) => metrics.ingestConsumerErrors.inc({ code }),
     log,
   });
   // The admin status shows each show being recorded with its recording status (failed + reason at once).
@@ -344,7 +348,11 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
       // background; the server is up meanwhile.
       storeHandle
         .start()
-        .then(() => recorder.recover()).catch((err) => log.error({ code: (err as { code?: string }).code, err: (err as Error).message }, 'recording recovery failed'));
+        .then(() => recorder.recover()).catch((err: unknown) => {
+          const code: ErrorCode = isAircheckError(err) ? err.code : 'REC_FINALIZE_FAILED';
+          log.error({ code, err: (err as Error).message }, 'recording recovery failed; it runs again at the next start');
+          metrics.recordingErrors.inc({ code });
+        });
       const streamUrls = servedUrls(config.server.host, streamPort);
       const webUrls = servedUrls(config.server.host, webPort);
       return { streamUrl: streamUrls[0]!, webUrl: webUrls[0]!, streamUrls, webUrls, host: config.server.host };

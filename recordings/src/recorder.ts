@@ -4,7 +4,7 @@
 // bridge/src/bridge.ts; feeds the spool, finalize/ and the injected RecordingStore.
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { AircheckError, ErrorCode } from '../../shared/src/errors.ts';
+import { failureGoesToCaller, isAircheckError, type AircheckError, type ErrorCode } from '../../shared/src/errors.ts';
 import type { AudioFrame } from '../../shared/src/protocol/audio-frame.ts';
 import type { Mp3BitrateKbps } from '../../shared/src/mp3/opus-to-mp3.ts';
 import { finalizeShow } from './finalize/finalize-show.ts';
@@ -33,7 +33,7 @@ export interface RecorderOptions {
   mp3BitrateKbps?: Mp3BitrateKbps | null;
   now?: () => Date;
   /** A recording failed (disk error, finalize, verification): count it and alert. */
-  onError?: (code: string) => void;
+  onError?: (code: ErrorCode) => void;
   /** A recording reached a final status (verified, verified_with_gaps or failed). */
   onSettled?: (status: RecordingStatus) => void;
   /** A show's recording started failing (disk error): fire the alert now, not when the show ends. */
@@ -154,7 +154,7 @@ export class Recorder {
         }),
         onSegmentClosed: (_dir, segment) => uploader?.segmentClosed(segment),
         onEnded: (dir, manifest) => {
-          this.#track((async () => {
+          this.#background((async () => {
             // The finalized show replaces the spool copy: no upload may land after it is removed.
             await uploader?.stop();
             try {
@@ -162,7 +162,7 @@ export class Recorder {
             } finally {
               this.#active.delete(showId); // listed (finalizing) until then, and kept out of recovery's way
             }
-          })().then((m) => this.#settled(m)));
+          })().then((m) => this.#settled(m)), 'finalizing a show', 'REC_FINALIZE_FAILED');
         },
       });
       if (store && this.#opts.uploadSegments !== false) {
@@ -176,7 +176,7 @@ export class Recorder {
     const open = () => {
       spool = start();
       this.#active.set(showId, { spool, uploader });
-      this.#track(spool.idle());
+      this.#background(spool.idle(), "writing a show's spool", 'REC_SPOOL_UNWRITABLE');
     };
     const consumer: RecordingConsumer = {
       showId,
@@ -195,13 +195,13 @@ export class Recorder {
         if (!spool) return;
         const s = spool;
         s.onEnd(reason);
-        this.#track(s.idle().then(async () => {
+        this.#background(s.idle().then(async () => {
           // Finalized when it holds any audio (the spool calls onEnded); otherwise it stays failed.
           if (!s.failure || s.manifest.segments.length > 0) return;
           this.#opts.onSettled?.('failed');
           await uploader?.stop();
           this.#active.delete(showId);
-        }));
+        }), 'ending a show', 'REC_FINALIZE_FAILED');
       },
     };
     if (resume?.manifest) {
@@ -253,7 +253,7 @@ export class Recorder {
     const report = await this.#track(run());
     if (!this.#cleanupTimer) {
       this.#cleanupTimer = setInterval(() => {
-        this.#track(run()).catch((err) => this.#opts.log.error({ err: (err as Error).message }, 'spool cleanup failed'));
+        this.#background(run(), 'spool cleanup', 'REC_SPOOL_UNWRITABLE');
       }, CLEANUP_INTERVAL_MS);
       this.#cleanupTimer.unref();
     }
@@ -294,15 +294,26 @@ export class Recorder {
   }
 
   #settled(m: ShowManifest): void {
+    // A failed show always carries its code now; one written by an older version without it failed in the store.
     if (m.status === 'failed') this.#opts.onError?.(m.errorCode ?? 'REC_STORE_FAILED');
     if (m.renditionError) this.#opts.onError?.('REC_RENDITION_FAILED');
     if (isVerified(m.status) || m.status === 'failed') this.#opts.onSettled?.(m.status);
   }
 
+  /** Work idle() waits for; the caller gets its rejection. */
   #track<T>(p: Promise<T>): Promise<T> {
     this.#work.add(p);
-    void p.finally(() => this.#work.delete(p)).catch(() => {});
+    void p.finally(() => this.#work.delete(p)).catch(failureGoesToCaller);
     return p;
+  }
+
+  /** Work nobody awaits (a show's spool, its finalization): a failure is logged with its code and counted here. */
+  #background(p: Promise<unknown>, what: string, code: ErrorCode): void {
+    this.#track(p).catch((err: unknown) => {
+      const error = isAircheckError(err) ? err.code : code;
+      this.#opts.log.error({ code: error, err: (err as Error).message }, `${what} failed`);
+      this.#opts.onError?.(error);
+    });
   }
 }
 

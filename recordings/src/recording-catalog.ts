@@ -26,7 +26,7 @@ export function canMove(from: RecordingStatus, to: RecordingStatus): boolean {
  * Moves the manifest to status (in memory: the caller persists it). Throws a RangeError for a move
  * the machine does not allow (a bug, not an operational failure).
  */
-export function moveTo(m: ShowManifest, status: RecordingStatus, nowIso: string, failure?: { reason: string; code?: ErrorCode }): void {
+export function moveTo(m: ShowManifest, status: RecordingStatus, nowIso: string, failure?: { reason: string; code: ErrorCode }): void {
   if (!canMove(m.status, status)) throw new RangeError(`recording ${m.showId}: status ${m.status} cannot become ${status}`);
   m.status = status;
   // verified_with_gaps keeps what it lost in reason/errorCode too (the gaps list each cause).
@@ -37,7 +37,7 @@ export function moveTo(m: ShowManifest, status: RecordingStatus, nowIso: string,
 }
 
 /** Persists a move: the manifest on disk says status before anything acts on it. */
-export async function persistMove(dir: string, m: ShowManifest, status: RecordingStatus, nowIso: string, failure?: { reason: string; code?: ErrorCode }): Promise<void> {
+export async function persistMove(dir: string, m: ShowManifest, status: RecordingStatus, nowIso: string, failure?: { reason: string; code: ErrorCode }): Promise<void> {
   moveTo(m, status, nowIso, failure);
   await writeManifest(dir, m);
 }

@@ -22,7 +22,7 @@ import { pathToFileURL } from 'node:url';
 const log = pino({ level: 'silent' });
 
 /** An in-test store (the real ones live in store/): checks the file against what it is told. */
-function fakeStore(verdict: () => { verified: true; location: string } | { verified: false; reason: string }) {
+function fakeStore(verdict: () => { verified: true; location: string } | { verified: false; code: 'REC_STORE_FAILED' | 'REC_VERIFY_FAILED'; reason: string }) {
   const calls: Parameters<RecordingStore['putAndVerify']>[0][] = [];
   const store: RecordingStore = {
     keyPrefix: 'recordings/',
@@ -94,10 +94,11 @@ test('a store that does not verify leaves the spool and a failed status with its
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const spool = await crashedShow(dir, 2.2);
   let ok = false;
-  const { store } = fakeStore(() => (ok ? { verified: true, location: 'mem://y' } : { verified: false, reason: 'checksum mismatch' }));
+  const { store } = fakeStore(() => (ok ? { verified: true, location: 'mem://y' } : { verified: false, code: 'REC_VERIFY_FAILED', reason: 'checksum mismatch' }));
   await recoverSpool({ spoolDir: dir, store, log });
   let m = await readManifest(spool.dir);
   assert.equal(m.status, 'failed');
+  assert.equal(m.errorCode, 'REC_VERIFY_FAILED', 'the code says what failed');
   assert.match(m.reason!, /checksum mismatch/);
   assert.ok(existsSync(join(spool.dir, 'show.opus')) && existsSync(join(spool.dir, 'segment-000001.opus')));
   ok = true;
@@ -155,4 +156,22 @@ test('a verified show whose MP3 rendition a restart cut short gets it at the nex
   const stored = (await store.getJson(manifestKey(key))) as { rendition?: { storeLocation: string }; object?: unknown };
   assert.equal(stored.rendition?.storeLocation, m.rendition!.storeLocation, 'the stored manifest lists it');
   assert.ok(stored.object, 'next to the verified facts of the recording');
+});
+
+test('a manifest whose error code this version does not know is listed as unreadable and left alone, not reported under that code', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'aircheck-recover-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const spool = await crashedShow(dir, 1.2);
+  const m = await readManifest(spool.dir);
+  m.status = 'failed';
+  m.errorCode = 'REC_SOMETHING_NEW' as never;
+  await writeManifest(spool.dir, m);
+  const { unreadable } = await listRecordings(dir);
+  assert.equal(unreadable.length, 1);
+  assert.match(unreadable[0]!.error, /errorCode "REC_SOMETHING_NEW" is not an Aircheck error code/);
+  const { store, calls } = fakeStore(() => ({ verified: true, location: 'mem://z' }));
+  const report = await recoverSpool({ spoolDir: dir, store, log });
+  assert.deepEqual(report.unreadable, [spool.dir]);
+  assert.equal(calls.length, 0, 'nothing is stored or changed');
+  assert.ok(existsSync(join(spool.dir, 'segment-000001.opus')));
 });

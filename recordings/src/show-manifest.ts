@@ -3,7 +3,7 @@
 // by the show spool, the finalizer and recovery (always atomically); read by the catalog and the CLI.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ErrorCode } from '../../shared/src/errors.ts';
+import { isErrorCode, type ErrorCode } from '../../shared/src/errors.ts';
 import { writeJsonAtomic, type SpoolFs } from './spool/spool-fs.ts';
 
 export const MANIFEST_FILE = 'manifest.json';
@@ -138,8 +138,20 @@ export function segmentFileName(index: number): string {
 
 export const SEGMENT_FILE_RE = /^segment-(\d{6,})\.opus$/;
 
+/**
+ * The manifest in dir. Its error codes are checked (they reach metrics, alerts and the CLI as
+ * ErrorCode): a code this version does not know throws, and the show is listed as unreadable (left
+ * as it is, never deleted) rather than reported under a code docs/errors.md does not explain.
+ */
 export async function readManifest(dir: string): Promise<ShowManifest> {
-  return JSON.parse(await readFile(join(dir, MANIFEST_FILE), 'utf8')) as ShowManifest;
+  const m = JSON.parse(await readFile(join(dir, MANIFEST_FILE), 'utf8')) as ShowManifest;
+  const codes: [string, unknown][] = [['errorCode', m.errorCode ?? null], ...(m.gaps ?? []).map((g, i): [string, unknown] => [`gaps[${i}].cause`, g.cause ?? null])];
+  for (const [field, code] of codes) {
+    if (code !== null && !isErrorCode(code)) {
+      throw new Error(`${join(dir, MANIFEST_FILE)}: ${field} ${JSON.stringify(code)} is not an Aircheck error code (written by another version, or edited by hand)`);
+    }
+  }
+  return m;
 }
 
 export function writeManifest(dir: string, manifest: ShowManifest, fs?: SpoolFs): Promise<void> {

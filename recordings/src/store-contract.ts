@@ -26,7 +26,14 @@ export interface PutAndVerifyInput {
   manifest?: object;
 }
 
-export type PutAndVerifyResult = { verified: true; location: string } | { verified: false; reason: string };
+/**
+ * A failure's code: REC_STORE_FAILED when the object could not be written or read (network, store
+ * errors after retries, a full or unwritable store directory), REC_VERIFY_FAILED when the store holds
+ * something other than the file (checksum, size or duration differ) or the local file changed.
+ */
+export type PutAndVerifyResult =
+  | { verified: true; location: string }
+  | { verified: false; code: 'REC_STORE_FAILED' | 'REC_VERIFY_FAILED'; reason: string };
 
 export interface RecordingStore {
   /** Prefix of every key this store writes (`recordings/` by default, `[storage] prefix`). */

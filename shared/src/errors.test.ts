@@ -2,8 +2,10 @@
 // and nothing documented that the code does not know.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { AircheckError, ERROR_CODES, isAircheckError } from './errors.ts';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AircheckError, ERROR_CODES, isAircheckError, isErrorCode } from './errors.ts';
 
 const table = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
 const rows = [...table.matchAll(/^\| `([A-Z_]+)` \| (\d{3}) \| (.+?) \| (.+?) \|$/gm)].map((m) => ({
@@ -41,4 +43,34 @@ test('an AircheckError carries its code, HTTP status and cause', () => {
   assert.ok(isAircheckError(err, 'MOUNT_IN_USE'));
   assert.ok(!isAircheckError(err, 'SOURCE_TIMEOUT'));
   assert.ok(!isAircheckError(new Error('x')));
+});
+
+/** Every non-test .ts file under dir. */
+function sources(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+    .map((f) => join(dir, f));
+}
+
+test('every code a log field or a message names in the bridge and recordings code is in ERROR_CODES', () => {
+  // Log fields are untyped JSON: `log.error({ code: 'REC_STORE_FAILED' }, …)` would slip past the
+  // type checker, so the literal codes are checked here (Node's errno codes, E…, are not ours).
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  const unknown: string[] = [];
+  for (const dir of ['bridge/src', 'recordings/src', 'shared/src']) {
+    for (const file of sources(join(root, dir))) {
+      for (const m of readFileSync(file, 'utf8').matchAll(/\bcode: '([A-Z][A-Z0-9_]+)'/g)) {
+        if (/^E[A-Z]+$/.test(m[1]!)) continue;
+        if (!isErrorCode(m[1])) unknown.push(`${file.slice(root.length)}: ${m[1]}`);
+      }
+    }
+  }
+  assert.deepEqual(unknown, [], 'codes missing from ERROR_CODES (add them there and to docs/errors.md)');
+});
+
+test('isErrorCode accepts the codes and nothing else', () => {
+  assert.ok(isErrorCode('SOURCE_LIMIT_REACHED'));
+  assert.ok(!isErrorCode('REC_SOMETHING_ELSE'));
+  assert.ok(!isErrorCode('toString'));
+  assert.ok(!isErrorCode(42));
 });

@@ -23,6 +23,8 @@ export const ERROR_CODES = {
   SOURCE_BAD_AUDIO: 400,
   SOURCE_TIMEOUT: 408,
   SOURCE_BODY_INVALID: 400,
+  SOURCE_CONNECTION_LOST: 400,
+  SOURCE_LIMIT_REACHED: 503,
   LISTENER_AUTH_FAILED: 401,
   LISTENER_LIMIT_REACHED: 503,
   LISTENER_TOO_SLOW: 503,
@@ -50,10 +52,16 @@ export const ERROR_CODES = {
   DJ_ACCOUNT_INVALID: 400,
   DJ_EXISTS: 409,
   DJ_NOT_FOUND: 404,
+  STUDIO_BRIDGE_UNREACHABLE: 502,
+  STUDIO_BRIDGE_BAD_RESPONSE: 502,
   REC_DISK_FULL: 507,
   REC_SPOOL_UNWRITABLE: 500,
   REC_FINALIZE_FAILED: 500,
   REC_CONSUMER_FAILED: 500,
+  REC_STORE_FAILED: 502,
+  REC_VERIFY_FAILED: 502,
+  REC_RENDITION_FAILED: 500,
+  INGEST_CONSUMER_FAILED: 500,
   ALERT_DELIVERY_FAILED: 502,
   ALERT_STATE_UNUSABLE: 500,
 } as const;
@@ -73,6 +81,28 @@ export class AircheckError extends Error {
   get httpStatus(): number {
     return ERROR_CODES[this.code];
   }
+}
+
+/** Whether value is one of ERROR_CODES (a code read back from a file or another process). */
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value);
+}
+
+/**
+ * `.catch(ignoreCleanupError)`: for cleanup that may fail without harm (closing a file handle that
+ * is being abandoned, removing a temporary file, cancelling a response body). Never on a path that
+ * records or reports a failure: there, log the error with its code and count it.
+ */
+export function ignoreCleanupError(_err: unknown): void {
+  // Nothing to do: the operation this cleans up after has already succeeded or reported its own error.
+}
+
+/**
+ * `.catch(failureGoesToCaller)` on a serialising chain (`this.#queue = run.catch(…)`): the caller
+ * already holds `run` and receives its rejection; the chain only has to survive it.
+ */
+export function failureGoesToCaller(_err: unknown): void {
+  // Nothing to do: the same rejection reaches the caller through the promise it was given.
 }
 
 export function isAircheckError(err: unknown, code?: ErrorCode): err is AircheckError {

@@ -2,6 +2,7 @@
 // uplink, wires them (engine.outputTrack → encoder → uplink), and holds what the elements render.
 // Elements call its methods and re-render on subscribe(); they own no timers, nodes or sockets.
 
+import { ignoreCleanupError } from '../../shared/src/errors.ts';
 import { STUDIO_WS_PATH } from '../../shared/src/protocol/messages.ts';
 import type { ControlAction, RecordingMessage } from '../../shared/src/protocol/messages.ts';
 import { AudioEngine } from './audio/audio-engine.ts';
@@ -116,7 +117,7 @@ export class Studio {
     this.sessionInfo = null;
     this.pending = null;
     sessionStorage.removeItem(TOKEN_KEY);
-    if (token) await this.sessionClient.logout(token).catch(() => undefined);
+    if (token) await this.sessionClient.logout(token).catch(ignoreCleanupError); // signed out here already; the token expires anyway
     this.#changed();
   }
 

@@ -14,6 +14,7 @@ import { createStaticHandler } from '../../bridge/src/web/static-files.ts';
 import { decodeAudioFrame } from '../../shared/src/protocol/audio-frame.ts';
 import { parseClientMessage, serializeMessage } from '../../shared/src/protocol/messages.ts';
 import type { ClientMessage, HelloMessage } from '../../shared/src/protocol/messages.ts';
+import { LoginRequestSchema, STUDIO_API, type ApiError, type LoginResponse, type SessionResponse } from '../../shared/src/protocol/studio-api.ts';
 import { dominantFrequencyHz } from '../helpers/audio-analysis.ts';
 import { toneFile } from '../helpers/tones.ts';
 import { STUDIO_DIST, buildStudio, collectPageErrors, launchChromium, screenshot } from './browser.ts';
@@ -35,20 +36,24 @@ async function startFakeBridge(previewFile: string): Promise<FakeBridge> {
   const statics = createStaticHandler(STUDIO_DIST, '/studio');
   const server = createServer((req, res) => {
     if (statics(req, res)) return;
-    if (req.url === '/api/login' && req.method === 'POST') {
+    // The sign-in API as shared/src/protocol/studio-api.ts defines it (the real one: bridge/src/ingest/studio-api.ts).
+    if (req.url === STUDIO_API.login && req.method === 'POST') {
       let body = '';
       req.on('data', (c) => (body += c));
       req.on('end', () => {
-        const { name, password } = JSON.parse(body) as { name: string; password: string };
+        const { name, password } = LoginRequestSchema.parse(JSON.parse(body));
         const ok = name === 'dj-ann' && password === 'correct horse';
         res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(ok ? { token: TOKEN, name, expiresAt: '2099-01-01T00:00:00Z' } : { code: 'STUDIO_LOGIN_FAILED', message: 'wrong name or password' }));
+        const answer: LoginResponse | ApiError = ok
+          ? { token: TOKEN, name, expiresAt: '2099-01-01T00:00:00.000Z' }
+          : { code: 'DJ_LOGIN_FAILED', message: 'wrong DJ name or password' };
+        res.end(JSON.stringify(answer));
       });
       return;
     }
-    if (req.url === '/api/session') {
+    if (req.url === STUDIO_API.session) {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ name: 'dj-ann', expiresAt: '2099-01-01T00:00:00Z', previewUrl: '/preview.opus', liveUrl: '/live', liveMp3Url: '/live.mp3' }));
+      res.end(JSON.stringify({ name: 'dj-ann', expiresAt: '2099-01-01T00:00:00.000Z', previewUrl: '/preview.opus', liveUrl: '/live', liveMp3Url: '/live.mp3' } satisfies SessionResponse));
       return;
     }
     if (req.url?.startsWith('/preview.opus')) {
@@ -160,7 +165,7 @@ test('the studio meters, encodes and streams the microphone to a bridge, and res
   await page.getByLabel('DJ name').fill('dj-ann');
   await page.getByLabel('Password').fill('wrong');
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('alert').filter({ hasText: 'wrong name or password' }).waitFor();
+  await page.getByRole('alert').filter({ hasText: 'wrong DJ name or password' }).waitFor();
   await page.getByLabel('Password').fill('correct horse');
   await page.getByRole('button', { name: 'Sign in' }).click();
 

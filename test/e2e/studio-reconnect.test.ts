@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getJson, type RunningBridge } from '../helpers/bridge.ts';
 import { decodeAudio, dominantFrequencyHz } from '../helpers/audio-analysis.ts';
@@ -104,16 +105,25 @@ test('the studio survives a server-side close and a stalled link mid-show, and t
   await waitForSession(bridge, (s) => s.framesReceived > afterStall.framesReceived + 50, 'audio flowing again after the stall');
   await screenshot(page, 'studio-reconnect-after-stall');
 
-  // The encoder's own count of frames, as the studio shows it, just before the end.
-  const encodedBeforeEnd = Number(/(\d+) frames/.exec((await page.getByText(/\d+ frames/).textContent()) ?? '')![1]);
+  // The page's own encoder (window.aircheckStudio, main.ts): kept so its count can be read after the end.
+  await page.evaluate(() => ((window as any).showEncoder = (window as any).aircheckStudio.encoder));
   await page.getByRole('button', { name: 'End show' }).click();
   await page.getByText('The show has ended.').waitFor();
   // The studio closes only once every frame is acknowledged: its send buffer is empty.
   await page.getByText(/Send buffer\s*0 ms/).waitFor();
   await page.getByText(/Lost audio\s*0 ms/).waitFor();
+  // What the studio encoded: every Opus packet out of the encoder, numbered for the show (the uplink
+  // drops only those encoded after the bridge confirmed the end, while the encoder stops).
+  const studioCount = await page.evaluate(() => {
+    const w = window as any;
+    return { encoded: w.showEncoder.framesOut as number, numbered: w.aircheckStudio.uplink.health.framesEncoded as number, afterEnd: w.aircheckStudio.uplink.framesAfterEnd as number };
+  });
+  t.diagnostic(`the encoder produced ${studioCount.encoded} frames: ${studioCount.numbered} in the show, ${studioCount.afterEnd} after its end`);
+  assert.equal(studioCount.numbered + studioCount.afterEnd, studioCount.encoded, 'every packet the encoder produced went into the show or came after its end');
+  const encoded = studioCount.numbered;
   const final = await waitForSession(bridge, (s) => s.endedAt !== undefined, 'the show ended on the bridge', 20_000);
-  assert.ok(final.framesReceived >= encodedBeforeEnd, `the bridge got ${final.framesReceived} frames, the studio had encoded ${encodedBeforeEnd} before End show`);
-  assert.equal(final.framesReceived, final.nextSeq, 'every seq from 0 to the last arrived exactly once: no gap');
+  assert.equal(final.framesReceived, encoded, `the bridge received ${final.framesReceived} frames once each, of ${encoded} the studio encoded`);
+  assert.equal(final.nextSeq, encoded, 'and the last seq it saw is the studio\'s last frame');
   assert.equal(final.lostFrames, 0, 'no frame lost');
   assert.ok(final.reconnects >= 2);
   assert.equal(listener.closed, null, 'the /live listener stayed connected through both cuts');
@@ -124,8 +134,16 @@ test('the studio survives a server-side close and a stalled link mid-show, and t
   assert.equal(recordings[0].status, 'verified', recordings[0].reason);
   const manifest = await readManifest(join(bridge.dataDir, 'spool', recordings[0].showId));
   assert.deepEqual(manifest.gaps, [], 'no gap in the recording');
-  assert.equal(manifest.final!.durationSamples, final.framesReceived * 960, 'the recording holds every frame the bridge received');
-  const decoded = await decodeAudio(join(bridge.dataDir, 'spool', recordings[0].showId, manifest.final!.file));
+  assert.equal(manifest.final!.durationSamples, encoded * 960, 'the manifest counts every frame the studio encoded');
+  // The audio itself: decoded, the recording lasts exactly the encoded frames (less the Opus pre-skip).
+  const file = join(bridge.dataDir, 'spool', recordings[0].showId, manifest.final!.file);
+  const bytes = readFileSync(file);
+  const head = bytes.indexOf('OpusHead');
+  assert.ok(head > 0, 'the recording starts with an OpusHead');
+  const preSkip = bytes.readUInt16LE(head + 10);
+  const decoded = await decodeAudio(file, { sampleRateHz: 48_000 });
+  const decodedFrames = (decoded.samples.length + preSkip) / 960;
+  assert.ok(Math.abs(decodedFrames - encoded) < 0.5, `the recording decodes to ${decodedFrames.toFixed(2)} frames of audio, the studio encoded ${encoded}`);
   const f = dominantFrequencyHz(decoded.samples, decoded.sampleRateHz);
   assert.ok(f !== null && Math.abs(f - 700) < 5, `the recording holds the microphone's tone (${f} Hz)`);
   assert.ok(listener.audioByteCount > 20_000, `the /live listener received ${listener.audioByteCount} bytes`);

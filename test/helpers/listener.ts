@@ -28,6 +28,13 @@ export interface IcyMetadataBlock {
   atMs: number;
 }
 
+export interface BodyArrival {
+  /** Milliseconds since the response head arrived. */
+  atMs: number;
+  /** Body bytes received so far, this read included. */
+  totalBytes: number;
+}
+
 export interface ListenerCloseInfo {
   /** 'server': the peer ended the connection; 'client': close() was called; 'error': socket error. */
   by: 'server' | 'client' | 'error';
@@ -57,7 +64,7 @@ export interface ListenerHandle {
   readonly metadata: readonly IcyMetadataBlock[];
   /** Every StreamTitle seen, in order. */
   readonly titles: readonly string[];
-  /** Local port of the TCP connection (to prove a connection was kept or replaced). */
+  /** Local port of the TCP connection, for logs. Fixed for the handle's life: it proves nothing about a kept connection (assertOneConnection does). */
   readonly localPort: number;
   readonly socket: Socket;
   /** Milliseconds from connect() to the response head, and to the first body byte. */
@@ -66,6 +73,10 @@ export interface ListenerHandle {
   readonly closed: ListenerCloseInfo | null;
   /** Body bytes received in each whole second since the response head (index 0 = first second). */
   bytesPerSecond(): number[];
+  /** Every read of body bytes: when (ms since the response head) and the body bytes received up to then, in order. */
+  arrivals(): readonly BodyArrival[];
+  /** Milliseconds since the response head arrived, now (the clock of arrivals()). */
+  sinceHeadMs(): number;
   waitForAudioBytes(n: number, timeoutMs: number): Promise<void>;
   /** Resolves with the first title (seen already or to come) equal to the string / matching the RegExp. */
   waitForTitle(match: string | RegExp, timeoutMs: number): Promise<string>;
@@ -248,6 +259,7 @@ export function connectListener(url: string | URL, opts: ListenerOptions = {}): 
     const body = new ByteStore(opts.maxStoredBytes ?? DEFAULT_MAX_STORED_BYTES);
     const audio = new ByteStore(opts.maxStoredBytes ?? DEFAULT_MAX_STORED_BYTES);
     const buckets: number[] = [];
+    const arrivals: BodyArrival[] = [];
     const metadata: IcyMetadataBlock[] = [];
     const titles: string[] = [];
     let chunked: ChunkedDecoder | null = null;
@@ -277,7 +289,9 @@ export function connectListener(url: string | URL, opts: ListenerOptions = {}): 
       if (chunk.length === 0) return;
       if (firstBodyAt === null) firstBodyAt = performance.now() - startedAt;
       body.push(chunk);
-      const second = Math.floor(sinceHead() / 1000);
+      const atMs = sinceHead();
+      arrivals.push({ atMs, totalBytes: body.total });
+      const second = Math.floor(atMs / 1000);
       while (buckets.length <= second) buckets.push(0);
       buckets[second]! += chunk.length;
       const decoded = chunked ? chunked.push(chunk) : [chunk];
@@ -442,6 +456,12 @@ export function connectListener(url: string | URL, opts: ListenerOptions = {}): 
           while (out.length < upTo) out.push(0);
           return out;
         },
+        arrivals() {
+          return arrivals;
+        },
+        sinceHeadMs() {
+          return sinceHead();
+        },
         waitForAudioBytes(n, timeoutMs) {
           return waitFor(`waiting for ${n} audio bytes`, timeoutMs, () => (audio.total >= n ? true : undefined)).then(() => undefined);
         },
@@ -468,7 +488,7 @@ export function connectListener(url: string | URL, opts: ListenerOptions = {}): 
  */
 export async function connectListenerWhenLive(url: string | URL, opts: ListenerOptions = {}, timeoutMs = 10_000, intervalMs = 50): Promise<ListenerHandle> {
   const deadline = performance.now() + timeoutMs;
-  let last = 'no attempt';
+  let last: string;
   for (;;) {
     try {
       const l = await connectListener(url, opts);
@@ -482,5 +502,30 @@ export async function connectListenerWhenLive(url: string | URL, opts: ListenerO
       throw new Error(`listener ${String(url)}: mount not live within ${timeoutMs} ms; last answer: ${last}`);
     }
     await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/**
+ * Proves that one TCP connection carried the stream throughout (a fallback, a move, a reload): its
+ * close event never fired, the server sent one response head only (none inside the body, as a
+ * reconnect or a re-sent answer would put there), and body bytes kept arriving, never pausing longer
+ * than maxGapMs (counted up to now). Throws with what was seen otherwise.
+ */
+export function assertOneConnection(l: ListenerHandle, maxGapMs: number): void {
+  if (l.closed || l.socket.destroyed) {
+    throw new Error(`the listener's connection closed (by ${l.closed?.by ?? 'client'}${l.closed?.error ? `: ${l.closed.error.message}` : ''})`);
+  }
+  const heads = Buffer.from(l.body).toString('latin1').match(/(?:HTTP\/1\.[01]|ICY) [1-5]\d\d /g) ?? [];
+  if (heads.length > 0) throw new Error(`a second response head inside the body: ${JSON.stringify(heads)}`);
+  const arrivals = l.arrivals();
+  if (arrivals.length === 0) throw new Error('no body bytes arrived');
+  let worst = { gapMs: arrivals[0]!.atMs, atMs: 0 };
+  for (let i = 1; i <= arrivals.length; i++) {
+    const atMs = i < arrivals.length ? arrivals[i]!.atMs : l.sinceHeadMs();
+    const gapMs = atMs - arrivals[i - 1]!.atMs;
+    if (gapMs > worst.gapMs) worst = { gapMs, atMs: arrivals[i - 1]!.atMs };
+  }
+  if (worst.gapMs > maxGapMs) {
+    throw new Error(`no body bytes for ${Math.round(worst.gapMs)} ms from ${Math.round(worst.atMs)} ms after the head (at most ${maxGapMs} ms allowed)`);
   }
 }

@@ -150,7 +150,7 @@ async function checkListeners(mountUrl: string, c: ListenerCheck): Promise<Liste
   try {
     early = await connectListenerWhenLive(mountUrl, {}, c.liveTimeoutMs ?? 10_000);
   } catch (err) {
-    throw new Error(`${(err as Error).message}\nsource ${c.source.name} output:\n${c.source.tail()}`);
+    throw new Error(`${(err as Error).message}\nsource ${c.source.name} output:\n${c.source.tail()}`, { cause: err });
   }
   log(`mount live for a listener after ${(performance.now() - started).toFixed(0)} ms; response head:\n      ${early.rawHead.replace(/\r?\n/g, '\n      ')}`);
   await early.waitForAudioBytes(early.audioByteCount + need, 15_000);

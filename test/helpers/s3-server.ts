@@ -230,7 +230,7 @@ async function startOnce(opts: S3ServerOptions, triedPorts: Set<number>): Promis
   const logTail = (maxChars = 3000): string =>
     ['mon.a', 'osd.0', 'client.rgw']
       .map((n) => {
-        let text = '';
+        let text: string;
         try {
           text = readFileSync(join(hostRunDir, 'log', `${n}.log`), 'utf8').slice(-maxChars);
         } catch {

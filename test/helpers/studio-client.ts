@@ -32,6 +32,8 @@ export class StudioClient {
   sessionId: string | null = null;
   welcomes = 0;
   lastState: StateMessage | null = null;
+  /** The highest seq the bridge has acknowledged (acks and welcome.nextSeq − 1); −1 before any. */
+  lastAckSeq = -1;
   ws: WebSocket | null = null;
   #welcomed = false;
   #stopped = false;
@@ -44,7 +46,7 @@ export class StudioClient {
   #requestCount = 0;
   #swapNext = false;
   #pingTimer: NodeJS.Timeout | null = null;
-  #welcomeWaiters: (() => void)[] = [];
+  #ackWaiters: ((seq: number) => void)[] = [];
 
   constructor(opts: StudioClientOptions) {
     this.opts = opts;
@@ -91,6 +93,17 @@ export class StudioClient {
     return this.#request({ type: 'metadata', artist, title, requestId: `m-${++this.#requestCount}` });
   }
 
+  /** Resolves with the seq of the next ack that moves lastAckSeq forward (as soon as it is handled). */
+  nextAck(timeoutMs = 10_000): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ack within ${timeoutMs} ms (last acknowledged seq ${this.lastAckSeq})`)), timeoutMs);
+      this.#ackWaiters.push((seq) => {
+        clearTimeout(timer);
+        resolve(seq);
+      });
+    });
+  }
+
   /** Waits until every frame sent was acknowledged. */
   drained(timeoutMs = 10_000): Promise<void> {
     return waitUntil(() => this.buffer.length === 0, timeoutMs, `all frames acknowledged (${this.buffer.length} held)`);
@@ -132,11 +145,15 @@ export class StudioClient {
       if (message.type === 'welcome') {
         this.sessionId = message.sessionId;
         this.buffer.ack(message.nextSeq - 1);
+        this.#acked(message.nextSeq - 1);
         for (const f of this.buffer.framesFrom(message.nextSeq)) ws.send(f.data);
         this.#welcomed = true;
         this.welcomes++;
         for (const { message: m } of this.#requests.values()) ws.send(serializeMessage(m));
-      } else if (message.type === 'ack') this.buffer.ack(message.seq);
+      } else if (message.type === 'ack') {
+        this.buffer.ack(message.seq);
+        this.#acked(message.seq);
+      }
       else if (message.type === 'state') {
         this.lastState = message;
         this.#settle(message.requestId, message);
@@ -164,6 +181,12 @@ export class StudioClient {
         }
       }, 250);
     }
+  }
+
+  #acked(seq: number): void {
+    if (seq <= this.lastAckSeq) return;
+    this.lastAckSeq = seq;
+    for (const w of this.#ackWaiters.splice(0)) w(seq);
   }
 
   #settle(requestId: string | null, message: ServerMessage): void {

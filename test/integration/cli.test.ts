@@ -7,15 +7,18 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import net from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { spawnTracked, type ExitInfo, type TrackedProcess } from '../helpers/processes.ts';
-import { connectListener } from '../helpers/listener.ts';
+import { assertOneConnection, connectListener } from '../helpers/listener.ts';
 import { ffmpegSource } from '../helpers/peers.ts';
 import { decodeAudio, dominantFrequencyHz } from '../helpers/audio-analysis.ts';
 import { configTemplate } from '../../bridge/src/config/print-config.ts';
 
 const MAIN = fileURLToPath(new URL('../../bridge/src/main.ts', import.meta.url));
 const MP3_BYTES_PER_S = 16_000;
+/** MP3 arrives with every flush (100 ms here; 500 ms is the longest interval the defaults allow). */
+const MP3_MAX_GAP_MS = 500;
 const ADMIN_PASSWORD = 'cli-admin-pass-1';
 
 /** A fresh directory removed after the test. */
@@ -266,7 +269,6 @@ test('SIGHUP reloads mounts and passwords: the new mount and password work, the 
   await waitForPlaying(bridge.streamUrl, '/live', 'source');
   const listener = await connectListener(`${bridge.streamUrl}/live`);
   t.after(() => listener.close());
-  const port = listener.localPort;
   await listener.waitForAudioBytes(MP3_BYTES_PER_S, 10_000);
   assert.equal(await sourceAttempt(bridge.port, '/added', 'source', 'added-pass-1'), 404, '/added does not exist yet');
 
@@ -295,8 +297,7 @@ test('SIGHUP reloads mounts and passwords: the new mount and password work, the 
   await waitForPlaying(bridge.streamUrl, '/live', 'source');
   const atNew = listener.audioByteCount;
   await listener.waitForAudioBytes(atNew + 3 * MP3_BYTES_PER_S, 10_000);
-  assert.equal(listener.closed, null);
-  assert.equal(listener.localPort, port, 'the same connection throughout');
+  assertOneConnection(listener, MP3_MAX_GAP_MS); // the same connection throughout
   assert.equal(await toneOf(listener.audio.subarray(atNew + MP3_BYTES_PER_S)), 880);
 });
 
@@ -330,25 +331,50 @@ test('a SIGHUP sent as soon as `ready` is printed reloads the server instead of 
   }
 });
 
-test('SIGTERM exits 0 within a few seconds and closes listener connections cleanly', async (t) => {
+test('SIGTERM: listeners first get every byte released before it, then an orderly close; exit 0 within a few seconds', async (t) => {
   const dir = tempDir(t);
-  const bridge = await startMain(t, [], localEnv(join(dir, 'data'), { AIRCHECK_ADMIN_PASSWORD: ADMIN_PASSWORD, AIRCHECK_LIVE_SOURCE_PASSWORD: 'live-pass-1' }));
+  // One write a second: SIGTERM 700 ms after a write leaves 700 ms of released audio not yet written,
+  // which the drain must deliver (a missing final flush loses it all; a reset loses what is in flight).
+  const bridge = await startMain(t, [], localEnv(join(dir, 'data'), {
+    AIRCHECK_ADMIN_PASSWORD: ADMIN_PASSWORD, AIRCHECK_LIVE_SOURCE_PASSWORD: 'live-pass-1',
+    AIRCHECK_LIMITS_FLUSH_INTERVAL_MS: '1000', AIRCHECK_LIMITS_FLUSH_INTERVAL_MAX_MS: '1000',
+  }));
   const source = ffmpegSource({ url: bridge.streamUrl, mount: '/live', password: 'live-pass-1', format: 'mp3', toneHz: 1000 });
   t.after(() => source.stop('SIGKILL'));
   await waitForPlaying(bridge.streamUrl, '/live', 'source');
   const listeners = await Promise.all([connectListener(`${bridge.streamUrl}/live`), connectListener(`${bridge.streamUrl}/live`, { icyMetadata: true })]);
   t.after(() => listeners.forEach((l) => l.close()));
-  await Promise.all(listeners.map((l) => l.waitForAudioBytes(MP3_BYTES_PER_S, 10_000)));
-
-  const start = performance.now();
+  const [plain, icy] = listeners as [typeof listeners[0], typeof listeners[0]];
+  // Past the burst and two regular writes: the pacer releases in real time.
+  await Promise.all(listeners.map((l) => l.waitForAudioBytes(2 * MP3_BYTES_PER_S, 10_000)));
+  const writes: { atMs: number; bytes: number }[] = [];
+  plain.socket.on('data', (d: Buffer) => writes.push({ atMs: performance.now(), bytes: d.length }));
+  await new Promise<void>((resolve) => plain.socket.once('data', () => resolve()));
+  const lastWriteAtMs = writes.at(-1)!.atMs;
+  await delay(700); // the phase within the write interval is the test's subject: no event marks it
+  assert.equal(writes.at(-1)!.atMs, lastWriteAtMs, `no write since (writes: ${JSON.stringify(writes)})`);
+  const before = listeners.map((l) => l.audioByteCount);
+  const sigtermAtMs = performance.now();
   process.kill(bridge.proc.pid!, 'SIGTERM');
   const exit = await exitWithin(bridge.proc, 8000);
-  const tookMs = performance.now() - start;
+  const tookMs = performance.now() - sigtermAtMs;
   assert.deepEqual(exit, { code: 0, signal: null }, bridge.proc.tail());
   assert.ok(tookMs < 6000, `exited after ${Math.round(tookMs)} ms`);
   for (const l of listeners) {
     const closed = await l.waitForClose(2000);
     assert.equal(closed.by, 'server', `closed by ${closed.by}${closed.error ? ` (${closed.error.message})` : ''}: an orderly end of stream, not a reset`);
   }
+  // Released between the last write and SIGTERM: 128 kbps = 16 000 bytes/s, in whole MP3 frames (≤ 418
+  // bytes each). The drain writes it as one last write, the same audio to both listeners.
+  const drained = listeners.map((l, i) => l.audioByteCount - before[i]!);
+  const releasedBytes = (MP3_BYTES_PER_S * (sigtermAtMs - lastWriteAtMs)) / 1000;
+  const FRAME_BYTES = 418;
+  assert.ok(drained[0]! >= releasedBytes - FRAME_BYTES,
+    `the last write carries what was released before SIGTERM: ${drained[0]} bytes, ${Math.round(releasedBytes)} released in ${Math.round(sigtermAtMs - lastWriteAtMs)} ms`);
+  assert.ok(drained[0]! <= releasedBytes + FRAME_BYTES + MP3_BYTES_PER_S / 10,
+    `and no more than was released by the time the bridge handled the signal: ${drained[0]} bytes, ${Math.round(releasedBytes)} released`);
+  assert.equal(writes.filter((w) => w.atMs > sigtermAtMs).reduce((n, w) => n + w.bytes, 0), drained[0], 'the plain listener got it as body bytes after SIGTERM');
+  assert.equal(drained[1], drained[0], 'the ICY listener got the same audio');
+  assert.deepEqual(icy.audio.subarray(-drained[0]!), plain.audio.subarray(-drained[0]!), 'byte for byte');
   await assert.rejects(fetch(`${bridge.streamUrl}/health`), 'nothing listens any more');
 });

@@ -1,6 +1,7 @@
 // The dead-man's switch in the real program: a one-off show scheduled to have ended a minute ago,
 // never broadcast, makes exactly one POST to the webhook (a local HTTP server), with the alert's
-// JSON; later checks (every second here) and a restart send nothing more.
+// JSON; later checks (every second here, counted in aircheck_alert_checks_total) and a restart send
+// nothing more.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -8,7 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startBridge } from '../helpers/bridge.ts';
+import { startBridge, type RunningBridge } from '../helpers/bridge.ts';
 
 async function webhookServer() {
   const posts: { path: string; contentType: string | undefined; body: any }[] = [];
@@ -38,7 +39,24 @@ async function webhookServer() {
   };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** aircheck_alert_checks_total: passes the switch has finished in this process. */
+async function checks(bridge: RunningBridge): Promise<number> {
+  const text = await (await fetch(`${bridge.streamUrl}/metrics`, { headers: { authorization: bridge.adminAuth } })).text();
+  const line = text.split('\n').find((l) => l.startsWith('aircheck_alert_checks_total '));
+  if (!line) throw new Error('no aircheck_alert_checks_total in /metrics');
+  return Number(line.split(' ')[1]);
+}
+
+/** Waits until the switch has finished `n` passes (it checks every second here): polls /metrics, the only view into the process. */
+async function waitForChecks(bridge: RunningBridge, n: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let seen = await checks(bridge);
+  while (seen < n) {
+    if (Date.now() > deadline) throw new Error(`the dead-man's switch finished ${seen} passes, not ${n}, in ${timeoutMs} ms: it is not running`);
+    await new Promise((r) => setTimeout(r, 100));
+    seen = await checks(bridge);
+  }
+}
 
 test('a scheduled show that never happens fires exactly one alert, also across a restart', async (t) => {
   const hook = await webhookServer();
@@ -63,7 +81,7 @@ test('a scheduled show that never happens fires exactly one alert, also across a
   let bridge = await startBridge({ configToml, dataDir });
   t.after(() => bridge.stop());
   await hook.waitForPost(10_000);
-  await sleep(2500); // two more check intervals
+  await waitForChecks(bridge, (await checks(bridge)) + 2); // two more passes, each of which could have fired again
   assert.equal(hook.posts.length, 1, `one POST, got ${hook.posts.length}`);
   const [post] = hook.posts;
   assert.equal(post!.path, '/hooks/aircheck');
@@ -82,6 +100,6 @@ test('a scheduled show that never happens fires exactly one alert, also across a
   // A restart with the same data directory: the alert is remembered, not sent again.
   await bridge.stop();
   bridge = await startBridge({ configToml, dataDir });
-  await sleep(2500);
+  await waitForChecks(bridge, 2); // the pass at start and one more: the restarted switch runs and stays quiet
   assert.equal(hook.posts.length, 1, 'no second POST after the restart');
 });

@@ -57,7 +57,7 @@ async function assertListenerHearsTone(source: PeerProcess, toneHz: number, kind
   try {
     await waitForMount(bridge, '/live', (m) => m.playing === 'source', 20_000);
   } catch (err) {
-    throw new Error(`${(err as Error).message}\n${source.name} output:\n${source.tail(3000)}\naircheck output:\n${bridge.proc.tail(3000)}`);
+    throw new Error(`${(err as Error).message}\n${source.name} output:\n${source.tail(3000)}\naircheck output:\n${bridge.proc.tail(3000)}`, { cause: err });
   }
   const listener = await connectListener(bridge.url('/live'));
   try {

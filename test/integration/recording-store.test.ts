@@ -1,12 +1,14 @@
 // The recording store against a real S3-compatible server (Ceph RGW 20, started by the test):
 // uploads with explicit CRC-32C checksums (single and multipart), verification, a failed upload
-// retried, a store holding the wrong bytes (→ not verified, local file kept), and aborting
+// retried, a store holding the wrong size or bytes (→ not verified; the recorder's cleanup keeps the
+// show's spool past the retention, while a verified show's spool audio goes after it), and aborting
 // multipart uploads (a failed one, and a stale one found by the start-up sweep).
 // Faults come from a TCP proxy in front of the gateway and from an SDK middleware that overwrites
 // the object behind the store's back.
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { createConnection, createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
@@ -26,6 +28,11 @@ import { manifestKey, recordingKey } from '../../recordings/src/store/recording-
 import { compositeCrc32c, crc32c, crc32cToBase64 } from '../../recordings/src/verify/crc32c.ts';
 import { digestFile } from '../../recordings/src/verify/local-digest.ts';
 import { opusFile, pagesForSize } from '../../recordings/src/verify/opus-fixture.ts';
+import { ShowSpool } from '../../recordings/src/spool/show-spool.ts';
+import { readManifest } from '../../recordings/src/show-manifest.ts';
+import { recoverSpool, DEFAULT_RETENTION_MS } from '../../recordings/src/recover.ts';
+import pino from 'pino';
+import { opusTonePackets } from '../helpers/opus-packets.ts';
 
 const MIB = 1024 * 1024;
 const FAST_RETRY = { attempts: 4, baseDelayMs: 20, maxDelayMs: 100 };
@@ -126,6 +133,33 @@ async function makeRecording(sizeBytes: number): Promise<Recording> {
   };
 }
 
+/**
+ * A show the spool recorded and ended (3 s of a real Opus tone, 1 s segments), not yet finalized: the
+ * recorder's cleanup (recoverSpool) finalizes it, stores it and, after the retention, removes its audio.
+ */
+async function endedShow(spoolDir: string): Promise<{ dir: string; key: string }> {
+  const source = await opusTonePackets(440, 3);
+  const spool = new ShowSpool({
+    spoolDir, showId: `show-${process.pid}-${++showCounter}`, dj: 'dj-test', opusHead: source.head, channels: 2, preSkipSamples: 312,
+    segmentSamples: 48000, log: pino({ level: 'silent' }),
+  });
+  let timestampUs = 0;
+  source.packets.forEach((p, seq) => {
+    spool.onFrame({ seq, timestampUs, durationSamples: p.durationSamples, flags: 0, packet: p.data });
+    timestampUs += p.durationSamples / 0.048;
+  });
+  spool.onEnd();
+  await spool.idle();
+  return { dir: spool.dir, key: recordingKey(spool.manifest.showId, new Date(spool.manifest.startedAt)) };
+}
+
+/** The audio files of a spool directory with their SHA-256 (what must survive, byte for byte). */
+function spoolAudio(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('.opus')).sort()) out[f] = createHash('sha256').update(readFileSync(join(dir, f))).digest('hex');
+  return out;
+}
+
 /** A client (direct or through a proxy) and a fresh bucket, emptied and removed after the test. */
 async function setup(endpoint = s3.endpoint, keepAlive = true): Promise<{ client: S3Client; bucket: string }> {
   const bucket = await s3.createBucket();
@@ -148,6 +182,20 @@ async function setup(endpoint = s3.endpoint, keepAlive = true): Promise<{ client
 
 function store(client: S3Client, bucket: string, extra: Partial<S3RecordingStoreOptions> = {}): S3RecordingStore {
   return new S3RecordingStore({ client, bucket, retry: FAST_RETRY, multipartThresholdBytes: 8 * MIB, partSizeBytes: 5 * MIB, ...extra });
+}
+
+/** Behind the store's back: right after the store's own PutObject of key, someone overwrites the object. */
+function overwriteAfterPut(client: S3Client, bucket: string, key: string, damaged: () => Buffer, name: string): void {
+  const overwrite = (next: (a: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: { input?: { Key?: string } }) => {
+    const result = await next(args);
+    if (context.commandName === 'PutObjectCommand' && args.input?.Key === key) {
+      const res = await s3.fetch('PUT', `/${bucket}/${key}`, { body: damaged() });
+      await res.arrayBuffer();
+      assert.ok(res.ok);
+    }
+    return result;
+  };
+  client.middlewareStack.add(overwrite as never, { step: 'initialize', name: `overwrite-${name}` });
 }
 
 async function openUploads(client: S3Client, bucket: string): Promise<number> {
@@ -238,37 +286,89 @@ describe('recording store against Ceph RGW', () => {
     assert.equal(await openUploads(client, bucket), 0);
   });
 
-  test('a store that returns the wrong size or the wrong bytes fails verification and the local file is kept', async () => {
+  test('a store that returns the wrong size or the wrong bytes fails verification and stores no manifest', async () => {
     const { client, bucket } = await setup();
     for (const damage of ['truncate', 'flip'] as const) {
       const rec = await makeRecording(200 * 1024);
       const original = readFileSync(rec.filePath);
       const damaged = damage === 'truncate' ? original.subarray(0, original.length - 1000) : Buffer.from(original);
       if (damage === 'flip') damaged[100_000] = (damaged[100_000] as number) ^ 0x01;
-      // Behind the store's back: right after the store's own PutObject, someone overwrites the object.
-      const overwrite = (next: (a: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: { input?: { Key?: string } }) => {
-        const result = await next(args);
-        if (context.commandName === 'PutObjectCommand' && args.input?.Key === rec.key) {
-          const res = await s3.fetch('PUT', `/${bucket}/${rec.key}`, { body: damaged });
-          await res.arrayBuffer();
-          assert.ok(res.ok);
-        }
-        return result;
-      };
-      client.middlewareStack.add(overwrite as never, { step: 'initialize', name: `overwrite-${damage}` });
+      overwriteAfterPut(client, bucket, rec.key, () => damaged, damage);
       const out = await store(client, bucket).putAndVerify(rec);
       client.middlewareStack.remove(`overwrite-${damage}`);
       assert.equal(out.verified, false);
       const reason = (out as { reason: string }).reason;
       if (damage === 'truncate') assert.match(reason, /size mismatch: the store holds \d+ bytes, the local file has \d+/);
       else assert.match(reason, /content mismatch on read-back/); // the overwrite carries no checksum
-      assert.ok(existsSync(rec.filePath), 'the local recording must be kept');
       const manifest = await s3.fetch('HEAD', `/${bucket}/${manifestKey(rec.key)}`);
       assert.equal(manifest.status, 404, 'no manifest for an unverified recording');
     }
   });
 
-  test('a multipart upload whose part keeps being cut off is aborted and reported, the local file kept', async () => {
+  // The guard that deletes local data: the recorder's cleanup (recover.ts) removes a show's spool
+  // audio only once the show is verified and older than the retention. Both sides, with the real store.
+  test('a show the store holds with the wrong size or bytes is failed, and its spool is kept past the retention', async () => {
+    const { client, bucket } = await setup();
+    const spoolDir = mkdtempSync(join(dir, 'spool-'));
+    const log = pino({ level: 'silent' });
+    const afterRetention = () => new Date(Date.now() + DEFAULT_RETENTION_MS + 60 * 60 * 1000);
+    for (const damage of ['truncate', 'flip'] as const) {
+      const show = await endedShow(spoolDir);
+      // A damaged copy of what the finalizer uploads (its show.opus is made by the first recoverSpool).
+      let damaged: Buffer | null = null;
+      overwriteAfterPut(client, bucket, show.key, () => {
+        const original = readFileSync(join(show.dir, 'show.opus'));
+        damaged = damage === 'truncate' ? original.subarray(0, original.length - 1000) : Buffer.from(original);
+        if (damage === 'flip') damaged[damaged.length >> 1] = (damaged[damaged.length >> 1] as number) ^ 0x01;
+        return damaged;
+      }, `show-${damage}`);
+      try {
+        await recoverSpool({ spoolDir, store: store(client, bucket), log }); // finalize, store, verify: fails
+        const kept = spoolAudio(show.dir);
+        let m = await readManifest(show.dir);
+        assert.equal(m.status, 'failed', `${damage}: ${m.reason}`);
+        assert.match(m.reason!, damage === 'truncate' ? /size mismatch/ : /content mismatch on read-back/);
+        assert.ok(damaged, 'the store really held a damaged copy');
+        // A day and an hour later: the cleanup runs again (and retries the upload, damaged again).
+        const report = await recoverSpool({ spoolDir, store: store(client, bucket), log, now: afterRetention });
+        m = await readManifest(show.dir);
+        assert.equal(m.status, 'failed');
+        assert.equal(m.spoolRemovedAt, null);
+        assert.ok(!report.cleaned.includes(m.showId), `${damage}: the cleanup must not remove an unverified show`);
+        assert.deepEqual(spoolAudio(show.dir), kept, `${damage}: every segment and the show file are still there, byte for byte`);
+        assert.deepEqual(Object.keys(kept), [...m.segments.map((seg) => seg.file), 'show.opus']);
+        assert.ok(m.segments.length >= 3, `${m.segments.length} segments`);
+        assert.equal(m.final!.sha256, kept['show.opus'], 'the local show file is the one the manifest describes');
+        const manifest = await s3.fetch('HEAD', `/${bucket}/${manifestKey(show.key)}`);
+        assert.equal(manifest.status, 404, 'no manifest for an unverified recording');
+      } finally {
+        client.middlewareStack.remove(`overwrite-show-${damage}`);
+      }
+    }
+  });
+
+  test('a show the store verifies keeps its spool until the retention has passed, then loses its audio', async () => {
+    const { client, bucket } = await setup();
+    const spoolDir = mkdtempSync(join(dir, 'spool-'));
+    const log = pino({ level: 'silent' });
+    const show = await endedShow(spoolDir);
+    await recoverSpool({ spoolDir, store: store(client, bucket), log });
+    let m = await readManifest(show.dir);
+    assert.equal(m.status, 'verified', String(m.reason));
+    const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: show.key, ChecksumMode: 'ENABLED' }));
+    assert.equal(head.ChecksumCRC32C, m.final!.crc32c, 'the store holds the show');
+    const within = await recoverSpool({ spoolDir, store: store(client, bucket), log, now: () => new Date(Date.now() + DEFAULT_RETENTION_MS - 60 * 60 * 1000) });
+    assert.deepEqual(within.cleaned, [], 'younger than the retention: kept');
+    assert.deepEqual(Object.keys(spoolAudio(show.dir)), [...m.segments.map((seg) => seg.file), 'show.opus']);
+    const after = await recoverSpool({ spoolDir, store: store(client, bucket), log, now: () => new Date(Date.now() + DEFAULT_RETENTION_MS + 60 * 60 * 1000) });
+    assert.deepEqual(after.cleaned, [m.showId]);
+    assert.deepEqual(readdirSync(show.dir), ['manifest.json'], 'the audio is gone, the manifest stays');
+    m = await readManifest(show.dir);
+    assert.equal(m.status, 'verified');
+    assert.ok(m.spoolRemovedAt);
+  });
+
+  test('a multipart upload whose part keeps being cut off is aborted and reported as not verified', async () => {
     const proxy = await startFaultProxy(s3.endpoint, (head) =>
       head.startsWith('PUT ') && head.includes('partNumber=2') ? { cutAfterBytes: 1 * MIB } : 'pass');
     cleanups.push(() => proxy.close());
@@ -279,7 +379,6 @@ describe('recording store against Ceph RGW', () => {
     assert.match((out as { reason: string }).reason, /upload of recordings\/.* failed/);
     assert.equal(proxy.faults, 3);
     assert.equal(await openUploads(client, bucket), 0, 'the failed multipart upload must be aborted');
-    assert.ok(existsSync(rec.filePath));
   });
 
   test('the start-up sweep aborts stale multipart uploads under the prefix and leaves others alone', async () => {

@@ -38,7 +38,7 @@ test('icecast2 relaying Aircheck /live: its listeners hear the tone and get the 
   try {
     early = await connectListenerWhenLive(`${relay.baseUrl}/live`, { icyMetadata: true }, 15_000);
   } catch (err) {
-    throw new Error(`${(err as Error).message}\nicecast2 output:\n${relay.process.tail(3000)}`);
+    throw new Error(`${(err as Error).message}\nicecast2 output:\n${relay.process.tail(3000)}`, { cause: err });
   }
   t.after(() => early.close());
   assert.equal(early.headers['content-type'], 'audio/mpeg');

@@ -37,7 +37,7 @@ async function waitLive(mount: string, source: PeerProcess, timeoutMs = 20_000):
   try {
     await waitForMount(bridge, mount, (m) => m.playing === 'source', timeoutMs);
   } catch (err) {
-    throw new Error(`${(err as Error).message}\n${source.name} output:\n${source.tail(3000)}`);
+    throw new Error(`${(err as Error).message}\n${source.name} output:\n${source.tail(3000)}`, { cause: err });
   }
 }
 
@@ -242,7 +242,7 @@ describe('real source clients reach real listeners through Aircheck', { concurre
           try {
             await l.waitForTitle(icyTitle, 20_000);
           } catch (err) {
-            throw new Error(`${(err as Error).message}\nliquidsoap output:\n${source.tail(3000)}\naircheck output:\n${bridge.proc.tail(3000)}`);
+            throw new Error(`${(err as Error).message}\nliquidsoap output:\n${source.tail(3000)}\naircheck output:\n${bridge.proc.tail(3000)}`, { cause: err });
           }
           const status = await waitForMount(bridge, '/liq', (m) => m.title === title, 5000);
           assert.equal(status.title, title);

@@ -2,7 +2,16 @@
 // and fixed reason/code sets, never a label per listener. Fed by the registry observer and the
 // request handlers; read by GET /metrics.
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ErrorCode } from '../../../shared/src/errors.ts';
 import type { DropReason } from '../listeners/listener.ts';
+
+/**
+ * A counter labelled by error code (and the labels L): the code is an ErrorCode, so a code missing
+ * from ERROR_CODES (and so from docs/errors.md) is a type error, not a surprise on a dashboard.
+ */
+export type CodeCounter<L extends string = never> = Omit<Counter<L | 'code'>, 'inc'> & {
+  inc(labels: { code: ErrorCode } & { [K in L]: string }, value?: number): void;
+};
 
 export class Metrics {
   readonly registry = new Registry();
@@ -13,14 +22,17 @@ export class Metrics {
   readonly listenerConnections: Counter<'mount'>;
   readonly listenerDisconnects: Counter<'mount' | 'reason'>;
   readonly listenerDrops: Counter<'mount'>;
-  readonly listenerRejections: Counter<'mount' | 'code'>;
+  readonly listenerRejections: CodeCounter<'mount'>;
   readonly sourceConnections: Counter<'mount' | 'result'>;
-  readonly sourceErrors: Counter<'mount' | 'code'>;
-  readonly requestRejections: Counter<'code'>;
-  readonly recordingErrors: Counter<'code'>;
+  readonly sourceErrors: CodeCounter<'mount'>;
+  readonly requestRejections: CodeCounter;
+  readonly recordingErrors: CodeCounter;
+  readonly ingestConsumerErrors: CodeCounter;
+  readonly alertDeliveryFailures: Counter<'target'>;
   readonly recordingsSettled: Counter<'status'>;
   readonly segmentUploads: Counter<'result'>;
   readonly alerts: Counter<'kind'>;
+  readonly alertChecks: Counter;
 
   constructor() {
     const registers = [this.registry];
@@ -39,6 +51,9 @@ export class Metrics {
     this.segmentUploads = new Counter({ name: 'aircheck_segment_uploads_total', help: 'Spool segments copied to the store during shows (result stored), and attempts that failed and will be retried (result failed)', labelNames: ['result'], registers });
     this.recordingsSettled = new Counter({ name: 'aircheck_recordings_total', help: 'Recordings that reached a final status (verified or failed)', labelNames: ['status'], registers });
     this.alerts = new Counter({ name: 'aircheck_alerts_total', help: "Alerts of the dead-man's switch (show_missed, recording_failed), delivered or not", labelNames: ['kind'], registers });
+    this.alertChecks = new Counter({ name: 'aircheck_alert_checks_total', help: "Passes of the dead-man's switch over the schedule and the recordings (rises every alerts.check_interval_seconds)", registers });
+    this.ingestConsumerErrors = new Counter({ name: 'aircheck_ingest_consumer_errors_total', help: "Studio frames a show's consumer (the live push, the recorder) threw on, by code (logged once per show)", labelNames: ['code'], registers });
+    this.alertDeliveryFailures = new Counter({ name: 'aircheck_alert_delivery_failures_total', help: 'Alerts that could not be delivered to a target after every retry (ALERT_DELIVERY_FAILED)', labelNames: ['target'], registers });
     this.requestRejections = new Counter({ name: 'aircheck_request_rejections_total', help: 'Connections refused before routing, by code', labelNames: ['code'], registers });
   }
 

@@ -32,7 +32,9 @@ setInterval(async () => {
       const el = document.querySelector('.title[data-mount="' + m.path + '"]');
       if (el) el.textContent = m.title;
     }
-  } catch {}
+  } catch (err) {
+    console.debug('now-playing poll failed; the next one in 10 s tries again', err);
+  }
 }, 10000);
 </script>
 </body></html>

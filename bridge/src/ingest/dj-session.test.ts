@@ -107,3 +107,23 @@ describe('DjSession capture-time bound', () => {
     assert.throws(() => s.onFrame(frame(slackFrames + 1), 20), (err: unknown) => isAircheckError(err, 'STUDIO_RATE_LIMITED'));
   });
 });
+
+describe('DjSession frame consumers that throw', () => {
+  it('a consumer throwing on every frame is counted every time, logged once per show, summed up at the end; the others still get every frame', () => {
+    const lines: { msg: string; code?: string; frames?: number; consumer?: string }[] = [];
+    const logged = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const broken = { ...recorder(), onFrame() { throw new Error('muxer refused the packet'); } };
+    let fine = 0;
+    const healthy = { onFrame() { fine++; }, onEnd() {} };
+    const counted: string[] = [];
+    const s = new DjSession('nina', fakePush, [fakePush, broken as FrameConsumer, healthy], logged, 0,
+      { codec: { opusHead: HEAD, channels: 2 }, startedAtMs: 0, onConsumerFailed: (code) => void counted.push(code) });
+    for (let seq = 0; seq < 50; seq++) s.onFrame(frame(seq), 1000); // one second of 20 ms frames
+    s.end('test');
+    assert.equal(fine, 50, 'the healthy consumer got every frame');
+    assert.deepEqual(counted, Array(50).fill('INGEST_CONSUMER_FAILED'), 'every failed frame is counted');
+    const failures = lines.filter((l) => l.code === 'INGEST_CONSUMER_FAILED');
+    assert.deepEqual(failures.map((l) => [l.msg.split(';')[0], l.consumer]), [['frame consumer failed', 'recorder'], ['a frame consumer failed on frames of this show', 'recorder']]);
+    assert.equal(failures[1]!.frames, 50);
+  });
+});

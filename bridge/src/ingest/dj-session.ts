@@ -4,7 +4,7 @@
 // (studio-ws.ts) with parsed messages and frames; feeds consumers, and answers through a StudioLink.
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { AircheckError, isAircheckError } from '../../../shared/src/errors.ts';
+import { AircheckError, isAircheckError, type ErrorCode } from '../../../shared/src/errors.ts';
 import type { AudioFrame } from '../../../shared/src/protocol/audio-frame.ts';
 import type { ControlMessage, HelloMessage, MetadataMessage, RecordingMessage, ServerMessage, StateMessage, StateTarget } from '../../../shared/src/protocol/messages.ts';
 import { FrameSequencer } from './frame-sequencer.ts';
@@ -59,6 +59,8 @@ export interface DjSessionOptions {
   audioSamples?: number;
   /** Audio beyond elapsed time the session may accept once (a backlog): CAPTURE_SLACK_MS by default. */
   backlogAllowanceMs?: number;
+  /** A consumer threw on a frame (INGEST_CONSUMER_FAILED): counted for every frame, logged once per show. */
+  onConsumerFailed?: (code: ErrorCode) => void;
 }
 
 /** The session's side of one WebSocket connection. */
@@ -114,6 +116,9 @@ export class DjSession {
   readonly #startedAtMs: number;
   #audioSamples: number;
   readonly #backlogAllowanceMs: number;
+  readonly #onConsumerFailed: ((code: ErrorCode) => void) | undefined;
+  /** Frames each consumer threw on this show (logged at the first and summed up at the end, not per 20 ms frame). */
+  readonly #consumerFailures = new Map<FrameConsumer, number>();
 
   /** consumers: every frame goes to each, in order (the push is one of them). */
   /**
@@ -131,6 +136,7 @@ export class DjSession {
     this.#startedAtMs = opts.startedAtMs ?? Date.now();
     this.#audioSamples = opts.audioSamples ?? 0;
     this.#backlogAllowanceMs = opts.backlogAllowanceMs ?? (firstSeq > 0 ? RESUMABLE_MS + CAPTURE_SLACK_MS : CAPTURE_SLACK_MS);
+    this.#onConsumerFailed = opts.onConsumerFailed;
     if (opts.target && opts.target !== 'none') {
       this.#target = opts.target;
       this.#restoreTarget = opts.target;
@@ -243,7 +249,7 @@ export class DjSession {
         try {
           c.onFrame(frame);
         } catch (err) {
-          this.#log.error({ err }, 'frame consumer failed');
+          this.#consumerFailed(c, frame.seq, err);
         }
       }
     }
@@ -301,7 +307,20 @@ export class DjSession {
     this.#clearAckTimer();
     this.#clearStallTimer();
     for (const c of this.#consumers) c.onEnd(reason);
+    for (const [c, frames] of this.#consumerFailures) {
+      this.#log.error({ code: 'INGEST_CONSUMER_FAILED', consumer: consumerName(c), frames }, 'a frame consumer failed on frames of this show');
+    }
     this.#log.info({ reason, framesReceived: this.#framesReceived }, 'studio session ended');
+  }
+
+  /** Counted every time; logged at a consumer's first failure in the show (a broken one throws every 20 ms). */
+  #consumerFailed(c: FrameConsumer, seq: number, err: unknown): void {
+    const failures = (this.#consumerFailures.get(c) ?? 0) + 1;
+    this.#consumerFailures.set(c, failures);
+    this.#onConsumerFailed?.('INGEST_CONSUMER_FAILED');
+    if (failures === 1) {
+      this.#log.error({ code: 'INGEST_CONSUMER_FAILED', consumer: consumerName(c), seq, err: (err as Error).message }, 'frame consumer failed; further failures of this consumer in this show are counted, not logged');
+    }
   }
 
   status(): SessionStatus {
@@ -494,4 +513,9 @@ export class DjSessions {
     clearInterval(this.#timer);
     for (const s of [...this.#sessions.values()]) this.remove(s, reason);
   }
+}
+
+/** For the log: the recorder (it carries a show id), else the consumer's class (LivePush). */
+function consumerName(c: FrameConsumer): string {
+  return c.showId !== undefined ? 'recorder' : c.constructor.name;
 }

@@ -12,7 +12,7 @@ describe('icecast source client', () => {
     assert.match(head, /\r\nExpect: 100-continue\r\n/);
     assert.match(head, new RegExp(`\\r\\nAuthorization: Basic ${Buffer.from('aircheck-bridge:p@ss').toString('base64')}\\r\\n`));
     assert.match(head, /\r\nContent-Type: application\/ogg\r\n/);
-    assert.match(head, /\r\nIce-Name: Show  X: y\r\n/);
+    assert.match(head, /\r\nIce-Name: Show {2}X: y\r\n/);
     assert.ok(head.endsWith('\r\n\r\n'));
   });
 

@@ -5,10 +5,10 @@
 // restarts and no frame is skipped. Fed by dj-session.ts; feeds mounts through the stream port.
 import { randomInt } from 'node:crypto';
 import type { Logger } from 'pino';
-import { AircheckError, isAircheckError } from '../../../shared/src/errors.ts';
+import { AircheckError, failureGoesToCaller, isAircheckError } from '../../../shared/src/errors.ts';
 import { OpusMuxer, type NowPlaying } from '../../../shared/src/ogg/opus-muxer.ts';
 import type { AudioFrame } from '../../../shared/src/protocol/audio-frame.ts';
-import { IcecastSourceClient, updateSourceMetadata, type SourceTarget } from './icecast-source-client.ts';
+import { IcecastSourceClient, updateSourceMetadata } from './icecast-source-client.ts';
 import { OpusToMp3 } from '../../../shared/src/mp3/opus-to-mp3.ts';
 
 /** What a session hands every frame to: the live push now, the recorder next. */
@@ -103,7 +103,7 @@ export class LivePush implements FrameConsumer {
    */
   setTarget(target: PushTarget | null): Promise<void> {
     const run = this.#switching.then(() => this.#switchTo(target));
-    this.#switching = run.catch(() => {});
+    this.#switching = run.catch(failureGoesToCaller);
     return run;
   }
 

@@ -4,6 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { AircheckError, isAircheckError } from '../../../shared/src/errors.ts';
+import { LoginRequestSchema, STUDIO_API, type ApiError, type LoginResponse, type SessionResponse } from '../../../shared/src/protocol/studio-api.ts';
 import type { AuthThrottle } from '../http/auth-throttle.ts';
 import type { DjAccounts } from './dj-accounts.ts';
 import type { StudioLogins } from './studio-logins.ts';
@@ -37,19 +38,17 @@ export function createStudioApi(deps: StudioApiDeps) {
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     try {
-      if (path === '/api/login') {
+      if (path === STUDIO_API.login) {
         if (req.method !== 'POST') throw new AircheckError('HTTP_METHOD_NOT_ALLOWED', 'use POST /api/login with {"name","password"}');
         const remote = req.socket.remoteAddress ?? 'unknown';
         const body = await readJson(req);
         const name = typeof body.name === 'string' ? body.name : '';
-        const password = typeof body.password === 'string' ? body.password : '';
         // Failures count per (address, DJ): one DJ's typos never lock out another DJ at the same station.
         const scope = `dj:${name.slice(0, 64).toLowerCase()}` as const;
         if (deps.throttle.blocked(remote, scope)) throw new AircheckError('RATE_LIMITED', 'too many failed sign-ins for this DJ from this address: wait a minute');
-        if (!name || !password || name.length > 64 || password.length > 1024) {
-          throw new AircheckError('DJ_ACCOUNT_INVALID', 'send {"name": "...", "password": "..."} as JSON');
-        }
-        const dj = await deps.accounts().verify(name, password, remote);
+        const request = LoginRequestSchema.safeParse(body);
+        if (!request.success) throw new AircheckError('DJ_ACCOUNT_INVALID', 'send {"name": "...", "password": "..."} as JSON');
+        const dj = await deps.accounts().verify(request.data.name, request.data.password, remote);
         if (!dj) {
           deps.throttle.fail(remote, scope);
           deps.log.warn({ remote }, 'studio sign-in failed');
@@ -58,25 +57,25 @@ export function createStudioApi(deps: StudioApiDeps) {
         const { token, login } = deps.logins.issue(dj);
         await deps.logins.saved(); // the token survives a restart from the moment the studio has it
         deps.log.info({ dj }, 'DJ signed in');
-        return json(res, 200, { token, name: dj, expiresAt: new Date(login.expiresAtMs).toISOString() });
+        return json(res, 200, { token, name: dj, expiresAt: new Date(login.expiresAtMs).toISOString() } satisfies LoginResponse);
       }
-      if (path === '/api/logout') {
+      if (path === STUDIO_API.logout) {
         if (req.method !== 'POST') throw new AircheckError('HTTP_METHOD_NOT_ALLOWED', 'use POST /api/logout');
         deps.logins.revoke(requireLogin(req).token);
         await deps.logins.saved();
         res.statusCode = 204;
         return void res.end();
       }
-      if (path === '/api/session') {
+      if (path === STUDIO_API.session) {
         if (req.method !== 'GET') throw new AircheckError('HTTP_METHOD_NOT_ALLOWED', 'use GET /api/session');
         const { login } = requireLogin(req);
-        return json(res, 200, { name: login.name, expiresAt: new Date(login.expiresAtMs).toISOString(), ...deps.urls(req) });
+        return json(res, 200, { name: login.name, expiresAt: new Date(login.expiresAtMs).toISOString(), ...deps.urls(req) } satisfies SessionResponse);
       }
       throw new AircheckError('HTTP_NOT_FOUND', `nothing at ${path.slice(0, 80)}: the studio API is /api/login, /api/logout, /api/session and /api/studio/ws`);
     } catch (err) {
       const error = isAircheckError(err) ? err : new AircheckError('HTTP_BAD_REQUEST', 'request failed', { cause: err });
       if (!isAircheckError(err)) deps.log.error({ err }, 'studio api failed');
-      json(res, error.httpStatus, { code: error.code, message: error.message });
+      json(res, error.httpStatus, { code: error.code, message: error.message } satisfies ApiError);
     }
   };
 }

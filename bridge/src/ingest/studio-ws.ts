@@ -6,7 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
-import { AircheckError, isAircheckError } from '../../../shared/src/errors.ts';
+import { AircheckError, isAircheckError, type ErrorCode } from '../../../shared/src/errors.ts';
 import { decodeAudioFrame, MAX_AUDIO_FRAME_BYTES } from '../../../shared/src/protocol/audio-frame.ts';
 import { closeCodeForError } from '../../../shared/src/protocol/close-codes.ts';
 import {
@@ -50,6 +50,8 @@ export interface StudioWsDeps {
    */
   resumeConsumers?: (show: ShowInfo, showId: string | null) => Promise<{ consumers: FrameConsumer[]; nextSeq: number | null } | null>;
   log: Logger;
+  /** A consumer of a show threw on a frame (INGEST_CONSUMER_FAILED): count it. */
+  onConsumerFailed?: (code: ErrorCode) => void;
   helloTimeoutMs?: number;
   idleTimeoutMs?: number;
 }
@@ -214,7 +216,7 @@ export function createStudioWs(deps: StudioWsDeps) {
         let created: DjSession | null = null;
         const push = await deps.createPush(head, hello.codec.channels, preSkip, () => created?.pushChanged());
         created = new DjSession(dj, push, [push, ...deps.extraConsumers({ dj, opusHead: head, channels: hello.codec.channels, preSkipSamples: preSkip, onHealth: (h) => created?.recordingChanged(h) })], deps.log, hello.resume?.oldestUnackedSeq ?? 0,
-          { codec: { opusHead: head, channels: hello.codec.channels } });
+          { codec: { opusHead: head, channels: hello.codec.channels }, onConsumerFailed: deps.onConsumerFailed });
         deps.sessions.add(created);
         found = created;
       }
@@ -251,6 +253,7 @@ export function createStudioWs(deps: StudioWsDeps) {
         const push = await deps.createPush(head, stored.channels, preSkip, () => created?.pushChanged());
         created = new DjSession(stored.dj, push, [push, ...continued.consumers], deps.log, continued.nextSeq ?? stored.nextSeq,
           { id: stored.id, target: stored.target, codec: { opusHead: head, channels: stored.channels }, startedAtMs: stored.startedAtMs, audioSamples: stored.audioSamples,
+            onConsumerFailed: deps.onConsumerFailed,
             // The original show's start is known: its elapsed time covers the studio's backlog.
             backlogAllowanceMs: stored.startedAtMs !== undefined ? CAPTURE_SLACK_MS : undefined });
         created.detachedAtMs = stored.aliveAtMs;

@@ -17,7 +17,7 @@ const TITLE_PREFIX = encoder.encode("StreamTitle='");
 const URL_PREFIX = encoder.encode("StreamUrl='");
 const FIELD_END = encoder.encode("';");
 
-// eslint-disable-next-line no-control-regex
+ 
 const CONTROLS = /[\u0000-\u001f\u007f]/g;
 
 /**

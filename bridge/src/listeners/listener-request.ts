@@ -3,7 +3,7 @@
 // Fed by the stream server; feeds the MountRegistry with a Listener.
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { AircheckError, isAircheckError } from '../../../shared/src/errors.ts';
+import { AircheckError, isAircheckError, type ErrorCode } from '../../../shared/src/errors.ts';
 import type { RequestHead } from '../http/request-head.ts';
 import { parseBasicAuth } from '../http/request-head.ts';
 import { CORS_HEADERS, responseHead, sendError } from '../http/responses.ts';
@@ -23,7 +23,7 @@ export interface ListenerRequestDeps {
   credentials: () => Credentials;
   throttle: AuthThrottle;
   log: Logger;
-  onRejected: (mountPath: string, code: string) => void;
+  onRejected: (mountPath: string, code: ErrorCode) => void;
   sendBufferBytes: () => number;
 }
 

@@ -93,7 +93,7 @@ export class MountRegistry {
   /** The mount whose audio a listener of `path` hears now: itself, else its fallback chain. */
   resolveFeed(path: string, format: StreamFormat | null): Mount | null {
     const seen = new Set<string>();
-    let current = this.mounts.get(path);
+    const current = this.mounts.get(path);
     while (current && !seen.has(current.path)) {
       seen.add(current.path);
       if (current.isLive && (!format || current.format === format)) return current;
@@ -122,7 +122,7 @@ export class MountRegistry {
       throw new AircheckError('MOUNT_IN_USE', `mount ${path} already has a source (from ${current.remoteAddress}): stop it first, or ask an admin to kill it with /admin/killsource?mount=${path}`);
     }
     if (!current && this.sources.size >= this.limits.maxSources) {
-      throw new AircheckError('LISTENER_LIMIT_REACHED', `the server already has ${this.sources.size} sources (limits.max_sources): raise the limit or stop a source`);
+      throw new AircheckError('SOURCE_LIMIT_REACHED', `the server already has ${this.sources.size} sources (limits.max_sources): raise the limit or stop a source`);
     }
     // A source still playing out its last seconds gives way to the new one.
     if (current) current.kill('replaced by a new source');

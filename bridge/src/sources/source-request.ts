@@ -3,7 +3,7 @@
 // server with the parsed request head; feeds the MountRegistry.
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { AircheckError, isAircheckError } from '../../../shared/src/errors.ts';
+import { AircheckError, isAircheckError, type ErrorCode } from '../../../shared/src/errors.ts';
 import type { RequestHead } from '../http/request-head.ts';
 import { parseBasicAuth } from '../http/request-head.ts';
 import { CORS_HEADERS, responseHead, sendError } from '../http/responses.ts';
@@ -20,7 +20,7 @@ export interface SourceRequestDeps {
   throttle: AuthThrottle;
   limits: () => SourceLimits;
   log: Logger;
-  onSourceEvent: (event: 'accepted' | 'rejected', mountPath: string, code?: string) => void;
+  onSourceEvent: (event: 'accepted' | 'rejected', mountPath: string, code?: ErrorCode) => void;
   onBytes: (mountPath: string, bytes: number) => void;
 }
 
@@ -48,7 +48,7 @@ export async function handleSourceRequest(socket: Socket, head: RequestHead, res
     return reject(new AircheckError('SOURCE_AUTH_FAILED', `mount ${path} needs credentials: send Basic auth with user "${mount.settings.source_user}" and the mount's source password`), [WWW_AUTHENTICATE]);
   }
   const secrets = deps.credentials().mounts.get(path);
-  let ok = false;
+  let ok: boolean;
   try {
     ok = secrets ? await secrets.source.verify(auth.user, auth.password, remote) : false;
   } catch (err) {

@@ -70,7 +70,8 @@ export class SourceSession {
     this.socket.on('data', (buf: Buffer) => this.onData(buf));
     this.socket.on('end', () => this.finish('source disconnected', null));
     this.socket.on('close', () => this.finish('source disconnected', null));
-    this.socket.on('error', (err) => this.finish('socket error', new AircheckError('SOURCE_BAD_AUDIO', `source socket failed: ${err.message}`, { cause: err })));
+    // The network failed, not the audio (a reset, a broken pipe): counted apart from SOURCE_BAD_AUDIO.
+    this.socket.on('error', (err) => this.finish('connection lost', new AircheckError('SOURCE_CONNECTION_LOST', `the source's connection failed: ${err.message}`, { cause: err })));
     if (opts.firstBytes.byteLength > 0) this.onData(opts.firstBytes);
   }
 

@@ -6,7 +6,7 @@ import { FIELD_MAX_CHARS, cleanText, cleanTitle, headerValue, httpUrlOrNull, pla
 
 const headers = (entries: Record<string, string>) => new Map(Object.entries(entries));
 // Characters that end a line or a field somewhere: C0, DEL, C1, LINE/PARAGRAPH SEPARATOR.
-// eslint-disable-next-line no-control-regex
+ 
 const BREAKING = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 

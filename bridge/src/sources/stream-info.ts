@@ -23,7 +23,7 @@ export const FIELD_MAX_CHARS = {
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 // C0 controls (CR, LF, TAB, NUL…), DEL, C1 controls (NEL…), LINE SEPARATOR, PARAGRAPH SEPARATOR:
 // each ends a line or a field somewhere (HTTP, .m3u, .pls, ICY padding, JavaScript string literals).
-// eslint-disable-next-line no-control-regex
+ 
 const BREAKING = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
 
 /**

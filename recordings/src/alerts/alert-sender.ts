@@ -3,6 +3,7 @@
 // (network, 408, 429, 5xx) are retried with backoff; a final failure is logged at error, never thrown.
 // Fed by dead-mans-switch.ts; the fetch and the sleep are injected for tests.
 import type { Logger } from 'pino';
+import { ignoreCleanupError } from '../../../shared/src/errors.ts';
 
 export type AlertKind = 'show_missed' | 'recording_failed';
 
@@ -45,6 +46,8 @@ export interface AlertSenderOptions {
   baseDelayMs?: number;
   fetch?: typeof fetch;
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** An alert could not be delivered to a target (ALERT_DELIVERY_FAILED, logged): count it. */
+  onDeliveryFailed?: (target: 'webhook' | 'telegram') => void;
 }
 
 const TELEGRAM_API = 'https://api.telegram.org';
@@ -85,7 +88,7 @@ export function createAlertSender(opts: AlertSenderOptions): AlertSender {
           body: JSON.stringify(body),
           signal: AbortSignal.any([closing.signal, AbortSignal.timeout(timeoutMs)]),
         });
-        await res.body?.cancel().catch(() => {});
+        await res.body?.cancel().catch(ignoreCleanupError); // only the status matters
         if (res.ok) {
           opts.log.info({ target, alert: alert.id, attempt }, 'alert delivered');
           return;
@@ -103,17 +106,23 @@ export function createAlertSender(opts: AlertSenderOptions): AlertSender {
       await sleep(delayMs, closing.signal);
     }
     opts.log.error({ code: 'ALERT_DELIVERY_FAILED', target, alert: alert.id, kind: alert.kind, error: last || 'shutting down' }, 'alert could not be delivered');
+    opts.onDeliveryFailed?.(target);
   };
 
   return {
     async send(alert) {
       const jobs: Promise<void>[] = [];
-      if (opts.webhookUrl) jobs.push(deliver('webhook', opts.webhookUrl, alert, alert));
+      // deliver() logs and counts its own failures; anything it throws besides is a bug, reported the same way.
+      const unexpected = (target: 'webhook' | 'telegram') => (err: unknown) => {
+        opts.log.error({ code: 'ALERT_DELIVERY_FAILED', target, alert: alert.id, kind: alert.kind, error: (err as Error).message }, 'alert could not be delivered');
+        opts.onDeliveryFailed?.(target);
+      };
+      if (opts.webhookUrl) jobs.push(deliver('webhook', opts.webhookUrl, alert, alert).catch(unexpected('webhook')));
       if (opts.telegram) {
         const url = `${TELEGRAM_API}/bot${opts.telegram.botToken}/sendMessage`;
-        jobs.push(deliver('telegram', url, { chat_id: opts.telegram.chatId, text: telegramText(alert), disable_web_page_preview: true }, alert));
+        jobs.push(deliver('telegram', url, { chat_id: opts.telegram.chatId, text: telegramText(alert), disable_web_page_preview: true }, alert).catch(unexpected('telegram')));
       }
-      await Promise.all(jobs.map((j) => j.catch(() => {})));
+      await Promise.all(jobs);
     },
     close() {
       closing.abort();

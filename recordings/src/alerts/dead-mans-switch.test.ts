@@ -23,11 +23,12 @@ function fixture(t: import('node:test').TestContext, schedule: unknown = [{ name
   const clock = { ms: SLOT_START };
   const sent: Alert[] = [];
   const counted: string[] = [];
+  const checks = { passes: 0 };
   const sender: AlertSender = { send: async (a) => void sent.push(a), close: () => {} };
   const make = () =>
     new DeadMansSwitch({
       schedule: ScheduleSchema.parse(schedule), graceMs: GRACE, spoolDir: join(dir, 'spool'), stateFile: join(dir, 'alerts-state.json'),
-      station: 'Test FM', sender, log: pino({ level: 'silent' }), now: () => new Date(clock.ms), countAlert: (k) => counted.push(k),
+      station: 'Test FM', sender, log: pino({ level: 'silent' }), now: () => new Date(clock.ms), countAlert: (k) => counted.push(k), countCheck: () => checks.passes++,
     });
   const addRecording = (id: string, startMs: number, endMs: number | null, status: RecordingStatus, reason: string | null = null, failedAtMs = endMs ?? startMs) => {
     const m: Partial<ShowManifest> = {
@@ -38,7 +39,7 @@ function fixture(t: import('node:test').TestContext, schedule: unknown = [{ name
     mkdirSync(join(dir, 'spool', id), { recursive: true });
     writeFileSync(join(dir, 'spool', id, 'manifest.json'), JSON.stringify(m));
   };
-  return { dir, clock, sent, counted, make, addRecording };
+  return { dir, clock, sent, counted, checks, make, addRecording };
 }
 
 test('a scheduled show that never happens fires exactly one alert, after its end + grace and not before', async (t) => {
@@ -64,6 +65,7 @@ test('a scheduled show that never happens fires exactly one alert, after its end
   await dms.idle();
   assert.equal(f.sent.length, 1);
   assert.deepEqual(f.counted, ['show_missed']);
+  assert.equal(f.checks.passes, 6, 'every pass is counted (aircheck_alert_checks_total), those that fired nothing too');
 });
 
 test('a restart does not fire an alert again (the state file remembers it)', async (t) => {

@@ -6,6 +6,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
+import { failureGoesToCaller, isAircheckError, type ErrorCode } from '../../../shared/src/errors.ts';
 import { listRecordings } from '../recording-catalog.ts';
 import { manifestDurationSamples, type RecordingStatus, type ShowManifest } from '../show-manifest.ts';
 import { writeJsonAtomic } from '../spool/spool-fs.ts';
@@ -130,6 +131,8 @@ export interface DeadMansSwitchOptions {
   now?: () => Date;
   /** aircheck_alerts_total{kind}. */
   countAlert?: (kind: AlertKind) => void;
+  /** aircheck_alert_checks_total: one per pass that read the schedule and the recordings (proof the switch runs). */
+  countCheck?: () => void;
 }
 
 interface AlertsState {
@@ -181,7 +184,7 @@ export class DeadMansSwitch {
       return [alert];
     });
     return run.catch((err) => {
-      this.#opts.log.error({ code: (err as { code?: string }).code, err: (err as Error).message }, "dead-man's switch could not fire a recording alert");
+      this.#opts.log.error({ code: switchErrorCode(err), err: (err as Error).message }, "dead-man's switch could not fire a recording alert");
       return [];
     });
   }
@@ -190,7 +193,7 @@ export class DeadMansSwitch {
   check(): Promise<Alert[]> {
     this.#running ??= this.#exclusive(() => this.#check())
       .catch((err) => {
-        this.#opts.log.error({ code: (err as { code?: string }).code, err: (err as Error).message }, "dead-man's switch check failed");
+        this.#opts.log.error({ code: switchErrorCode(err), err: (err as Error).message }, "dead-man's switch check failed");
         return [];
       })
       .finally(() => (this.#running = null));
@@ -216,13 +219,14 @@ export class DeadMansSwitch {
     const recordings = entries.map((e) => recordingFacts(e.manifest, nowMs));
     const alerts = dueAlerts({ schedule: this.#schedule, recordings, fired: new Set(fired.keys()), nowMs, graceMs: this.#opts.graceMs, station: this.#opts.station });
     await this.#fire(alerts, fired, nowMs);
+    this.#opts.countCheck?.();
     return alerts;
   }
 
   /** Passes and immediate alerts one at a time: the fired set is read and written by one at once. */
   #exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.#serial.then(fn);
-    this.#serial = run.catch(() => {}); // the caller gets the error; the next one still runs
+    this.#serial = run.catch(failureGoesToCaller); // the next one still runs
     return run;
   }
 
@@ -235,7 +239,10 @@ export class DeadMansSwitch {
     for (const a of alerts) {
       this.#opts.countAlert?.(a.kind);
       this.#opts.log.error({ alert: a.id, kind: a.kind, show: a.show, slotStart: a.slot_start, slotEnd: a.slot_end, recording: a.recording_id, reason: a.reason }, 'alert fired');
-      const p = this.#opts.sender.send(a).catch(() => {});
+      // The sender logs and counts each target's failure; a sender that throws anyway is reported here.
+      const p = this.#opts.sender.send(a).catch((err: unknown) => {
+        this.#opts.log.error({ code: 'ALERT_DELIVERY_FAILED', alert: a.id, kind: a.kind, err: (err as Error).message }, 'alert could not be delivered');
+      });
       this.#sending.add(p);
       void p.finally(() => this.#sending.delete(p));
     }
@@ -270,4 +277,9 @@ export class DeadMansSwitch {
       this.#opts.log.error({ code: 'ALERT_STATE_UNUSABLE', file: this.#opts.stateFile, err: (err as NodeJS.ErrnoException).code ?? (err as Error).message }, 'alerts state could not be written');
     }
   }
+}
+
+/** A pass fails reading the spool (its AircheckError) or its state file (a raw fs error: ALERT_STATE_UNUSABLE). */
+function switchErrorCode(err: unknown): ErrorCode {
+  return isAircheckError(err) ? err.code : 'ALERT_STATE_UNUSABLE';
 }

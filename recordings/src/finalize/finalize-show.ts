@@ -77,20 +77,25 @@ export async function finalizeShow(dir: string, manifest: ShowManifest, deps: Fi
         const causes = [...new Set(lost.map((g) => g.cause!))];
         const lostS = lost.reduce((n, g) => n + g.durationSamples, 0) / 48000;
         await persistMove(dir, m, 'verified_with_gaps', now(), {
-          reason: `verified with ${lost.length} gap(s) the recorder could not record: ${lostS.toFixed(1)} s (${causes.join(', ')})`, code: causes[0],
+          reason: `verified with ${lost.length} gap(s) the recorder could not record: ${lostS.toFixed(1)} s (${causes.join(', ')})`, code: causes[0]!,
         });
       } else await persistMove(dir, m, 'verified', now());
       log.info({ location: result.location }, 'recording verified in the store');
       await removeSpoolCopy(deps.store, m.showId, log);
       if (deps.mp3BitrateKbps) await finishRendition(dir, m, { ...deps, mp3BitrateKbps: deps.mp3BitrateKbps });
     } else {
-      await persistMove(dir, m, 'failed', now(), { reason: `store did not verify the recording: ${result.reason}` });
-      log.error({ reason: result.reason }, 'recording not verified by the store; the spool is kept');
+      await persistMove(dir, m, 'failed', now(), { reason: `store did not verify the recording: ${result.reason}`, code: result.code });
+      log.error({ code: result.code, reason: result.reason }, 'recording not verified by the store; the spool is kept');
     }
   } catch (err) {
     const error = isAircheckError(err) ? err : new AircheckError('REC_FINALIZE_FAILED', `finalizing show ${m.showId} failed: ${(err as Error).message}`, { cause: err });
     log.error({ code: error.code, err: error.message }, 'recording could not be finalized; the spool is kept');
-    if (m.status !== 'failed') await persistMove(dir, m, 'failed', now(), { reason: error.message, code: error.code }).catch(() => {});
+    if (m.status !== 'failed') {
+      // moveTo marks it failed in memory first: the recorder counts it even when the manifest cannot be written.
+      await persistMove(dir, m, 'failed', now(), { reason: error.message, code: error.code }).catch((e: unknown) => {
+        log.error({ code: error.code, err: (e as Error).message }, 'the failed status could not be written to the manifest; recovery finalizes the show again at the next start');
+      });
+    }
   }
   return m;
 }
@@ -143,8 +148,11 @@ export async function finishRendition(dir: string, m: ShowManifest, deps: Finali
     log.info({ location: result.location }, 'MP3 rendition verified in the store');
   } catch (err) {
     m.renditionError = `MP3 rendition at ${bitrateKbps} kbps: ${(err as Error).message}`;
-    log.error({ code: (err as { code?: string }).code, err: (err as Error).message }, 'MP3 rendition failed; the verified Ogg Opus recording is not affected');
-    await writeManifest(dir, m).catch(() => {});
+    const cause = isAircheckError(err) ? err.code : null;
+    log.error({ code: 'REC_RENDITION_FAILED', cause, err: (err as Error).message }, 'MP3 rendition failed; the verified Ogg Opus recording is not affected');
+    await writeManifest(dir, m).catch((e: unknown) => {
+      log.error({ code: 'REC_RENDITION_FAILED', err: (e as Error).message }, 'the rendition failure could not be written to the manifest; the rendition is tried again at the next start');
+    });
   }
 }
 

@@ -10,7 +10,7 @@
 
 import { open, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { AircheckError, isAircheckError } from '../../../shared/src/errors.ts';
+import { AircheckError, ignoreCleanupError, isAircheckError } from '../../../shared/src/errors.ts';
 import { isOpusHead, isOpusTags, parseOpusHead } from '../../../shared/src/ogg/codec-headers.ts';
 import { OGG_MAX_PAGE_BYTES, OggPacketAssembler, checkOggPage, readOggPage } from '../../../shared/src/ogg/ogg-page.ts';
 import type { OggPage } from '../../../shared/src/ogg/ogg-page.ts';
@@ -220,13 +220,13 @@ export async function renderMp3(opts: RenderMp3Options): Promise<RenderMp3Result
       decodeErrors: stats.decodeErrors, encoderDelaySamples: LAME_ENCODER_DELAY_SAMPLES, paddingSamples,
     };
   } catch (err) {
-    if (createdOutput) await rm(opts.outPath, { force: true }).catch(() => {});
+    if (createdOutput) await rm(opts.outPath, { force: true }).catch(ignoreCleanupError); // the error below is what counts
     if (isAircheckError(err)) throw err;
     throw fail(`${(err as Error).message ?? String(err)}`, err);
   } finally {
     transcoder?.close();
-    await output?.close().catch(() => {});
-    await input.close().catch(() => {});
+    await output?.close().catch(ignoreCleanupError);
+    await input.close().catch(ignoreCleanupError);
   }
 }
 

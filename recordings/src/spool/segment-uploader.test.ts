@@ -25,6 +25,7 @@ let source: OpusSource;
 async function showWithUploads(spoolDir: string, store: RecordingStore, seconds: number, expectStored: number, retryDelayMs = 10_000) {
   source ??= await opusTonePackets(440, 5);
   const results: string[] = [];
+  // eslint-disable-next-line prefer-const -- set once below, after the spool its callback refers to exists
   let uploader!: SegmentUploader;
   let resolveStored!: () => void;
   const stored = new Promise<void>((r) => (resolveStored = r));
@@ -101,7 +102,7 @@ test('a failed segment upload is retried before any later segment; the copy neve
     listKeys: (p) => real.listKeys(p),
     download: (key, path) => real.download(key, path),
     deleteKeys: (keys) => real.deleteKeys(keys),
-    putAndVerify: async (input) => (refusals-- > 0 ? { verified: false, reason: 'size mismatch: the store holds 0 bytes' } : real.putAndVerify(input)),
+    putAndVerify: async (input) => (refusals-- > 0 ? { verified: false, code: 'REC_VERIFY_FAILED', reason: 'size mismatch: the store holds 0 bytes' } : real.putAndVerify(input)),
   };
   const { uploader, results } = await showWithUploads(join(dir, 'spool'), flaky, 3.2, 3, 20);
   assert.deepEqual(results, ['failed', 'failed', 'stored', 'stored', 'stored']);

@@ -9,6 +9,7 @@
 // recording failure — the local spool still holds everything — it is logged, counted and retried
 // after a pause, before any later segment.
 import type { Logger } from 'pino';
+import type { ErrorCode } from '../../../shared/src/errors.ts';
 import type { SegmentEntry, ShowManifest } from '../show-manifest.ts';
 import type { RecordingStore } from '../store-contract.ts';
 import { SPOOL_COPY_MANIFEST, spoolCopyPrefix } from '../store/recording-key.ts';
@@ -89,10 +90,10 @@ export class SegmentUploader {
       const error = await this.#upload(segment);
       if (error !== null) {
         this.#failedAttempts++;
-        this.#lastError = error;
+        this.#lastError = error.reason;
         this.#opts.onResult?.('failed');
         const delayMs = this.#opts.retryDelayMs ?? 10_000;
-        this.#log.warn({ segment: segment.file, err: error, retryInMs: delayMs, pending: this.#pending.length },
+        this.#log.warn({ code: error.code, segment: segment.file, err: error.reason, retryInMs: delayMs, pending: this.#pending.length },
           'segment could not be copied to the store; the local spool keeps it, retrying');
         if (!this.#stopped) {
           this.#retryTimer = setTimeout(() => {
@@ -109,19 +110,19 @@ export class SegmentUploader {
   }
 
   /** Uploads and verifies one segment, then the copy's manifest listing it. null, or why it failed. */
-  async #upload(segment: SegmentEntry): Promise<string | null> {
+  async #upload(segment: SegmentEntry): Promise<{ code: ErrorCode; reason: string } | null> {
     const { store, dir } = this.#opts;
-    if (!segment.crc32c) return `segment ${segment.file} has no CRC-32C in the manifest`;
+    if (!segment.crc32c) return { code: 'REC_VERIFY_FAILED', reason: `segment ${segment.file} has no CRC-32C in the manifest` };
     const result = await store.putAndVerify({
       key: this.#prefix + segment.file, filePath: join(dir, segment.file), sizeBytes: segment.sizeBytes,
       sha256: segment.sha256, crc32c: segment.crc32c, durationSamples: segment.durationSamples,
     });
-    if (!result.verified) return result.reason;
+    if (!result.verified) return { code: result.code, reason: result.reason };
     const stored = [...this.#stored, segment];
     try {
       await store.putJson(this.#prefix + SPOOL_COPY_MANIFEST, this.#copyManifest(stored));
     } catch (err) {
-      return `writing the spool copy's manifest failed: ${(err as Error).message}`;
+      return { code: 'REC_STORE_FAILED', reason: `writing the spool copy's manifest failed: ${(err as Error).message}` };
     }
     this.#stored.push(segment);
     return null;

@@ -3,6 +3,7 @@
 // feeds the finalizer (finalize/concatenate.ts). Calls are serialized by the show spool's queue.
 import { createHash, type Hash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
+import { ignoreCleanupError } from '../../../shared/src/errors.ts';
 import { OpusMuxer } from '../../../shared/src/ogg/opus-muxer.ts';
 import { crc32c, crc32cToBase64 } from '../verify/crc32c.ts';
 import { nodeSpoolFs, type SpoolFs } from './spool-fs.ts';
@@ -102,7 +103,7 @@ export class SegmentWriter {
   async abandon(): Promise<void> {
     const fh = this.#fh;
     this.#fh = null;
-    await fh?.close().catch(() => {});
+    await fh?.close().catch(ignoreCleanupError); // an abandoned file: what made it so was reported
   }
 
   #queue(pages: Uint8Array[]): void {

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -15,6 +15,7 @@ import { opusTonePackets } from '../../../test/helpers/studio-client.ts';
 import { readManifest } from '../show-manifest.ts';
 import { ShowSpool } from './show-spool.ts';
 import { limitedSpaceFs } from './limited-space-fs.ts';
+import { unwritableFs } from './unwritable-fs.ts';
 
 function captureLog() {
   const lines: any[] = [];
@@ -103,58 +104,78 @@ test('a segment of real Opus decodes on its own with ffmpeg', async (t) => {
   assert.ok(Math.abs(Number(out) - 1) < 0.03, `segment 2 lasts ${out}`);
 });
 
-/** A tmpfs for disk-error tests (needs root); null when it cannot be mounted. */
-function tmpfs(t: import('node:test').TestContext, options: string): string | null {
-  if (process.getuid?.() !== 0) return null;
-  const dir = mkdtempSync(join(tmpdir(), 'aircheck-tmpfs-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir]);
-  } catch {
-    rmSync(dir, { recursive: true, force: true });
-    return null;
-  }
-  t.after(() => {
-    try {
-      execFileSync('umount', [dir]);
-    } catch {
-      execFileSync('umount', ['-l', dir]); // still busy: detach it anyway
-    }
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return dir;
-}
+// Fault tests through the spool's file-system seam (limited-space-fs.ts: ENOSPC; unwritable-fs.ts:
+// EROFS, EACCES): they run everywhere, without root or a mounted tmpfs.
 
 test('a full disk fails the recording at once with REC_DISK_FULL: status, error log, callback', async (t) => {
-  const dir = tmpfs(t, 'size=64k');
-  if (!dir) return t.skip('needs root to mount a tmpfs');
-  const { spool, failures, lines } = spoolIn(dir, 48000 * 10);
+  const dir = mkdtempSync(join(tmpdir(), 'aircheck-spool-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const fs = limitedSpaceFs({ freeBytes: 64 * 1024 }); // what a 64 KiB tmpfs holds
+  const { spool, failures, lines } = spoolIn(dir, 48000 * 10, { fs, reserveBytes: 16 * 1024 });
   for (let seq = 0; seq < 500; seq++) spool.onFrame({ seq, timestampUs: seq * 20000, durationSamples: 960, flags: 0, packet: fakePacket(400) });
   await spool.idle();
+  assert.ok(fs.refusedWrites > 0, 'the disk refused a write');
   assert.equal(failures.length, 1);
   assert.equal(failures[0]!.code, 'REC_DISK_FULL', failures[0]!.message);
   assert.equal(spool.manifest.status, 'failed');
   assert.equal(spool.manifest.errorCode, 'REC_DISK_FULL');
-  assert.match(spool.manifest.reason!, /disk is full/);
+  assert.match(spool.manifest.reason!, /disk is full \(ENOSPC\)/);
   assert.ok(lines.some((l) => l.level === 50 && l.code === 'REC_DISK_FULL'), 'logged at error');
   spool.onFrame({ seq: 500, timestampUs: 0, durationSamples: 960, flags: 0, packet: fakePacket(400) });
   await spool.idle();
   assert.equal(failures.length, 1, 'reported once');
 });
 
-test('a read-only spool fails the recording with REC_SPOOL_UNWRITABLE on its first frame', async (t) => {
-  const dir = tmpfs(t, 'size=64k,ro');
-  if (!dir) return t.skip('needs root to mount a tmpfs');
-  const { spool, failures, lines } = spoolIn(dir, 48000);
-  spool.onFrame({ seq: 0, timestampUs: 0, durationSamples: 960, flags: 0, packet: fakePacket(100) });
+for (const errno of ['EROFS', 'EACCES'] as const) {
+  const what = errno === 'EROFS' ? 'a read-only spool' : 'a spool the bridge may not write';
+  test(`${what} (${errno}) fails the recording with REC_SPOOL_UNWRITABLE on its first frame, reported once`, async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'aircheck-spool-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const fs = unwritableFs({ errno });
+    const { spool, failures, lines } = spoolIn(dir, 48000, { fs });
+    spool.onFrame({ seq: 0, timestampUs: 0, durationSamples: 960, flags: 0, packet: fakePacket(100) });
+    await spool.idle();
+    assert.ok(fs.refusals > 0, 'the disk refused a change');
+    assert.equal(failures.length, 1);
+    assert.equal(failures[0]!.code, 'REC_SPOOL_UNWRITABLE');
+    assert.match(failures[0]!.message, new RegExp(`\\(${errno}\\)`), 'the message names the errno');
+    assert.equal(spool.manifest.status, 'failed');
+    assert.equal(spool.manifest.errorCode, 'REC_SPOOL_UNWRITABLE');
+    assert.ok(lines.some((l) => l.level === 50 && l.code === 'REC_SPOOL_UNWRITABLE'), 'logged at error');
+    assert.ok(!existsSync(join(dir, 'show-1')), 'nothing was created');
+    for (let seq = 1; seq < 50; seq++) spool.onFrame({ seq, timestampUs: seq * 20000, durationSamples: 960, flags: 0, packet: fakePacket(100) });
+    await spool.idle();
+    assert.equal(failures.length, 1, 'reported once');
+    assert.equal(spool.lostFrames, 50, 'every frame is counted in the gap');
+  });
+}
+
+test('a spool that goes read-only mid-show fails at once with REC_SPOOL_UNWRITABLE and keeps the segments already closed', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'aircheck-spool-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const fs = unwritableFs({ errno: 'EROFS', refusing: false });
+  const { spool, failures } = spoolIn(dir, 48000, { fs });
+  const frame = (seq: number) => ({ seq, timestampUs: seq * 20000, durationSamples: 960, flags: 0, packet: fakePacket(100) });
+  for (let seq = 0; seq < 120; seq++) spool.onFrame(frame(seq)); // two closed 1 s segments, a third open
   await spool.idle();
-  assert.equal(failures[0]?.code, 'REC_SPOOL_UNWRITABLE');
-  assert.match(failures[0]!.message, /EROFS/);
+  assert.equal(failures.length, 0);
+  const closed = (await readManifest(spool.dir)).segments;
+  assert.equal(closed.length, 2);
+  fs.refuse(); // errors=remount-ro
+  for (let seq = 120; seq < 200; seq++) spool.onFrame(frame(seq));
+  await spool.idle();
+  assert.equal(failures.length, 1, 'reported once');
+  assert.equal(failures[0]!.code, 'REC_SPOOL_UNWRITABLE');
+  assert.match(failures[0]!.message, /\(EROFS\)/);
   assert.equal(spool.manifest.status, 'failed');
-  assert.ok(lines.some((l) => l.level === 50 && l.code === 'REC_SPOOL_UNWRITABLE'));
-  assert.ok(!existsSync(join(dir, 'show-1')));
+  assert.equal(spool.lostFrames, 100, 'the open segment and everything after it are the gap');
+  assert.deepEqual(spool.manifest.gaps.map((g) => [g.afterSeq, g.cause]), [[99, 'REC_SPOOL_UNWRITABLE']]);
+  for (const s of closed) {
+    const bytes = readFileSync(join(spool.dir, s.file));
+    assert.equal(createHash('sha256').update(bytes).digest('hex'), s.sha256, `${s.file} is still on disk, intact`);
+  }
 });
 
-// Fault tests through the spool's file-system seam (limited-space-fs.ts): they run without root.
 
 test('a full disk mid-show (fs seam): failed at once with REC_DISK_FULL, and the manifest on disk lists the gap with its cause', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'aircheck-spool-'));

@@ -10,7 +10,7 @@
 import { randomInt } from 'node:crypto';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { AircheckError } from '../../../shared/src/errors.ts';
+import { AircheckError, ignoreCleanupError } from '../../../shared/src/errors.ts';
 import type { AudioFrame } from '../../../shared/src/protocol/audio-frame.ts';
 import { moveTo } from '../recording-catalog.ts';
 import { MANIFEST_VERSION, segmentFileName, writeManifest, type GapEntry, type SegmentEntry, type ShowManifest } from '../show-manifest.ts';
@@ -333,8 +333,8 @@ export class ShowSpool {
     try {
       await fh.writeFile(new Uint8Array(bytes));
     } catch (err) {
-      await fh.close().catch(() => {}); // cleanup; the write's error is what counts
-      await this.#fs.rm(path, { force: true }).catch(() => {});
+      await fh.close().catch(ignoreCleanupError); // the write's error is what counts
+      await this.#fs.rm(path, { force: true }).catch(ignoreCleanupError);
       throw err;
     }
     await fh.close();
@@ -377,8 +377,8 @@ export class ShowSpool {
     this.#queue = this.#queue.then(async () => {
       await Promise.all(open.map((s) => s.abandon()));
       // Cleanup, best effort: the lost segments' files (their frames are in the gap) and the reserve.
-      for (const s of open) await this.#fs.rm(s.path, { force: true }).catch(() => {});
-      await this.#fs.rm(join(this.dir, RESERVE_FILE), { force: true }).catch(() => {});
+      for (const s of open) await this.#fs.rm(s.path, { force: true }).catch(ignoreCleanupError);
+      await this.#fs.rm(join(this.dir, RESERVE_FILE), { force: true }).catch(ignoreCleanupError);
       await this.#saveFailing();
     });
   }

@@ -4,11 +4,12 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
-import { AircheckError, isAircheckError } from '../../../shared/src/errors.ts';
+import { AircheckError, ignoreCleanupError, isAircheckError } from '../../../shared/src/errors.ts';
 
 /**
  * The file-system calls the spool makes, as a seam: production passes nodeSpoolFs; fault tests pass
- * limitedSpaceFs (limited-space-fs.ts), which throws ENOSPC like a full disk.
+ * limitedSpaceFs (limited-space-fs.ts), which throws ENOSPC like a full disk, or unwritableFs
+ * (unwritable-fs.ts), which throws EROFS or EACCES like a read-only or forbidden spool.
  */
 export interface SpoolFs {
   open(path: string, flags: string, mode?: number): Promise<FileHandle>;
@@ -36,7 +37,7 @@ export async function writeFileDurably(target: string, write: (fh: FileHandle) =
     }
     await fs.rename(tmp, target);
   } catch (err) {
-    await fs.rm(tmp, { force: true }).catch(() => {}); // cleanup; the write's error is what counts
+    await fs.rm(tmp, { force: true }).catch(ignoreCleanupError); // the write's error is what counts
     throw err;
   }
   await fsyncDir(dirname(target), fs);

@@ -43,12 +43,14 @@ test('a local file that no longer matches its finalized checksum is refused', as
   const { input, store } = await fixture(t);
   const out = await store.putAndVerify({ ...input, sha256: '0'.repeat(64) });
   assert.equal(out.verified, false);
+  assert.equal((out as { code: string }).code, 'REC_VERIFY_FAILED');
   assert.match((out as { reason: string }).reason, /SHA-256/);
 });
 
 test('a wrong captured duration fails verification', async (t) => {
   const { input, store } = await fixture(t);
   const out = await store.putAndVerify({ ...input, durationSamples: input.durationSamples + 48_000 });
+  assert.equal((out as { code: string }).code, 'REC_VERIFY_FAILED');
   assert.match((out as { reason: string }).reason, /duration mismatch/);
 });
 
@@ -66,5 +68,6 @@ test('a damaged stored copy is detected on read-back and replaced', async (t) =>
 test('keys that would leave the store are refused', async (t) => {
   const { input, store } = await fixture(t);
   const out = await store.putAndVerify({ ...input, key: '../escape.opus' });
+  assert.equal((out as { code: string }).code, 'REC_STORE_FAILED', 'nothing was stored: not a verification failure');
   assert.match((out as { reason: string }).reason, /inside the store/);
 });

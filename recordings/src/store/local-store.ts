@@ -55,7 +55,7 @@ export class LocalRecordingStore implements RecordingStore {
       const target = this.pathFor(input.key);
       const local = await digestFile(input.filePath);
       const changed = localDigestMismatch(input, local);
-      if (changed) return { verified: false, reason: changed };
+      if (changed) return { verified: false, code: 'REC_VERIFY_FAILED', reason: changed };
       const expectation = {
         local, format: input.format ?? 'ogg-opus', durationSamples: input.durationSamples, toleranceSamples: this.#opts.durationToleranceSamples,
       };
@@ -64,8 +64,8 @@ export class LocalRecordingStore implements RecordingStore {
         await writeObject(target, (fh) => copyInto(fh, input.filePath));
         check = await verifyStoredObject(fileReader(target), expectation);
         if (!check.verified) {
-          log?.error({ path: target, reason: check.reason }, 'stored recording failed verification');
-          return { verified: false, reason: check.reason };
+          log?.error({ code: 'REC_VERIFY_FAILED', path: target, reason: check.reason }, 'stored recording failed verification');
+          return { verified: false, code: 'REC_VERIFY_FAILED', reason: check.reason };
         }
       }
       if (input.manifest) await this.putJson(manifestKey(input.key), storedManifest(input.manifest, input.key, local, check));
@@ -74,8 +74,8 @@ export class LocalRecordingStore implements RecordingStore {
       return { verified: true, location };
     } catch (err) {
       const e = err as { name?: string; code?: string; message?: string };
-      log?.error({ key: input.key, err }, 'recording store failed');
-      return { verified: false, reason: `storing ${input.key} locally failed: ${e.code ?? e.name ?? 'Error'}: ${e.message ?? String(err)}` };
+      log?.error({ code: 'REC_STORE_FAILED', key: input.key, err }, 'recording store failed');
+      return { verified: false, code: 'REC_STORE_FAILED', reason: `storing ${input.key} locally failed: ${e.code ?? e.name ?? 'Error'}: ${e.message ?? String(err)}` };
     }
   }
 

@@ -141,7 +141,7 @@ export class S3RecordingStore implements RecordingStore {
       // 1. The local file must still be the one the finalizer described.
       const local = await digestFile(input.filePath, plan?.partSizeBytes ?? 0);
       const changed = localDigestMismatch(input, local);
-      if (changed) return { verified: false, reason: changed };
+      if (changed) return { verified: false, code: 'REC_VERIFY_FAILED', reason: changed };
 
       // 2. Already stored and verified by an earlier attempt (recovery after a crash)? Then only
       //    the manifest may be missing.
@@ -155,8 +155,8 @@ export class S3RecordingStore implements RecordingStore {
         else await this.#putSingle(key, input.filePath, local, format);
         check = await verifyStoredObject(reader, expectation);
         if (!check.verified) {
-          log?.error({ bucket: this.bucket, key, reason: check.reason }, 'stored recording failed verification');
-          return { verified: false, reason: check.reason };
+          log?.error({ code: 'REC_VERIFY_FAILED', bucket: this.bucket, key, reason: check.reason }, 'stored recording failed verification');
+          return { verified: false, code: 'REC_VERIFY_FAILED', reason: check.reason };
         }
       }
       // 4. The manifest next to it (show, DJ, times, duration, size, checksum, gaps + what we verified).
@@ -166,8 +166,8 @@ export class S3RecordingStore implements RecordingStore {
       return { verified: true, location };
     } catch (err) {
       const reason = `upload of ${key} failed: ${describe(err)}`;
-      log?.error({ bucket: this.bucket, key, err }, 'recording upload failed');
-      return { verified: false, reason };
+      log?.error({ code: 'REC_STORE_FAILED', bucket: this.bucket, key, err }, 'recording upload failed');
+      return { verified: false, code: 'REC_STORE_FAILED', reason };
     }
   }
 

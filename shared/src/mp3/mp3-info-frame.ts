@@ -35,7 +35,6 @@ export function infoFrameMinBytes(mpegVersion: 1 | 2 | 2.5, channels: 1 | 2): nu
 
 // MPEG-1 Layer III bitrates by index (ISO 11172-3 §2.4.2.3).
 const MPEG1_L3_KBPS = [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320] as const;
-const MPEG1_RATE_INDEX: Readonly<Record<number, number>> = { 44100: 0, 48000: 1, 32000: 2 };
 
 /**
  * The size of the Info frame for an MPEG-1 Layer III stream: the stream's own bitrate when its frame

@@ -2,11 +2,9 @@
 // and ffmpeg must decode the result to the same tone and duration; titles start new chains.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { OpusMuxer } from './opus-muxer.ts';
-import { OggPacketAssembler, parseOggPage } from './ogg-page.ts';
+import { parseOggPage } from './ogg-page.ts';
 import { opusPacketSamples, parseOpusTags, getComment } from './codec-headers.ts';
-import { toneFile } from '../../../test/helpers/tones.ts';
 import { decodeAudio, dominantFrequencyHz, durationSeconds } from '../../../test/helpers/audio-analysis.ts';
 import { splitOggChains } from '../../../test/helpers/ogg-chains.ts';
 import { concatBytes } from '../bytes.ts';

@@ -4,6 +4,7 @@
 // configured from the first AudioData's real sample rate and channel count (FACTS.md: Chromium's
 // capture rate is not always 48 kHz).
 
+import { failureGoesToCaller, ignoreCleanupError } from '../../../shared/src/errors.ts';
 import type { CodecConfig } from '../../../shared/src/protocol/messages.ts';
 import { OPUS_INPUT_SAMPLE_RATES_HZ } from '../../../shared/src/protocol/messages.ts';
 import type { AudioPacket } from '../uplink/uplink-client.ts';
@@ -45,7 +46,7 @@ export class EncoderService {
       this.#resolveCodec = resolve;
       this.#rejectCodec = reject;
     });
-    this.#codec.catch(() => undefined);
+    this.#codec.catch(failureGoesToCaller); // whoever awaits the codec config gets the rejection
   }
 
   /** The hello's codec config, known once the encoder has produced its first packet. */
@@ -75,9 +76,9 @@ export class EncoderService {
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    await this.#reader?.cancel().catch(() => undefined);
+    await this.#reader?.cancel().catch(ignoreCleanupError);
     if (this.#encoder && this.#encoder.state === 'configured') {
-      await this.#encoder.flush().catch(() => undefined);
+      await this.#encoder.flush().catch(ignoreCleanupError); // stopping: what is left unflushed is not sent anyway
       this.#encoder.close();
     }
   }

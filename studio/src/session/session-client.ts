@@ -2,27 +2,20 @@
 // Fed by the sign-in form; feeds the uplink its token and the preview player its URL. The studio
 // holds a session token only, never a source password. fetch is given, so node tests fake it.
 
-export interface SignedIn {
-  token: string;
-  name: string;
-  /** ISO time or epoch ms, as the bridge sends it. */
-  expiresAt: string | number;
-}
+import type { ErrorCode } from '../../../shared/src/errors.ts';
+import {
+  ApiErrorSchema, LoginResponseSchema, STUDIO_API, SessionResponseSchema, type LoginRequest, type LoginResponse, type SessionResponse,
+} from '../../../shared/src/protocol/studio-api.ts';
+import type { z } from 'zod';
 
-export interface SessionInfo {
-  name: string;
-  expiresAt: string | number;
-  /** Plays the private /test mount (with its token): the preview player. */
-  previewUrl: string;
-  liveUrl: string;
-  liveMp3Url: string;
-}
+export type SignedIn = LoginResponse;
+export type SessionInfo = SessionResponse;
 
 /** A refused sign-in or an expired session: code from the bridge's `{code, message}` body. */
 export class SessionError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly status: number;
-  constructor(code: string, message: string, status: number) {
+  constructor(code: ErrorCode, message: string, status: number) {
     super(message);
     this.name = 'SessionError';
     this.code = code;
@@ -41,21 +34,18 @@ export class SessionClient {
   }
 
   async login(name: string, password: string): Promise<SignedIn> {
-    const res = await this.#call('/api/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, password }) });
-    const body = (await res.json()) as Partial<SignedIn>;
-    if (typeof body.token !== 'string' || typeof body.name !== 'string') {
-      throw new SessionError('STUDIO_LOGIN_BAD_RESPONSE', 'the bridge answered the sign-in without a token', res.status);
-    }
-    return { token: body.token, name: body.name, expiresAt: body.expiresAt ?? '' };
+    const request: LoginRequest = { name, password };
+    const res = await this.#call(STUDIO_API.login, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) });
+    return parseAnswer(res, LoginResponseSchema, 'sign-in');
   }
 
   async session(token: string): Promise<SessionInfo> {
-    const res = await this.#call('/api/session', { headers: { authorization: `Bearer ${token}` } });
-    return (await res.json()) as SessionInfo;
+    const res = await this.#call(STUDIO_API.session, { headers: { authorization: `Bearer ${token}` } });
+    return parseAnswer(res, SessionResponseSchema, 'session');
   }
 
   async logout(token: string): Promise<void> {
-    await this.#call('/api/logout', { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    await this.#call(STUDIO_API.logout, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
   }
 
   async #call(path: string, init: RequestInit): Promise<Response> {
@@ -66,15 +56,17 @@ export class SessionClient {
       throw new SessionError('STUDIO_BRIDGE_UNREACHABLE', `cannot reach the bridge (${(err as Error).message}): check the connection and try again`, 0);
     }
     if (res.ok) return res;
-    let code = `HTTP_${res.status}`;
-    let message = `the bridge answered ${res.status}`;
-    try {
-      const body = (await res.json()) as { code?: unknown; message?: unknown };
-      if (typeof body.code === 'string') code = body.code;
-      if (typeof body.message === 'string') message = body.message;
-    } catch {
-      // not JSON: keep the status
-    }
-    throw new SessionError(code, message, res.status);
+    const body = ApiErrorSchema.safeParse(await res.json().catch(() => null)); // not JSON: no {code, message}
+    if (body.success) throw new SessionError(body.data.code, body.data.message, res.status);
+    throw new SessionError('STUDIO_BRIDGE_BAD_RESPONSE', `the bridge answered ${res.status} without an error the studio API defines: reload the page, or check a proxy in front of the bridge`, res.status);
   }
+}
+
+/** The answer's JSON body, checked against the API's schema (shared/src/protocol/studio-api.ts). */
+async function parseAnswer<S extends z.ZodType>(res: Response, schema: S, what: string): Promise<z.infer<S>> {
+  const body = schema.safeParse(await res.json().catch(() => null)); // not JSON: fails the schema
+  if (body.success) return body.data;
+  const issue = body.error.issues[0];
+  throw new SessionError('STUDIO_BRIDGE_BAD_RESPONSE',
+    `the bridge's ${what} answer is not what the studio API defines (${issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : 'unreadable'}): reload the page`, res.status);
 }

@@ -275,6 +275,10 @@ test('end waits for the confirmation and every ack, then closes with 1000', asyn
   await new Promise((r) => setImmediate(r));
   assert.equal(client.status, 'ending', 'frames still unacknowledged');
   assert.equal(last().closedWith, null);
+  const framesSent = last().seqs().length;
+  client.pushAudio(frame(2)); // the encoder is still stopping: not part of the show, counted apart
+  assert.equal(last().seqs().length, framesSent, 'audio after the confirmed end is not sent');
+  assert.deepEqual([client.health.framesEncoded, client.framesAfterEnd], [2, 1]);
   const s = last();
   s.receive({ type: 'ack', seq: 1 });
   await ended;

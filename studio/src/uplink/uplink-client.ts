@@ -149,6 +149,7 @@ export class UplinkClient {
   #timers = { ping: null as unknown, welcome: null as unknown, reconnect: null as unknown, drain: null as unknown };
   #nextAttemptAtMs: number | null = null;
   #endConfirmed = false;
+  #framesAfterEnd = 0;
   #droppedLogged = false;
   #lastCloseError: UplinkError | null = null;
   #recording: RecordingMessage | null = null;
@@ -165,6 +166,11 @@ export class UplinkClient {
       ...options,
     };
     this.buffer = new ResendBuffer(options.buffer);
+  }
+
+  /** Packets the encoder handed in after the show ended (not numbered, not sent): encoded = framesEncoded + this. */
+  get framesAfterEnd(): number {
+    return this.#framesAfterEnd;
   }
 
   get status(): UplinkStatus {
@@ -229,7 +235,10 @@ export class UplinkClient {
    * after the next welcome). Keeps working while disconnected — that is the point of the buffer.
    */
   pushAudio(audio: AudioPacket): void {
-    if (this.#endConfirmed || this.#status === 'ended') return; // the show is over: nothing more to send
+    if (this.#endConfirmed || this.#status === 'ended') {
+      this.#framesAfterEnd++; // the show is over: nothing more to send
+      return;
+    }
     const seq = this.buffer.nextSeq;
     const data = encodeAudioFrame({ seq, timestampUs: audio.timestampUs, durationSamples: audio.durationSamples, flags: audio.flags ?? 0, packet: audio.packet });
     const dropped = this.buffer.push({ seq, durationSamples: audio.durationSamples, data }, this.#opts.clock.now());
