@@ -4,6 +4,7 @@
 //   node test/bench/recording-finalize.ts [--minutes 60] [--store local|s3]
 //   node test/bench/recording-finalize.ts --all [--store local|s3]      (10, 60 and 120 minutes)
 //   node test/bench/recording-finalize.ts --minutes 120,240              (any list; BENCH_TRACE=1 prints the samples)
+//   … --runs 3      every show length three times, interleaved, with min / median / max
 //   … --mp3 128     after the verified show, also time its MP3 rendition (worker thread → store →
 //                   verify) in a process of its own, and set its peak RSS beside ffmpeg's: both are
 //                   the whole process's peak (ru_maxrss, /usr/bin/time), measured the same way
@@ -119,8 +120,15 @@ const { values } = parseArgs({
     rendition: { type: 'string' },
     'rendition-idle': { type: 'boolean', default: false },
     mp3: { type: 'string', default: '0' },
+    /** Repeat every show this many times (interleaved: all lengths, then again) and report ranges. */
+    runs: { type: 'string', default: '1' },
   },
 });
+const runs = Number(values.runs);
+if (!Number.isInteger(runs) || runs < 1 || runs > 20) {
+  console.error(`--runs must be a whole number 1..20, not "${values.runs}"`);
+  process.exit(2);
+}
 const mp3Kbps = Number(values.mp3);
 if (mp3Kbps !== 0 && !(MP3_BITRATES_KBPS as readonly number[]).includes(mp3Kbps)) {
   console.error(`--mp3 must be 0 or one of ${MP3_BITRATES_KBPS.join(', ')}, not "${values.mp3}"`);
@@ -155,11 +163,14 @@ if (values['rendition-idle']) {
     }
   }
   const results: ChildResult[] = [];
-  for (const m of minutesList) {
-    console.error(`── ${m} min show, ${storeKind} store ──`);
-    results.push(await runChild(m, storeKind));
+  for (let run = 1; run <= runs; run++) {
+    for (const m of minutesList) {
+      console.error(`── ${m} min show, ${storeKind} store${runs > 1 ? `, run ${run} of ${runs}` : ''} ──`);
+      results.push(await runChild(m, storeKind));
+    }
   }
-  printReport(results);
+  printReport(runs > 1 ? results.slice(-minutesList.length) : results);
+  if (runs > 1) printRanges(results);
 }
 
 // ── parent ───────────────────────────────────────────────────────────────────────────────────────
@@ -250,6 +261,33 @@ function printReport(results: ChildResult[]): void {
   if (bad.length > 0) {
     lines.push(`NOT VERIFIED: ${bad.map((r) => `${r.minutes} min → ${r.status}`).join(', ')}`);
     process.exitCode = 1;
+  }
+  console.log(lines.join('\n'));
+}
+
+/** Over --runs N: min / median / max of each figure per show length (the table above is the last run). */
+function printRanges(results: ChildResult[]): void {
+  const mib = (b: number): string => (b / MIB).toFixed(1);
+  const range = (xs: number[], f: (x: number) => string): string => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    return `${f(sorted[0]!)} / **${f(sorted[Math.floor(sorted.length / 2)]!)}** / ${f(sorted[sorted.length - 1]!)}`;
+  };
+  const lengths = [...new Set(results.map((r) => r.minutes))];
+  const n = results.filter((r) => r.minutes === lengths[0]).length;
+  const lines = ['', `Over ${n} runs per show length (run order interleaved: every length, then again), min / **median** / max; store: ${results[0]?.store}`, ''];
+  lines.push('| Show | End → verified | Peak RSS added by the timed part |', '|---:|---:|---:|');
+  for (const m of lengths) {
+    const rs = results.filter((r) => r.minutes === m);
+    lines.push(`| ${m} min | ${range(rs.map((r) => r.totalS), (x) => `${x.toFixed(2)} s`)} | ${range(rs.map((r) => r.peakBytes - r.rssBeforeBytes), (x) => `${mib(x)} MiB`)} |`);
+  }
+  if (results.some((r) => r.mp3)) {
+    lines.push('', '| Show | MP3 rendition made + stored + verified | ffmpeg transcode only | ours ÷ ffmpeg (per run) | Peak RSS of the process: ours | Peak RSS of the process: ffmpeg |', '|---:|---:|---:|---:|---:|---:|');
+    for (const m of lengths) {
+      const rs = results.filter((r) => r.minutes === m && r.mp3).map((r) => r.mp3!);
+      if (rs.length === 0) continue;
+      lines.push(`| ${m} min | ${range(rs.map((r) => r.seconds), (x) => `${x.toFixed(1)} s`)} | ${range(rs.map((r) => r.ffmpegSeconds), (x) => `${x.toFixed(1)} s`)} | ` +
+        `${range(rs.map((r) => r.seconds / r.ffmpegSeconds), (x) => `${x.toFixed(2)}×`)} | ${range(rs.map((r) => r.peakBytes), (x) => `${mib(x)} MiB`)} | ${range(rs.map((r) => r.ffmpegPeakBytes), (x) => `${mib(x)} MiB`)} |`);
+    }
   }
   console.log(lines.join('\n'));
 }
