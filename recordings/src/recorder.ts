@@ -87,6 +87,8 @@ export interface RecordingConsumer {
    * acknowledgements never pass it. +Infinity when nothing is held back (no spool yet, ended, failed).
    */
   safeSeq(): number;
+  /** The studio set the now-playing title: kept in the manifest's tracklist with its time. */
+  onMetadata(nowPlaying: { artist: string; title: string }): void;
   /** Completes and writes the page being filled now (an acknowledgement waits for it). */
   flush(): void;
   /** Set by the session: safeSeq moved. */
@@ -131,6 +133,7 @@ export class Recorder {
     const now = this.#opts.now ?? (() => new Date());
     const showId = resume?.showId ?? `${now().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${show.dj}-${randomBytes(3).toString('hex')}`;
     let spool: ShowSpool | null = null;
+    const titlesBeforeAudio: { artist: string; title: string }[] = [];
     let uploader: SegmentUploader | null = null;
     const store = this.#opts.store;
     const start = () => {
@@ -185,8 +188,16 @@ export class Recorder {
       flush: () => spool?.completePage(),
       // The spool (and its directory) starts with the first frame, not with the session.
       onFrame: (frame) => {
-        if (!spool) open();
+        if (!spool) {
+          open();
+          // Titles set before the first frame: at the show's start.
+          for (const t of titlesBeforeAudio.splice(0)) spool!.onTitle(t.artist, t.title);
+        }
         spool!.onFrame(frame);
+      },
+      onMetadata: ({ artist, title }) => {
+        if (spool) spool.onTitle(artist, title);
+        else titlesBeforeAudio.push({ artist, title });
       },
       get lostFrames() {
         return spool?.lostFrames ?? 0;

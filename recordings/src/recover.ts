@@ -18,6 +18,7 @@ import { listRecordings } from './recording-catalog.ts';
 import { fsyncDir } from './spool/spool-fs.ts';
 import { SPOOL_COPY_MANIFEST, manifestKey, recordingKey, showIdOfSpoolKey, spoolCopyPrefix } from './store/recording-key.ts';
 import { digestFile } from './verify/local-digest.ts';
+import { CUE_FILE } from './finalize/cue-sheet.ts';
 import { FINAL_FILE, RENDITION_FILE, SEGMENT_FILE_RE, isVerified, readManifest, recorderGaps, writeManifest, type SegmentEntry, type ShowManifest } from './show-manifest.ts';
 import { RESERVE_FILE } from './spool/show-spool.ts';
 import type { RecordingStore } from './store-contract.ts';
@@ -238,7 +239,8 @@ function isOlderThan(m: ShowManifest, now: Date, ms: number): boolean {
 
 async function removeAudio(dir: string, m: ShowManifest, at: Date): Promise<void> {
   for (const f of await readdir(dir)) {
-    if (SEGMENT_FILE_RE.test(f) || f === FINAL_FILE || f === RENDITION_FILE) await rm(join(dir, f), { force: true });
+    // The CUE sheet goes with the audio it indexes (the manifest's tracklist stays).
+    if (SEGMENT_FILE_RE.test(f) || f === FINAL_FILE || f === RENDITION_FILE || f === CUE_FILE) await rm(join(dir, f), { force: true });
   }
   m.spoolRemovedAt = at.toISOString();
   await writeManifest(dir, m);

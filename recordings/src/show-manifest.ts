@@ -95,6 +95,17 @@ export interface RenditionEntry {
   storeLocation: string | null;
 }
 
+/** One now-playing change of the show (the studio's metadata), for the tracklist and the CUE sheet. */
+export interface TrackEntry {
+  /** Audio position in the recording when the title was set (ms from the show's start). */
+  offsetMs: number;
+  /** ISO wall-clock time it was set. */
+  at: string;
+  artist: string;
+  /** Empty: the title was cleared. */
+  title: string;
+}
+
 export interface ShowManifest {
   version: typeof MANIFEST_VERSION;
   showId: string;
@@ -126,6 +137,8 @@ export interface ShowManifest {
   renditionError?: string | null;
   /** When recovery rebuilt this show from the store's spool copy (the local spool was lost). */
   restoredFromStoreAt?: string | null;
+  /** Every now-playing change, in order (absent in older manifests). */
+  tracklist?: TrackEntry[];
   /** Where the store keeps the verified copy. */
   storeLocation: string | null;
   /** When the spool's audio files were removed (verified and older than the retention). */
@@ -146,6 +159,10 @@ export const SEGMENT_FILE_RE = /^segment-(\d{6,})\.opus$/;
 export async function readManifest(dir: string): Promise<ShowManifest> {
   const m = JSON.parse(await readFile(join(dir, MANIFEST_FILE), 'utf8')) as ShowManifest;
   const codes: [string, unknown][] = [['errorCode', m.errorCode ?? null], ...(m.gaps ?? []).map((g, i): [string, unknown] => [`gaps[${i}].cause`, g.cause ?? null])];
+  if (m.tracklist !== undefined && !(Array.isArray(m.tracklist) && m.tracklist.every((t) => typeof t?.offsetMs === 'number' && t.offsetMs >= 0
+    && typeof t.at === 'string' && typeof t.artist === 'string' && typeof t.title === 'string'))) {
+    throw new Error(`${join(dir, MANIFEST_FILE)}: tracklist is not a list of { offsetMs, at, artist, title } (written by another version, or edited by hand)`);
+  }
   for (const [field, code] of codes) {
     if (code !== null && !isErrorCode(code)) {
       throw new Error(`${join(dir, MANIFEST_FILE)}: ${field} ${JSON.stringify(code)} is not an Aircheck error code (written by another version, or edited by hand)`);

@@ -52,6 +52,11 @@ export class StudioClient {
     this.opts = opts;
   }
 
+  /** Audio sent so far (48 kHz samples): a message sent now reaches the bridge at this audio position. */
+  get samplesSent(): number {
+    return this.#samplesSent;
+  }
+
   get connected(): boolean {
     return this.#welcomed;
   }

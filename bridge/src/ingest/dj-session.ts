@@ -283,7 +283,10 @@ export class DjSession {
   /** §4.3: kept, applied to every mount fed now and later, then acknowledged. */
   async metadata(message: MetadataMessage): Promise<void> {
     const answer = this.#remembered(message.requestId, async () => {
-      await this.#push.setNowPlaying({ artist: message.artist, title: message.title });
+      const nowPlaying = { artist: message.artist, title: message.title };
+      // The recorder first: the title is kept at the audio position it arrived at, not after the push's update.
+      for (const c of this.#consumers) c.onMetadata?.(nowPlaying);
+      await this.#push.setNowPlaying(nowPlaying);
       return { type: 'metadata-ack', requestId: message.requestId };
     });
     this.#link?.send(await answer);

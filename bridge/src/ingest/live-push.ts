@@ -25,6 +25,8 @@ export interface FrameConsumer {
    * frame up to this seq is safe from a crash of the bridge; the session's acks never pass it.
    */
   safeSeq?(): number;
+  /** The studio set the now-playing title (the recorder keeps it in the show's tracklist). */
+  onMetadata?(nowPlaying: NowPlaying): void;
   /** Make everything received safe now (an ack waits for it). */
   flush?(): void;
   /** Set by the session: safeSeq moved. */
@@ -117,6 +119,9 @@ export class LivePush implements FrameConsumer {
       this.#wanted = null;
       this.#cancelReconnect();
       this.#closeLeg();
+      // End show: the title ends with it (the mounts clear theirs when the source leaves), so a show
+      // started again on this session begins untitled.
+      this.#nowPlaying = { artist: '', title: '' };
       return;
     }
     const leg = await this.#open(target);

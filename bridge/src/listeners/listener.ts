@@ -3,7 +3,10 @@
 // Mount it is attached to (Mount.flush); dropped when it cannot keep up.
 import type { Socket } from 'node:net';
 import type { StreamFormat } from '../../../shared/src/audio-unit.ts';
-import { EMPTY_ICY_BLOCK, IcyInterleaver } from './icy-metadata.ts';
+import { EMPTY_ICY_BLOCK, IcyInterleaver, buildIcyMetadataBlock } from './icy-metadata.ts';
+
+/** StreamTitle='': clears a title the player shows. */
+const CLEARED_ICY_BLOCK = buildIcyMetadataBlock('');
 
 let nextListenerId = 1;
 
@@ -59,7 +62,9 @@ export class Listener {
 
   /** Sets the ICY block to interleave from now on (MP3 listeners that asked for metadata). */
   setIcyBlock(block: Uint8Array): void {
-    this.icyBlock = block;
+    // No title after a title (the show ended, or moved to an untitled feed): say StreamTitle='', since
+    // an empty block means "no change" and the player would go on showing the old title.
+    this.icyBlock = block === EMPTY_ICY_BLOCK && this.icyBlock !== EMPTY_ICY_BLOCK ? CLEARED_ICY_BLOCK : block;
   }
 
   /**

@@ -160,6 +160,8 @@ export class MountRegistry {
     mount.hasSource = false;
     // Flush what was released before the source ended, then move its listeners.
     this.flushMount(mount);
+    // The show is over: its title goes too (status, and ICY listeners before they move).
+    mount.setTitle('');
     mount.endStream();
     this.observer.sourceEnded(mount, reason, error);
     for (const l of [...mount.listeners]) this.rehomeListener(l, mount);

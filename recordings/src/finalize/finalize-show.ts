@@ -14,7 +14,8 @@ import type { Mp3BitrateKbps } from '../../../shared/src/mp3/opus-to-mp3.ts';
 import { persistMove } from '../recording-catalog.ts';
 import { isVerified, FINAL_FILE, RENDITION_FILE, recorderGaps, writeManifest, type ShowManifest } from '../show-manifest.ts';
 import type { RecordingStore } from '../store-contract.ts';
-import { fsyncDir, spoolError } from '../spool/spool-fs.ts';
+import { fsyncDir, spoolError, writeFileDurably } from '../spool/spool-fs.ts';
+import { CUE_FILE, buildCueSheet } from './cue-sheet.ts';
 import { manifestKey, recordingKey, renditionKey, spoolCopyPrefix } from '../store/recording-key.ts';
 import { concatenateSegments } from './concatenate.ts';
 import { renderMp3OffThread } from './mp3-rendition-worker.ts';
@@ -54,6 +55,12 @@ export async function finalizeShow(dir: string, manifest: ShowManifest, deps: Fi
       await writeManifest(dir, m);
       log.info({ durationMs: Math.round(r.durationSamples / 48), sizeBytes: r.sizeBytes, segments: m.segments.length, gaps: m.gaps.length }, 'recording finalized');
     }
+    // The CUE sheet (the tracklist's titles at their times) next to the final file; not the record:
+    // a sheet that cannot be written is logged and the show goes on to the store.
+    const finalFile = m.final.file;
+    await writeFileDurably(join(dir, CUE_FILE), (fh) => fh.writeFile(buildCueSheet(m, finalFile))).catch((err: unknown) => {
+      log.warn({ err: (err as Error).message }, 'the CUE sheet could not be written; the tracklist stays in the manifest');
+    });
     if (!deps.store) {
       log.warn('no recording store configured: the finalized show stays in the spool');
       return m;

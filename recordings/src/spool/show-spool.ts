@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import { AircheckError, ignoreCleanupError } from '../../../shared/src/errors.ts';
 import type { AudioFrame } from '../../../shared/src/protocol/audio-frame.ts';
 import { moveTo } from '../recording-catalog.ts';
-import { MANIFEST_VERSION, segmentFileName, writeManifest, type GapEntry, type SegmentEntry, type ShowManifest } from '../show-manifest.ts';
+import { MANIFEST_VERSION, manifestDurationSamples, segmentFileName, writeManifest, type GapEntry, type SegmentEntry, type ShowManifest } from '../show-manifest.ts';
 import { SegmentWriter } from './segment-writer.ts';
 import { fsyncDir, nodeSpoolFs, spoolError, type SpoolFs } from './spool-fs.ts';
 
@@ -93,6 +93,8 @@ export class ShowSpool {
   #probing = false;
   #dirReady = false;
   #samplesWritten = 0;
+  /** The show's audio position (48 kHz samples): every frame placed, recorded or a gap (silence in the final file). */
+  #positionSamples = 0;
   #ended = false;
   /** Frames the bridge received that the recording does not hold (every recorder gap). */
   #droppedFrames = 0;
@@ -110,6 +112,7 @@ export class ShowSpool {
     if (opts.resume) {
       // A show continued after a restart: its directory and manifest exist; numbering goes on.
       const m = (this.manifest = opts.resume);
+      this.#positionSamples = manifestDurationSamples(m);
       this.#segmentIndex = m.segments.reduce((n, s) => Math.max(n, s.index), 0);
       this.#framesWritten = m.segments.reduce((n, s) => n + s.frames, 0);
       if (m.lastSeq !== null) this.#nextSeq = this.#writtenSeq = m.lastSeq;
@@ -170,6 +173,17 @@ export class ShowSpool {
     }
   }
 
+  /**
+   * The studio set the now-playing title: kept in the manifest's tracklist at the show's audio
+   * position now (the end of the last frame placed), written with the next manifest write.
+   */
+  onTitle(artist: string, title: string): void {
+    if (this.#ended) return;
+    (this.manifest.tracklist ??= []).push({
+      offsetMs: Math.round(this.#positionSamples / 48), at: this.#now().toISOString(), artist, title,
+    });
+  }
+
   /** One frame of the show, in the order the session delivers them. */
   onFrame(frame: AudioFrame): void {
     if (this.#ended) return;
@@ -189,6 +203,7 @@ export class ShowSpool {
     this.#lastTimestampUs = frame.timestampUs;
     this.#lastDurationSamples = frame.durationSamples;
     this.manifest.lastSeq = frame.seq;
+    this.#positionSamples += frame.durationSamples;
 
     // 2. Into the open segment (a new one when none is open).
     if (!this.#segment) {
@@ -251,6 +266,7 @@ export class ShowSpool {
     const byCountSamples = missingFrames * this.#lastDurationSamples;
     const durationSamples = byClockSamples > 0 && byClockSamples < byCountSamples * 4 ? byClockSamples : byCountSamples;
     const gap = { afterSeq, missingFrames, framesBefore: this.#framesWritten, durationSamples };
+    this.#positionSamples += durationSamples;
     this.manifest.gaps.push(gap);
     this.#log.warn({ ...gap }, 'recording has a gap: frames the studio could not resend; the show continues');
     this.#enqueue('record a gap in the manifest', () => writeManifest(this.dir, this.manifest, this.#fs));
@@ -404,6 +420,7 @@ export class ShowSpool {
     }
     const skipped = this.#nextSeq !== null ? frame.seq - this.#nextSeq : 0; // the studio's own losses, inside this gap
     gap.durationSamples += frame.durationSamples * (1 + skipped);
+    this.#positionSamples += frame.durationSamples * (1 + skipped);
     gap.missingFrames = frame.seq - gap.afterSeq;
     this.#nextSeq = frame.seq + 1;
     this.#lastTimestampUs = frame.timestampUs;
