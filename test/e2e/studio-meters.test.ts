@@ -111,9 +111,12 @@ test('a −3 dBFS tone lights red, from −6 dBFS on the fixed scale', { timeout
   const m = await meterFedWith(t, -3);
   assert.deepEqual(m.litColours, [GREEN, YELLOW, RED], 'green, yellow and red are lit, in order');
   assert.equal(m.colourAtLevel, RED);
-  // The colours belong to the scale, not to the bar: yellow starts at −18 dBFS, red at −6 dBFS (±1 px).
-  assert.ok(Math.abs(m.starts[YELLOW]! - 0.7 * m.trackWidth) <= 1, `yellow starts at ${m.starts[YELLOW]} of ${m.trackWidth} px`);
-  assert.ok(Math.abs(m.starts[RED]! - 0.9 * m.trackWidth) <= 1, `red starts at ${m.starts[RED]} of ${m.trackWidth} px`);
+  // The colours belong to the scale, not to the bar: yellow starts at −18 dBFS, red at −6 dBFS.
+  // Within 2.5 px: a zone edge is anti-aliased over a pixel or two (seen 306 for 304.4 in a clean
+  // clone), and 2.5 px is under half a dB on this ~340 px, 60 dB scale.
+  const EDGE_PX = 2.5;
+  assert.ok(Math.abs(m.starts[YELLOW]! - 0.7 * m.trackWidth) <= EDGE_PX, `yellow starts at ${m.starts[YELLOW]} of ${m.trackWidth} px`);
+  assert.ok(Math.abs(m.starts[RED]! - 0.9 * m.trackWidth) <= EDGE_PX, `red starts at ${m.starts[RED]} of ${m.trackWidth} px`);
   assert.ok(m.litAtLevel && m.unlitAfterLevel, `the bar ends at −3 dBFS on the scale: ${JSON.stringify(m)}`);
   assert.equal(m.zone, 'red');
 });
