@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startBridge, waitForMount } from '../helpers/bridge.ts';
+import { rssMiB } from './bench-peers.ts';
 import { connectListener } from '../helpers/listener.ts';
 import { ffmpegSource } from '../helpers/peers.ts';
 import { benchHeader } from './machine.ts';
@@ -98,10 +99,7 @@ async function liveMiB(base: string): Promise<{ heapUsed: number; external: numb
 }
 const showLive = (m: { heapUsed: number; external: number } | null) => (m ? `heap used ${m.heapUsed.toFixed(1)} MiB, external ${m.external.toFixed(1)} MiB` : 'metrics unreachable');
 
-function rssKiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-}
+const rssKiB = (pid: number): number => rssMiB(pid) * 1024;
 
 async function main(): Promise<void> {
   console.log(`fuzz soak: ${TOTAL} requests, concurrency ${CONCURRENCY}, seed ${SEED}`);

@@ -237,7 +237,7 @@ describe('peer launchers against Debian icecast2 2.4.4', () => {
     await withWire('shout ogg (tls disabled)', tap, async () => {
       const file = await toneFile('ogg-vorbis', 698, 20);
       const started = performance.now();
-      const source = shoutSource({ host: '127.0.0.1', port: tap.port, mount: '/shout', password: SOURCE_PASSWORD, file });
+      const source = shoutSource({ host: '127.0.0.1', port: tap.port, mount: '/shout', password: SOURCE_PASSWORD, file, tlsMode: 'disabled' });
       log(source.commandLine.join(' '));
       // A pure tone in Vorbis q4 is only ~4.5 kB/s.
       await checkListeners(`${icecast.baseUrl}/shout`, { toneHz: 698, inputFormat: 'ogg', source, twoSecondsBytes: 9_000 });

@@ -48,6 +48,15 @@ function peer(name: string, cmd: string, args: string[], connectedPattern: RegEx
 
 // ── ffmpeg ──────────────────────────────────────────────────────────────────────────────────────
 
+/** Where a source client pushes: the server, the mount and the source credentials (user default "source"). */
+export interface SourceTarget {
+  host: string;
+  port: number;
+  mount: string;
+  user?: string;
+  password: string;
+}
+
 export interface FfmpegSourceOptions {
   /** The server's base URL, e.g. http://127.0.0.1:8000 */
   url: string;
@@ -100,12 +109,7 @@ export function ffmpegSource(opts: FfmpegSourceOptions): PeerProcess {
 
 // ── Liquidsoap ──────────────────────────────────────────────────────────────────────────────────
 
-export interface LiquidsoapSourceOptions {
-  host: string;
-  port: number;
-  mount: string;
-  user?: string;
-  password: string;
+export interface LiquidsoapSourceOptions extends SourceTarget {
   toneHz: number;
   /** Default 'mp3' (%mp3 128 kbps CBR). Ogg carries metadata in-band, not via /admin/metadata. */
   format?: SourceFormat;
@@ -170,20 +174,15 @@ export function liquidsoapSource(opts: LiquidsoapSourceOptions): PeerProcess {
 
 // ── libshout's shout ────────────────────────────────────────────────────────────────────────────
 
-export interface ShoutSourceOptions {
-  host: string;
-  port: number;
-  mount: string;
-  user?: string;
-  password: string;
+export interface ShoutSourceOptions extends SourceTarget {
   /** An Ogg file (Debian's `shout --format mp3` is broken). Streamed once, paced by shout itself. */
   file: string;
   format?: 'ogg' | 'mp3';
   /**
-   * Default 'disabled'; 'auto' makes libshout first try OPTIONS * with Upgrade: TLS/1.0. null passes
-   * no --tls-mode at all: libshout's own default (auto), as a user who sets nothing runs it.
+   * Unset (the default): no --tls-mode at all, libshout's own default (auto: OPTIONS * with
+   * Upgrade: TLS/1.0, then GET /admin/!POKE), as a user who sets nothing runs it.
    */
-  tlsMode?: 'disabled' | 'auto' | 'auto_no_plain' | 'rfc2818' | 'rfc2817' | null;
+  tlsMode?: 'disabled' | 'auto' | 'auto_no_plain' | 'rfc2818' | 'rfc2817';
   stationName?: string;
 }
 
@@ -195,7 +194,7 @@ export interface ShoutSourceOptions {
 export function shoutSource(opts: ShoutSourceOptions): PeerProcess {
   const args = ['--format', opts.format ?? 'ogg', '-H', opts.host, '-P', String(opts.port), '--mount', opts.mount];
   args.push('--user', opts.user ?? 'source', '--pass', opts.password);
-  if (opts.tlsMode !== null) args.push('--tls-mode', opts.tlsMode ?? 'disabled');
+  if (opts.tlsMode !== undefined) args.push('--tls-mode', opts.tlsMode);
   if (opts.stationName !== undefined) args.push('--station-name', opts.stationName);
   const fd = openSync(opts.file, 'r');
   try {
@@ -207,12 +206,7 @@ export function shoutSource(opts: ShoutSourceOptions): PeerProcess {
 
 // ── ezstream ────────────────────────────────────────────────────────────────────────────────────
 
-export interface EzstreamSourceOptions {
-  host: string;
-  port: number;
-  mount: string;
-  user?: string;
-  password: string;
+export interface EzstreamSourceOptions extends SourceTarget {
   file: string;
   format: 'mp3' | 'ogg';
   /** Sent as metadata (GET /admin/metadata?mode=updinfo…&song=…) when each pass of the file starts. */
@@ -275,12 +269,7 @@ export function ezstreamSource(opts: EzstreamSourceOptions): PeerProcess {
 
 // ── GStreamer shout2send (libshout, default settings) ───────────────────────────────────────────
 
-export interface GstShoutSourceOptions {
-  host: string;
-  port: number;
-  mount: string;
-  user?: string;
-  password: string;
+export interface GstShoutSourceOptions extends SourceTarget {
   /** 'mp3': `lamemp3enc` 128 kbps CBR; 'ogg-vorbis': `vorbisenc ! oggmux` (its defaults). */
   format: 'mp3' | 'ogg-vorbis';
   toneHz: number;
@@ -301,12 +290,7 @@ export function gstShoutSource(opts: GstShoutSourceOptions): PeerProcess {
 
 // ── ices2 ───────────────────────────────────────────────────────────────────────────────────────
 
-export interface Ices2SourceOptions {
-  host: string;
-  port: number;
-  mount: string;
-  user?: string;
-  password: string;
+export interface Ices2SourceOptions extends SourceTarget {
   /** An Ogg Vorbis file, played by the 'playlist' input module (basic playlist, looped). */
   file: string;
   name?: string;

@@ -3,6 +3,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { rawExchange as sendRaw } from '../helpers/raw-http.ts';
 import { startBridge, waitForMount, type RunningBridge } from '../helpers/bridge.ts';
 import { connectListener, type ListenerHandle } from '../helpers/listener.ts';
 import { ffmpegSource, type PeerProcess } from '../helpers/peers.ts';
@@ -14,24 +15,8 @@ let source: PeerProcess;
 let healthy: ListenerHandle;
 let streamStart: string;
 
-/** Sends raw bytes on a fresh connection; resolves with everything the server answered before closing. */
-function rawExchange(bytes: Uint8Array | string, opts: { timeoutMs?: number; endAfterWrite?: boolean } = {}): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(bridge.port, bridge.host);
-    const chunks: Buffer[] = [];
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`no close within ${opts.timeoutMs ?? 10_000} ms; got ${Buffer.concat(chunks).toString('latin1').slice(0, 300)}`));
-    }, opts.timeoutMs ?? 10_000);
-    socket.on('connect', () => socket.write(bytes));
-    socket.on('data', (c) => chunks.push(c));
-    socket.on('error', () => {});
-    socket.on('close', () => {
-      clearTimeout(timer);
-      resolve(Buffer.concat(chunks).toString('latin1'));
-    });
-  });
-}
+/** Raw bytes to the bridge's stream port; the whole answer. */
+const rawExchange = (bytes: Uint8Array | string, opts: { timeoutMs?: number } = {}) => sendRaw(bridge.host, bridge.port, bytes, opts.timeoutMs);
 
 function statusLine(answer: string): string {
   return answer.split('\r\n')[0] ?? '';

@@ -10,6 +10,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { rawExchange } from '../helpers/raw-http.ts';
 import { startBridge, waitForMount, type RunningBridge } from '../helpers/bridge.ts';
 import { connectListener, type ListenerHandle } from '../helpers/listener.ts';
 import { ffmpegSource, type PeerProcess } from '../helpers/peers.ts';
@@ -65,23 +66,7 @@ function resetProbe(host: string, p: Probe): Promise<string> {
 }
 
 /** Sends bytes on a fresh connection and reads the whole answer until the server closes. */
-function exchange(host: string, port: number, bytes: string | Buffer): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, host);
-    const chunks: Buffer[] = [];
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`no close within 10 s; got ${Buffer.concat(chunks).toString('latin1').slice(0, 200)}`));
-    }, 10_000);
-    socket.on('connect', () => socket.write(bytes));
-    socket.on('data', (c) => chunks.push(c));
-    socket.on('error', () => {});
-    socket.on('close', () => {
-      clearTimeout(timer);
-      resolve(Buffer.concat(chunks).toString('latin1'));
-    });
-  });
-}
+const exchange = (host: string, port: number, bytes: string | Buffer) => rawExchange(host, port, bytes);
 
 /** A real TLS ClientHello (node:tls, as `curl -k https://` sends) against a plain port; resolves when it fails. */
 function tlsProbe(host: string, port: number): Promise<void> {

@@ -115,7 +115,7 @@ describe("libshout's default TLS-auto handshake is answered as icecast2 answers 
 
   test('shout with no --tls-mode (libshout default) pushes Ogg Vorbis to /live and a listener hears the tone', async () => {
     const file = await toneFile('ogg-vorbis', 698, 20);
-    const source = shoutSource({ host: bridge.host, port: bridge.port, mount: '/live', password: bridge.livePassword, file, tlsMode: null });
+    const source = shoutSource({ host: bridge.host, port: bridge.port, mount: '/live', password: bridge.livePassword, file });
     try {
       await assertListenerHearsTone(source, 698, 'ogg');
     } finally {
