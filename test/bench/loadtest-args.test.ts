@@ -36,9 +36,9 @@ test('every problem is reported together, each naming the flag, the value and th
   assert.equal(r.kind, 'error');
   if (r.kind !== 'error') return;
   assert.equal(r.problems.length, 5);
-  assert.match(r.problems[0]!, /^-n "many" is not a whole number: give .*-n 1000/);
-  assert.match(r.problems[1]!, /^-r "-3" is not a number of seconds/);
-  assert.match(r.problems[2]!, /^--workers 99 is out of range 1\.\.8/);
+  assert.match(r.problems[0]!, /^-n "many" is not a whole number from 1 to 1000000: e\.g\. -n 1000/);
+  assert.match(r.problems[1]!, /^-r "-3" is not a number of seconds \(from 0, at most 3600\): e\.g\. -r 10/);
+  assert.match(r.problems[2]!, /^--workers "99" is not a whole number from 1 to 8: e\.g\. --workers 2/);
   assert.match(r.problems[3]!, /^unknown flag "--bogus"/);
   assert.match(r.problems[4]!, /uses ftp:.*only plain http/);
 });

@@ -1,6 +1,8 @@
 // Command-line parsing for loadtest.ts: argv in, a checked LoadtestOptions out (pure, no I/O).
 // Every problem is reported together; each message names the flag, the value and the fix.
 
+import { ArgReader } from './cli-args.ts';
+
 export interface LoadtestOptions {
   url: URL;
   host: string;
@@ -59,7 +61,6 @@ const MAX_WORKERS = 8;
 const FD_HEADROOM = 64;
 
 export function parseLoadtestArgs(argv: readonly string[], limits: LoadtestLimits): ParseResult {
-  const problems: string[] = [];
   let urlText: string | null = null;
   let listeners = 100;
   let rampS = 10;
@@ -71,53 +72,34 @@ export function parseLoadtestArgs(argv: readonly string[], limits: LoadtestLimit
   let readEveryMs = 1000;
   let quiet = false;
 
-  const takeValue = (flag: string, i: number): string | null => {
-    const v = argv[i + 1];
-    if (v === undefined || (v.startsWith('-') && !/^-\d/.test(v))) {
-      problems.push(`${flag} needs a value: write it after the flag, e.g. ${flag} ${exampleFor(flag)}`);
-      return null;
-    }
-    return v;
-  };
-
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
-    const flag = eq > 0 ? arg.slice(0, eq) : arg;
-    const inline = eq > 0 ? arg.slice(eq + 1) : null;
-    const value = (): string | null => {
-      if (inline !== null) return inline;
-      const v = takeValue(flag, i);
-      if (v !== null) i++;
-      return v;
-    };
+  const a = new ArgReader(argv);
+  const problems = a.problems;
+  while (a.next()) {
+    const { flag, arg } = a;
     switch (flag) {
       case '-h':
       case '--help':
         return { kind: 'help' };
       case '-n':
       case '--listeners': {
-        const v = value();
-        if (v !== null) listeners = wholeNumber(flag, v, 1, 1_000_000, 'the number of listener connections, e.g. -n 1000', problems) ?? listeners;
+        listeners = a.whole('1000', 1, 1_000_000) ?? listeners;
         break;
       }
       case '-r':
       case '--ramp': {
-        const v = value();
-        if (v !== null) rampS = seconds(flag, v, MAX_RAMP_S, 'the ramp in seconds, e.g. -r 10 (0 starts all at once)', problems) ?? rampS;
+        rampS = a.seconds('10', MAX_RAMP_S, { allowZero: true }) ?? rampS;
         break;
       }
       case '-d':
       case '--duration': {
-        const v = value();
-        if (v !== null) holdS = seconds(flag, v, MAX_HOLD_S, 'the hold time after the ramp in seconds, e.g. -d 30', problems) ?? holdS;
+        holdS = a.seconds('30', MAX_HOLD_S, { allowZero: true }) ?? holdS;
         break;
       }
       case '--icy':
         icy = true;
         break;
       case '--token': {
-        const v = value();
+        const v = a.value('SECRET');
         if (v !== null) {
           if (v === '') problems.push(`--token "" is empty: give the listener token, or leave the flag out`);
           else token = v;
@@ -125,18 +107,16 @@ export function parseLoadtestArgs(argv: readonly string[], limits: LoadtestLimit
         break;
       }
       case '--json': {
-        const v = value();
+        const v = a.value('summary.json');
         if (v !== null) jsonFile = v;
         break;
       }
       case '--workers': {
-        const v = value();
-        if (v !== null) workers = wholeNumber(flag, v, 1, MAX_WORKERS, `the worker thread count, 1 to ${MAX_WORKERS}, e.g. --workers 2`, problems) ?? workers;
+        workers = a.whole('2', 1, MAX_WORKERS) ?? workers;
         break;
       }
       case '--read-every': {
-        const v = value();
-        if (v !== null) readEveryMs = wholeNumber(flag, v, 0, 5000, 'milliseconds between reads, 0 to 5000, e.g. --read-every 1000 (0 = read every chunk)', problems) ?? readEveryMs;
+        readEveryMs = a.whole('1000', 0, 5000) ?? readEveryMs;
         break;
       }
       case '-q':
@@ -209,52 +189,4 @@ export function parseLoadtestArgs(argv: readonly string[], limits: LoadtestLimit
       quiet,
     },
   };
-}
-
-function exampleFor(flag: string): string {
-  switch (flag) {
-    case '-n':
-    case '--listeners':
-      return '1000';
-    case '-r':
-    case '--ramp':
-      return '10';
-    case '-d':
-    case '--duration':
-      return '30';
-    case '--workers':
-      return '2';
-    case '--read-every':
-      return '1000';
-    case '--json':
-      return 'summary.json';
-    default:
-      return 'VALUE';
-  }
-}
-
-function wholeNumber(flag: string, text: string, min: number, max: number, fix: string, problems: string[]): number | null {
-  if (!/^\d+$/.test(text)) {
-    problems.push(`${flag} ${JSON.stringify(text)} is not a whole number: give ${fix}`);
-    return null;
-  }
-  const n = Number(text);
-  if (n < min || n > max) {
-    problems.push(`${flag} ${text} is out of range ${min}..${max}: give ${fix}`);
-    return null;
-  }
-  return n;
-}
-
-function seconds(flag: string, text: string, max: number, fix: string, problems: string[]): number | null {
-  if (!/^\d+(\.\d+)?$/.test(text)) {
-    problems.push(`${flag} ${JSON.stringify(text)} is not a number of seconds: give ${fix}`);
-    return null;
-  }
-  const n = Number(text);
-  if (n > max) {
-    problems.push(`${flag} ${text} is more than ${max} s: give ${fix}`);
-    return null;
-  }
-  return n;
 }

@@ -2,6 +2,8 @@
 // options in, the ordered list of single-server runs and an estimate of how long they take.
 // Feeds stream-vs-icecast.ts, which executes the runs; stream-bench-report.ts summarizes them.
 
+import { ArgReader } from './cli-args.ts';
+
 export type ServerKey = 'icecast' | 'aircheck';
 export const SERVER_NAMES: Record<ServerKey, string> = { icecast: 'icecast2', aircheck: 'Aircheck' };
 
@@ -81,107 +83,73 @@ export function parseStreamBenchArgs(argv: readonly string[]): BenchArgsResult {
     readEveryMs: null,
     workers: null,
   };
-  const problems: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    let flag = argv[i]!;
-    let inline: string | null = null;
-    const eq = flag.indexOf('=');
-    if (flag.startsWith('--') && eq > 0) {
-      inline = flag.slice(eq + 1);
-      flag = flag.slice(0, eq);
-    }
-    const need = (example: string): string | null => {
-      if (inline !== null) return inline;
-      const v = argv[i + 1];
-      if (v === undefined || v.startsWith('-')) {
-        problems.push(`${flag} needs a value: write it after the flag, e.g. ${flag} ${example}`);
-        return null;
-      }
-      i++;
-      return v;
-    };
-    const whole = (example: string, min: number, max: number): number | null => {
-      const v = need(example);
-      if (v === null) return null;
-      if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) {
-        problems.push(`${flag} ${JSON.stringify(v)} is not a whole number from ${min} to ${max}: e.g. ${flag} ${example}`);
-        return null;
-      }
-      return Number(v);
-    };
-    const seconds = (example: string): number | null => {
-      const v = need(example);
-      if (v === null) return null;
-      if (!/^\d+(\.\d+)?$/.test(v) || Number(v) <= 0 || Number(v) > 3600) {
-        problems.push(`${flag} ${JSON.stringify(v)} is not a number of seconds (above 0, at most 3600): e.g. ${flag} ${example}`);
-        return null;
-      }
-      return Number(v);
-    };
+  const a = new ArgReader(argv);
+  while (a.next()) {
+    const flag = a.flag;
     switch (flag) {
       case '-h':
       case '--help':
         return { kind: 'help' };
       case '-n':
       case '--listeners': {
-        const v = need('1000,5000');
+        const v = a.value('1000,5000');
         if (v === null) break;
         const parts = v.split(',').map((s) => s.trim());
         const bad = parts.filter((s) => !/^\d+$/.test(s) || Number(s) < 1 || Number(s) > MAX_LISTENERS);
         if (bad.length > 0) {
-          problems.push(`${flag} ${JSON.stringify(v)} has ${bad.map((s) => JSON.stringify(s)).join(', ')}, not a listener count from 1 to ${MAX_LISTENERS}: give counts separated by commas, e.g. ${flag} 1000,5000`);
+          a.problems.push(`${flag} ${JSON.stringify(v)} has ${bad.map((s) => JSON.stringify(s)).join(', ')}, not a listener count from 1 to ${MAX_LISTENERS}: give counts separated by commas, e.g. ${flag} 1000,5000`);
         } else {
           o.listeners = [...new Set(parts.map(Number))];
         }
         break;
       }
       case '--runs':
-        o.runs = whole('3', 1, MAX_RUNS) ?? o.runs;
+        o.runs = a.whole('3', 1, MAX_RUNS) ?? o.runs;
         break;
       case '--rate':
-        o.ratePerS = whole('100', 1, 100_000) ?? o.ratePerS;
+        o.ratePerS = a.whole('100', 1, 100_000) ?? o.ratePerS;
         break;
       case '--burst':
-        o.burst = whole('10000', 1, MAX_LISTENERS) ?? o.burst;
+        o.burst = a.whole('10000', 1, MAX_LISTENERS) ?? o.burst;
         break;
       case '--burst-ramp':
-        o.burstRampS = seconds('10') ?? o.burstRampS;
+        o.burstRampS = a.seconds('10', 3600) ?? o.burstRampS;
         break;
       case '-d':
       case '--hold':
-        o.holdS = seconds('30') ?? o.holdS;
+        o.holdS = a.seconds('30', 3600) ?? o.holdS;
         break;
       case '-r':
       case '--ramp':
-        problems.push(`${flag} is gone: like-for-like loads ramp at --rate listeners per second (e.g. --rate 100), and --burst N --burst-ramp S is the fast ramp`);
-        if (inline === null && argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('-')) i++;
+        a.problems.push(`${flag} is gone: like-for-like loads ramp at --rate listeners per second (e.g. --rate 100), and --burst N --burst-ramp S is the fast ramp`);
+        a.skipValue();
         break;
       case '--only': {
-        const v = need('icecast');
+        const v = a.value('icecast');
         if (v === 'icecast' || v === 'aircheck') o.only = v;
-        else if (v !== null) problems.push(`--only ${JSON.stringify(v)} is not a server: use --only icecast or --only aircheck`);
+        else if (v !== null) a.problems.push(`--only ${JSON.stringify(v)} is not a server: use --only icecast or --only aircheck`);
         break;
       }
       case '--icy':
         o.icy = true;
         break;
       case '--read-every':
-        o.readEveryMs = whole('1000', 0, 60_000);
+        o.readEveryMs = a.whole('1000', 0, 60_000);
         break;
       case '--workers':
-        o.workers = whole('2', 1, 8);
+        o.workers = a.whole('2', 1, 8);
         break;
       case '--json':
-        o.jsonFile = need('out.json');
+        o.jsonFile = a.value('out.json');
         break;
       case '--md':
-        o.markdownFile = need('out.md');
+        o.markdownFile = a.value('out.md');
         break;
       default:
-        problems.push(`unknown argument ${JSON.stringify(argv[i])}: see npm run bench:stream -- --help`);
+        a.problems.push(`unknown argument ${JSON.stringify(a.arg)}: see npm run bench:stream -- --help`);
     }
   }
-  return problems.length > 0 ? { kind: 'error', problems } : { kind: 'ok', options: o };
+  return a.problems.length > 0 ? { kind: 'error', problems: a.problems } : { kind: 'ok', options: o };
 }
 
 export type LoadKind = 'equal' | 'burst';
