@@ -12,9 +12,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { rawExchange } from '../helpers/raw-http.ts';
 import { startBridge, waitForMount, type RunningBridge } from '../helpers/bridge.ts';
-import { connectListener, type ListenerHandle } from '../helpers/listener.ts';
-import { ffmpegSource, type PeerProcess } from '../helpers/peers.ts';
-import { decodeAudio, dominantFrequencyHz } from '../helpers/audio-analysis.ts';
+import { connectListener } from '../helpers/listener.ts';
+import { startHealthyStream, type HealthyStream } from '../helpers/healthy-stream.ts';
 
 const TONE_HZ = 660;
 const MP3_BYTES_PER_S = 16_000; // ffmpeg's 128 kbps CBR
@@ -84,8 +83,7 @@ function tlsProbe(host: string, port: number): Promise<void> {
 
 describe('hostile clients on both ports', () => {
   let bridge: RunningBridge;
-  let source: PeerProcess;
-  let healthy: ListenerHandle;
+  let healthy: HealthyStream;
   let webPort: number;
   let stream: (send: string | Buffer, when: When, afterBytes?: number) => Promise<string>;
 
@@ -99,15 +97,11 @@ describe('hostile clients on both ports', () => {
     });
     webPort = Number(new URL(bridge.webUrl).port);
     stream = (send, when, afterBytes) => resetProbe(bridge.host, { port: bridge.port, send, when, afterBytes });
-    source = ffmpegSource({ url: bridge.streamUrl, mount: '/live', password: bridge.livePassword, format: 'mp3', toneHz: TONE_HZ });
-    await waitForMount(bridge, '/live', (m) => m.playing === 'source');
-    healthy = await connectListener(bridge.url('/live'));
-    await healthy.waitForAudioBytes(40_000, 10_000);
+    healthy = await startHealthyStream(bridge, TONE_HZ);
   });
 
   after(async () => {
-    healthy?.close();
-    await source?.stop('SIGKILL');
+    await healthy?.stop();
     await bridge?.stop();
   });
 
@@ -246,19 +240,10 @@ describe('hostile clients on both ports', () => {
     alive();
   });
 
-  test('the healthy source and listener were never disturbed', async () => {
+  test('the healthy source and listener were never disturbed', async (t) => {
     alive();
-    await waitForMount(bridge, '/live', (m) => m.playing === 'source');
-    assert.equal(healthy.closed, null, 'the healthy listener is still connected');
-    // Every whole second after the burst carried the stream's bytes: cumulatively no less than real
-    // time allows, minus one second of slack, and no second without audio.
-    const perSecond = healthy.bytesPerSecond().slice(1, -1);
-    const total = perSecond.reduce((a, b) => a + b, 0);
-    assert.ok(total >= (perSecond.length - 1) * MP3_BYTES_PER_S, `${total} bytes over ${perSecond.length} s (at least ${(perSecond.length - 1) * MP3_BYTES_PER_S})`);
-    assert.ok(Math.min(...perSecond) > 0, `a second without audio: ${perSecond.join(', ')}`);
-    const { samples, sampleRateHz } = await decodeAudio(healthy.audio, { inputFormat: 'mp3' });
-    const f = dominantFrequencyHz(samples, sampleRateHz);
-    assert.ok(f !== null && Math.abs(f - TONE_HZ) < 5, `the healthy listener heard ${f} Hz`);
+    // The 5,000-connection flood shares this machine's two cores with the listener: up to 1 s behind.
+    await healthy.assertUndisturbed(t, { maxGapMs: 1500, deficitS: 1 });
   });
 });
 
