@@ -17,6 +17,14 @@ declare -A PEER_PACKAGES=(
   [gst-launch-1.0]=gstreamer1.0-tools
   [gst-inspect-1.0]=gstreamer1.0-tools
   [ices2]=ices2
+  [firefox-esr]=firefox-esr  # test/e2e/studio-firefox.test.ts (driven by puppeteer-core over WebDriver BiDi)
+  [pulseaudio]=pulseaudio  # its audio output: a null sink (headless Firefox needs one to run an AudioContext)
+  [WebKitWebDriver]=webkit2gtk-driver  # test/e2e/studio-webkit.test.ts (WebKitGTK's MiniBrowser)
+  [Xvfb]=xvfb  # its display
+  [certutil]=libnss3-tools  # test/e2e/studio-https.test.ts: trusts the test CA in Chromium's NSS db
+  [openssl]=openssl
+  [nginx]=nginx-light  # test/integration/reverse-proxy.test.ts: the README's proxy setups
+  [caddy]=caddy
 )
 
 # GStreamer element → Debian package that provides it (libshout's default handshake tests drive

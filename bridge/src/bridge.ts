@@ -2,6 +2,7 @@
 // (stages do not import each other's instances). Used by main.ts and by tests.
 import http from 'node:http';
 import type net from 'node:net';
+import type tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { resolve as resolvePath } from 'node:path';
 import type { Logger } from 'pino';
@@ -11,11 +12,15 @@ import { AuthThrottle } from './http/auth-throttle.ts';
 import { createStreamServer, guardSocket } from './http/stream-server.ts';
 import { answerClientError } from './http/responses.ts';
 import { loopbackFor, servedUrls, urlHost } from './http/urls.ts';
+import { TrustedProxies } from './http/trusted-proxies.ts';
+import { clientProto, markClient } from './http/client-address.ts';
+import { TlsReloader, type TlsFiles } from './http/tls-files.ts';
 import { MountRegistry } from './mounts/mount-registry.ts';
 import { FileFeed } from './mounts/file-feed.ts';
 import type { StreamFormat } from '../../shared/src/audio-unit.ts';
 import { isAircheckError, type ErrorCode } from '../../shared/src/errors.ts';
 import { handleSourceRequest } from './sources/source-request.ts';
+import { FIELD_MAX_CHARS, cleanText } from './sources/stream-info.ts';
 import { handleListenerRequest } from './listeners/listener-request.ts';
 import { sendBufferCapUnavailable } from './listeners/send-buffer.ts';
 import { Metrics } from './admin/metrics.ts';
@@ -128,10 +133,22 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
   preloadFallbacks();
 
   const baseUrlFor = (port: number) => (req: http.IncomingMessage) => {
+    // An https page cannot play http audio: over TLS (the web port serves the mounts too) or behind a
+    // TLS-terminating trusted proxy (which forwards the mounts, README), links stay on the page's origin.
+    if (clientProto(req) === 'https' && req.headers.host) return `https://${req.headers.host}`;
     // The Host the client used (without its port), else the loopback of the configured address.
     const host = req.headers.host?.replace(/:\d+$/, '') || urlHost(loopbackFor(config.server.host));
     return `http://${host}:${port}`;
   };
+
+  // Reverse proxies whose X-Forwarded-For / -Proto / Forwarded headers are believed ([web] trusted_proxies).
+  let proxies = new TrustedProxies(config.web.trusted_proxies);
+  const headerOf = (req: http.IncomingMessage) => (name: string) => {
+    const v = req.headers[name];
+    return Array.isArray(v) ? v.join(', ') : v;
+  };
+  /** Every web request is marked with its real client before any stage sees it. */
+  const markRequest = (req: http.IncomingMessage) => markClient(req, proxies.clientOf(req.socket.remoteAddress ?? 'unknown', headerOf(req)));
 
   let streamPort = 0;
 
@@ -197,6 +214,7 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
         liveMp3Url: `${base}/live.mp3`,
       };
     },
+    mp3Bitrates: () => ({ mp3BitrateKbps: config.studio.mp3_bitrate_kbps, mp3BitratesKbps: [...config.studio.mp3_bitrates_kbps] }),
   });
   const studioWs = createStudioWs({
     sessions: djSessions,
@@ -208,6 +226,15 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
         mounts: { test: { opus: '/test', mp3: '/test.mp3' }, live: { opus: '/live', mp3: '/live.mp3' } },
         log,
         streamName: config.server.name,
+        mp3BitrateKbps: config.studio.mp3_bitrate_kbps,
+        mp3BitratesKbps: config.studio.mp3_bitrates_kbps,
+        // The DJ renamed the show while on a mount: status pages and listeners joining from now on see
+        // it (a new push connection carries it as ice-name / ice-description).
+        setStreamInfo: (path, show) => {
+          const mount = registry.get(path);
+          if (!mount?.hasSource) return;
+          mount.info = { ...mount.info, name: cleanText(show.name, FIELD_MAX_CHARS.name), description: cleanText(show.description, FIELD_MAX_CHARS.description) };
+        },
         onAirChanged,
       }),
     // Every frame of a show goes to the live push and to the recorder, from the first frame,
@@ -220,6 +247,8 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
       return continued && { consumers: [continued.consumer], nextSeq: continued.nextSeq };
     },
     onConsumerFailed: (code) => metrics.ingestConsumerErrors.inc({ code }),
+    // The studio's header shows the listeners of the mounts its show feeds (PROTOCOL.md §4.12).
+    listenerCount: (mounts) => mounts.reduce((n, path) => n + registry.countListenersOf(path), 0),
     log,
   });
   // The admin status shows each show being recorded with its recording status (failed + reason at once).
@@ -232,6 +261,7 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
     return true;
   };
   const onUpgrade = (req: http.IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => {
+    markRequest(req);
     socket.on('error', () => socket.destroy());
     if (!studioWs.handleUpgrade(req, socket, head)) socket.destroy();
   };
@@ -248,9 +278,14 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
   });
   const streamHttp = http.createServer({ requestTimeout: 30_000, headersTimeout: 10_000, maxHeaderSize: config.limits.max_head_bytes }, (req, res) => {
     res.shouldKeepAlive = false;
+    markRequest(req);
     if (!routeApi(req, res)) void app(req, res);
   });
   const webHttp = http.createServer({ requestTimeout: 30_000, headersTimeout: 10_000, maxHeaderSize: config.limits.max_head_bytes }, (req, res) => {
+    // Over TLS the web port routes each connection by its first request (stream-server.ts), as the
+    // stream port does: a kept-alive connection would take a later mount GET to node:http (404).
+    if (tlsReloader) res.shouldKeepAlive = false;
+    markRequest(req);
     if (!routeApi(req, res)) void app(req, res);
   });
   // The web port's sockets get the same life-long error guard as the stream port's.
@@ -260,7 +295,7 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
     s.on('upgrade', onUpgrade);
   }
 
-  const streamServer: net.Server = createStreamServer({
+  const streamServerDeps: Parameters<typeof createStreamServer>[0] = {
     maxPendingConnections: () => config.limits.max_pending_connections,
     maxPendingPerAddress: () => config.limits.max_pending_per_address,
     maxHeadBytes: () => config.limits.max_head_bytes,
@@ -296,7 +331,18 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
     http: streamHttp,
     onRejected: (code) => metrics.requestRejections.inc({ code }),
     log,
-  });
+    clientOf: (peer, header) => proxies.clientOf(peer, header),
+    isTrustedProxy: (peer) => proxies.trusts(peer),
+  };
+  const streamServer: net.Server = createStreamServer(streamServerDeps);
+
+  // HTTPS/WSS on the web port ([web] tls_cert_file / tls_key_file): the same request routing as the
+  // stream port over TLS (so an https studio page can also play the mounts from its own origin), with
+  // the certificate reloaded on SIGHUP and when its files change, for new handshakes only.
+  const tlsFilesOf = (c: Config): TlsFiles | null =>
+    c.web.tls_cert_file && c.web.tls_key_file ? { certFile: c.web.tls_cert_file, keyFile: c.web.tls_key_file } : null;
+  let tlsReloader: TlsReloader | null = null;
+  let webServer: net.Server = webHttp;
 
   // One timer releases paced audio and writes it to listeners. Its interval grows with the audience
   // so that writes per second stay within budget: each write coalesces more audio instead.
@@ -340,7 +386,15 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
       await studioWs.restoreSessions();
       streamPort = await listen(streamServer, config.server.stream_port);
       let webPort = streamPort;
-      if (!sameWebPort()) webPort = await listen(webHttp, config.server.web_port);
+      const tlsFiles = tlsFilesOf(config);
+      if (tlsFiles) {
+        const secure = new TlsReloader({ files: tlsFiles, apply: (pair) => (webServer as tls.Server).setSecureContext({ cert: pair.cert, key: pair.key }), log });
+        const pair = secure.load(); // a bad pair stops the start here (TLS_FILES_INVALID names the file)
+        tlsReloader = secure;
+        webServer = createStreamServer({ ...streamServerDeps, http: webHttp, tls: { cert: pair.cert, key: pair.key } });
+      }
+      if (!sameWebPort()) webPort = await listen(webServer, config.server.web_port);
+      tlsReloader?.watch();
       startTicker();
       deadMansSwitch.start(config.alerts.check_interval_seconds * 1000);
       log.info({ store: storeHandle.describe }, 'recordings are stored and verified here');
@@ -354,13 +408,17 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
           metrics.recordingErrors.inc({ code });
         });
       const streamUrls = servedUrls(config.server.host, streamPort);
-      const webUrls = servedUrls(config.server.host, webPort);
+      const webUrls = servedUrls(config.server.host, webPort).map((u) => (tlsReloader ? u.replace(/^http:/, 'https:') : u));
       return { streamUrl: streamUrls[0]!, webUrl: webUrls[0]!, streamUrls, webUrls, host: config.server.host };
     },
     reload(newConfig, newCredentials) {
       config = newConfig;
       credentials = newCredentials;
       throttle.maxPerMinute = config.limits.auth_failures_per_minute;
+      proxies = new TrustedProxies(config.web.trusted_proxies);
+      const tlsFiles = tlsFilesOf(config);
+      if (tlsReloader && tlsFiles) tlsReloader.reload('SIGHUP', tlsFiles);
+      else if (!!tlsReloader !== !!tlsFiles) log.warn({}, 'turning HTTPS on or off on the web port needs a restart; the web port keeps its current scheme');
       registry.limits = registryLimits(config);
       registry.applyMounts(config.mounts);
       djAccounts = new DjAccounts(config.data_dir, config.djs);
@@ -371,8 +429,9 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
     async stop(graceMs = 5000) {
       const closed = Promise.all([
         new Promise<void>((r) => streamServer.close(() => r())),
-        sameWebPort() ? Promise.resolve() : new Promise<void>((r) => webHttp.close(() => r())),
+        sameWebPort() ? Promise.resolve() : new Promise<void>((r) => webServer.close(() => r())),
       ]);
+      tlsReloader?.close();
       studioWs.closeAll();
       recorder.close();
       deadMansSwitch.close();

@@ -69,6 +69,12 @@ async function main(): Promise<number> {
   try {
     urls = await bridge.start();
   } catch (err) {
+    if (isAircheckError(err)) {
+      // e.g. TLS_FILES_INVALID: the web port's certificate or key, with the file named.
+      process.stderr.write(`aircheck: ${err.code}: ${err.message} (nothing was generated or stored)\n`);
+      await bridge.stop(0);
+      return 2;
+    }
     process.stderr.write(`aircheck: cannot listen: ${(err as Error).message}: choose free ports with AIRCHECK_STREAM_PORT / AIRCHECK_WEB_PORT (nothing was generated or stored)\n`);
     return 1;
   }

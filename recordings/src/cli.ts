@@ -9,7 +9,7 @@ import { listRecordings } from './recording-catalog.ts';
 import { summarize, type RecordingSummary } from './recorder.ts';
 
 const USAGE = `Usage: npm run recordings -- list [--json] [--config FILE]
-  list     every recording in the spool: show, DJ, start, duration, status, MP3 rendition, notes (reason, gaps)
+  list     every recording in the spool: show, DJ, show name, start, duration, status, MP3 rendition, notes (reason, gaps)
   --json   one JSON array instead of the table
 `;
 
@@ -19,11 +19,11 @@ function duration(ms: number): string {
 }
 
 function table(rows: RecordingSummary[]): string {
-  const head = ['SHOW', 'DJ', 'START', 'DURATION', 'STATUS', 'MP3', 'NOTES'];
+  const head = ['SHOW', 'DJ', 'NAME', 'START', 'DURATION', 'STATUS', 'MP3', 'NOTES'];
   const cells = rows.map((r) => {
     const lost = r.lostMs > 0 ? `${(r.lostMs / 1000).toFixed(1)} s not recorded (${r.lostCauses.join(', ')})` : null;
     const notes = [r.reason, r.gaps ? `${r.gaps} gap(s)` : null, lost, r.restored ? 'rebuilt from the store (local spool lost)' : null].filter(Boolean).join('; ');
-    return [r.showId, r.dj, r.startedAt.replace(/\.\d+Z$/, 'Z'), duration(r.durationMs), r.status, r.mp3 ?? '-', notes];
+    return [r.showId, r.dj, r.showName || '-', r.startedAt.replace(/\.\d+Z$/, 'Z'), duration(r.durationMs), r.status, r.mp3 ?? '-', notes];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   return [head, ...cells].map((c) => c.map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');

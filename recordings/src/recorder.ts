@@ -11,7 +11,7 @@ import { finalizeShow } from './finalize/finalize-show.ts';
 import { listRecordings } from './recording-catalog.ts';
 import { join } from 'node:path';
 import { DEFAULT_RETENTION_MS, adoptTrailingSegments, recoverSpool, type RecoveryReport } from './recover.ts';
-import { isVerified, manifestDurationSamples, readManifest, recorderGaps, writeManifest, type RecordingStatus, type ShowManifest } from './show-manifest.ts';
+import { isVerified, manifestDurationSamples, readManifest, recorderGaps, writeManifest, type RecordingStatus, type ShowInfoEntry, type ShowManifest } from './show-manifest.ts';
 import { SegmentUploader, type SegmentUploadStats } from './spool/segment-uploader.ts';
 import { ShowSpool } from './spool/show-spool.ts';
 import type { SpoolFs } from './spool/spool-fs.ts';
@@ -89,6 +89,10 @@ export interface RecordingConsumer {
   safeSeq(): number;
   /** The studio set the now-playing title: kept in the manifest's tracklist with its time. */
   onMetadata(nowPlaying: { artist: string; title: string }): void;
+  /** The DJ named or described the show: kept in the manifest (the latest wins). */
+  onShow(show: ShowInfoEntry): void;
+  /** The studio said why the frames it skips next never came (its tab was lost): the next gap's cause. */
+  onStudioGap(cause: ErrorCode, reason: string): void;
   /** Completes and writes the page being filled now (an acknowledgement waits for it). */
   flush(): void;
   /** Set by the session: safeSeq moved. */
@@ -113,6 +117,9 @@ export interface RecordingSummary {
   mp3: 'verified' | 'failed' | 'made' | null;
   /** Rebuilt from the store's spool copy after the local spool was lost. */
   restored: boolean;
+  /** The show's name and description as the DJ set them in the studio ('' when never set). */
+  showName: string;
+  showDescription: string;
 }
 
 export class Recorder {
@@ -134,6 +141,7 @@ export class Recorder {
     const showId = resume?.showId ?? `${now().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${show.dj}-${randomBytes(3).toString('hex')}`;
     let spool: ShowSpool | null = null;
     const titlesBeforeAudio: { artist: string; title: string }[] = [];
+    let showBeforeAudio: ShowInfoEntry | null = null;
     let uploader: SegmentUploader | null = null;
     const store = this.#opts.store;
     const start = () => {
@@ -192,8 +200,16 @@ export class Recorder {
           open();
           // Titles set before the first frame: at the show's start.
           for (const t of titlesBeforeAudio.splice(0)) spool!.onTitle(t.artist, t.title);
+          if (showBeforeAudio) spool!.onShow(showBeforeAudio);
         }
         spool!.onFrame(frame);
+      },
+      onStudioGap: (cause, reason) => {
+        if (spool) spool.onStudioGap(cause, reason);
+      },
+      onShow: (show) => {
+        if (spool) spool.onShow(show);
+        else showBeforeAudio = { ...show };
       },
       onMetadata: ({ artist, title }) => {
         if (spool) spool.onTitle(artist, title);
@@ -336,6 +352,7 @@ export function summarize(m: ShowManifest): RecordingSummary {
     lostMs: lostMsOf(m), lostCauses: [...new Set(recorderGaps(m).map((g) => g.cause!))],
     mp3: m.rendition?.storeLocation ? 'verified' : m.renditionError ? 'failed' : m.rendition ? 'made' : null,
     restored: !!m.restoredFromStoreAt,
+    showName: m.show?.name ?? '', showDescription: m.show?.description ?? '',
   };
 }
 

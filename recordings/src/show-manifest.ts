@@ -57,6 +57,8 @@ export interface GapEntry {
   cause?: ErrorCode;
   /** The error's message, for a person. */
   reason?: string;
+  /** Why the studio never delivered these frames, when it said (STUDIO_TAB_LOST: its tab was reloaded or crashed). */
+  studioCause?: ErrorCode;
   /** ISO time the recorder started dropping frames. */
   since?: string;
   /** Still going on (the recorder is dropping frames now, or the bridge stopped during it). */
@@ -106,6 +108,12 @@ export interface TrackEntry {
   title: string;
 }
 
+/** The DJ's name and description of the show (PROTOCOL.md §4.13: one line each, ≤ 256 / 1024 characters). */
+export interface ShowInfoEntry {
+  name: string;
+  description: string;
+}
+
 export interface ShowManifest {
   version: typeof MANIFEST_VERSION;
   showId: string;
@@ -139,6 +147,8 @@ export interface ShowManifest {
   restoredFromStoreAt?: string | null;
   /** Every now-playing change, in order (absent in older manifests). */
   tracklist?: TrackEntry[];
+  /** The show's name and description as the DJ last set them in the studio (absent: never set). */
+  show?: ShowInfoEntry;
   /** Where the store keeps the verified copy. */
   storeLocation: string | null;
   /** When the spool's audio files were removed (verified and older than the retention). */
@@ -158,10 +168,16 @@ export const SEGMENT_FILE_RE = /^segment-(\d{6,})\.opus$/;
  */
 export async function readManifest(dir: string): Promise<ShowManifest> {
   const m = JSON.parse(await readFile(join(dir, MANIFEST_FILE), 'utf8')) as ShowManifest;
-  const codes: [string, unknown][] = [['errorCode', m.errorCode ?? null], ...(m.gaps ?? []).map((g, i): [string, unknown] => [`gaps[${i}].cause`, g.cause ?? null])];
+  const codes: [string, unknown][] = [['errorCode', m.errorCode ?? null], ...(m.gaps ?? []).flatMap((g, i): [string, unknown][] => [[`gaps[${i}].cause`, g.cause ?? null], [`gaps[${i}].studioCause`, g.studioCause ?? null]])];
   if (m.tracklist !== undefined && !(Array.isArray(m.tracklist) && m.tracklist.every((t) => typeof t?.offsetMs === 'number' && t.offsetMs >= 0
     && typeof t.at === 'string' && typeof t.artist === 'string' && typeof t.title === 'string'))) {
     throw new Error(`${join(dir, MANIFEST_FILE)}: tracklist is not a list of { offsetMs, at, artist, title } (written by another version, or edited by hand)`);
+  }
+  const show = m.show as unknown;
+  if (show !== undefined && !(typeof show === 'object' && show !== null && !Array.isArray(show)
+    && typeof (show as ShowInfoEntry).name === 'string' && (show as ShowInfoEntry).name.length <= 256 && !/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test((show as ShowInfoEntry).name)
+    && typeof (show as ShowInfoEntry).description === 'string' && (show as ShowInfoEntry).description.length <= 1024 && !/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test((show as ShowInfoEntry).description))) {
+    throw new Error(`${join(dir, MANIFEST_FILE)}: show is not { name (≤ 256 characters), description (≤ 1024) } on one line each (written by another version, or edited by hand)`);
   }
   for (const [field, code] of codes) {
     if (code !== null && !isErrorCode(code)) {

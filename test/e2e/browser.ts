@@ -13,7 +13,8 @@ export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const STUDIO_DIST = join(REPO_ROOT, 'dist', 'studio');
 export const ARTIFACTS_DIR = join(REPO_ROOT, 'test-artifacts');
 
-export async function launchChromium(fakeMicWav: string): Promise<Browser> {
+/** env: extra environment (e.g. HOME with an NSS db trusting a test CA); args: extra flags. */
+export async function launchChromium(fakeMicWav: string, extra: { env?: Record<string, string>; args?: string[] } = {}): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) throw new Error(`${CHROMIUM_PATH} is missing: run scripts/setup-test-env.sh (installs Debian chromium)`);
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
@@ -24,7 +25,9 @@ export async function launchChromium(fakeMicWav: string): Promise<Browser> {
       '--autoplay-policy=no-user-gesture-required',
       '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
       `--use-file-for-fake-audio-capture=${fakeMicWav}`,
+      ...(extra.args ?? []),
     ],
+    ...(extra.env ? { env: { ...process.env, ...extra.env } } : {}),
   });
 }
 

@@ -18,6 +18,7 @@ import { LoginRequestSchema, STUDIO_API, type ApiError, type LoginResponse, type
 import { dominantFrequencyHz } from '../helpers/audio-analysis.ts';
 import { toneFile } from '../helpers/tones.ts';
 import { STUDIO_DIST, buildStudio, collectPageErrors, launchChromium, screenshot } from './browser.ts';
+import { endShow } from './studio-fixture.ts';
 
 const TOKEN = 'fake-token-0123456789';
 
@@ -53,7 +54,7 @@ async function startFakeBridge(previewFile: string): Promise<FakeBridge> {
     }
     if (req.url === STUDIO_API.session) {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ name: 'dj-ann', expiresAt: '2099-01-01T00:00:00.000Z', previewUrl: '/preview.opus', liveUrl: '/live', liveMp3Url: '/live.mp3' } satisfies SessionResponse));
+      res.end(JSON.stringify({ name: 'dj-ann', expiresAt: '2099-01-01T00:00:00.000Z', previewUrl: '/preview.opus', liveUrl: '/live', liveMp3Url: '/live.mp3', mp3BitrateKbps: 128, mp3BitratesKbps: [128] } satisfies SessionResponse));
       return;
     }
     if (req.url?.startsWith('/preview.opus')) {
@@ -120,6 +121,9 @@ async function startFakeBridge(previewFile: string): Promise<FakeBridge> {
         case 'metadata':
           fake.metadata.push(msg);
           send({ type: 'metadata-ack', requestId: msg.requestId });
+          break;
+        case 'show':
+          send({ type: 'metadata-ack', requestId: msg.requestId }); // §4.13
           break;
         case 'ping':
           send({ type: 'pong', clientTimeMs: msg.clientTimeMs, serverTimeMs: Date.now() });
@@ -219,7 +223,7 @@ test('the studio meters, encodes and streams the microphone to a bridge, and res
   assert.equal(await page.getByLabel('Reconnects').innerText(), '1');
   await screenshot(page, 'studio-fake-bridge-after-reconnect');
 
-  await page.getByRole('button', { name: 'End show' }).click();
+  await endShow(page); // End show, confirmed in its dialog
   await page.getByText('The show has ended.').waitFor();
   assert.equal(await page.getByText('ON AIR', { exact: true }).count(), 0);
 

@@ -41,3 +41,9 @@ export async function signIn(page: Page, url: string, dj: { name: string; passwo
   await page.getByLabel('Password').fill(dj.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
+
+/** Ends the show as a DJ does: End show in the header, then "End the show" in the confirmation dialog. */
+export async function endShow(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'End show', exact: true }).click();
+  await page.getByRole('dialog', { name: 'End the show?' }).getByRole('button', { name: 'End the show' }).click();
+}

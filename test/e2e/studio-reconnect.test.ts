@@ -15,7 +15,7 @@ import { readManifest } from '../../recordings/src/show-manifest.ts';
 import { connectListenerWhenLive } from '../helpers/listener.ts';
 import { toneFile } from '../helpers/tones.ts';
 import { screenshot } from './browser.ts';
-import { signIn, studioFixture } from './studio-fixture.ts';
+import { endShow, signIn, studioFixture } from './studio-fixture.ts';
 
 const DJ = { name: 'dj-bo', password: 'a long enough password' };
 
@@ -107,7 +107,7 @@ test('the studio survives a server-side close and a stalled link mid-show, and t
 
   // The page's own encoder (window.aircheckStudio, main.ts): kept so its count can be read after the end.
   await page.evaluate(() => ((window as any).showEncoder = (window as any).aircheckStudio.encoder));
-  await page.getByRole('button', { name: 'End show' }).click();
+  await endShow(page); // End show, confirmed in its dialog
   await page.getByText('The show has ended.').waitFor();
   // The studio closes only once every frame is acknowledged: its send buffer is empty.
   await page.getByText(/Send buffer\s*0 ms/).waitFor();

@@ -10,7 +10,7 @@ import { connectListenerWhenLive } from '../helpers/listener.ts';
 import { splitOggChains } from '../helpers/ogg-chains.ts';
 import { toneFile } from '../helpers/tones.ts';
 import { screenshot } from './browser.ts';
-import { signIn, studioFixture } from './studio-fixture.ts';
+import { endShow, signIn, studioFixture } from './studio-fixture.ts';
 
 const DJ = { name: 'dj-ann', password: 'correct horse battery' };
 const TONE_HZ = 1000;
@@ -71,7 +71,7 @@ test('a DJ broadcasts from the studio: preview on /test, then live on /live and 
     const live = status.mounts.find((m: { path: string }) => m.path === '/live');
     assert.match(JSON.stringify(live), /Sinnerman/, `status.json /live: ${JSON.stringify(live)}`);
 
-    await page.getByRole('button', { name: 'End show' }).click();
+    await endShow(page); // End show, confirmed in its dialog
     await page.getByText('The show has ended.').waitFor();
     assert.equal(await page.getByText('ON AIR', { exact: true }).count(), 0);
     await screenshot(page, 'studio-e2e-ended');

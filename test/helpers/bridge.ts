@@ -68,7 +68,7 @@ export async function startBridge(opts: BridgeOptions = {}): Promise<RunningBrid
   const proc = spawnTracked(process.execPath, args, { name: 'aircheck', env, maxOutputBytes: 1024 * 1024 });
   const m = await proc.waitForLine(/streaming on (http:\/\/[^/\s]+)\//, 20_000);
   await proc.waitForLine(/\bready\b/, 20_000);
-  const web = await proc.waitForLine(/web on (http:\/\/[^/\s]+)\//, 1000);
+  const web = await proc.waitForLine(/web on (https?:\/\/[^/\s]+)\//, 1000);
   const streamUrl = m[1]!;
   const u = new URL(streamUrl);
   const bridge: RunningBridge = {

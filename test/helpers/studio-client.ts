@@ -47,6 +47,16 @@ export class StudioClient {
   #swapNext = false;
   #pingTimer: NodeJS.Timeout | null = null;
   #ackWaiters: ((seq: number) => void)[] = [];
+  /** A network cut: no reconnect before this time (Date.now() ms). */
+  #cutUntilMs = 0;
+  /** Packets to send instead of the tone's, once, from the next one due (a beep). */
+  #insert: { packets: OpusSource['packets']; index: number } | null = null;
+  /** Capture position (48 kHz samples since startAudio) of the first inserted packet; null before. */
+  insertedAtSamples: number | null = null;
+  /** After the cut, the backlog is resent at this many times real time (a link of limited bandwidth); null: all at once. */
+  #resendTimesRealTime: number | null = null;
+  /** While a backlog is being resent: the next seq to send from the buffer (new frames wait behind it). */
+  #resendFrom: number | null = null;
 
   constructor(opts: StudioClientOptions) {
     this.opts = opts;
@@ -80,6 +90,28 @@ export class StudioClient {
     this.#timer = setInterval(() => this.#pump(), 10);
   }
 
+  /** Wall clock (Date.now() ms) of capture position 0: sample s was captured at audioStartedMs + s / 48. */
+  get audioStartedMs(): number {
+    return this.#startedMs;
+  }
+
+  /** Plays `source`'s packets once in place of the tone's, from the next packet due (insertedAtSamples says where). */
+  insert(source: OpusSource): void {
+    this.insertedAtSamples = null;
+    this.#insert = { packets: source.packets, index: 0 };
+  }
+
+  /**
+   * A network cut of cutMs: the connection drops now (the bridge sees it close), audio keeps being
+   * captured into the resend buffer, and the client reconnects (resume, resend the backlog at once)
+   * only when the cut is over.
+   */
+  cut(cutMs: number, opts: { resendTimesRealTime?: number } = {}): void {
+    this.#cutUntilMs = Date.now() + cutMs;
+    this.#resendTimesRealTime = opts.resendTimesRealTime ?? null;
+    this.ws?.terminate();
+  }
+
   pauseAudio(): void {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
@@ -96,6 +128,11 @@ export class StudioClient {
 
   metadata(artist: string, title: string): Promise<ServerMessage> {
     return this.#request({ type: 'metadata', artist, title, requestId: `m-${++this.#requestCount}` });
+  }
+
+  /** §4.13: the show's name, description and (optionally) MP3 bitrate; resolves with metadata-ack or error. */
+  show(name: string, description: string, mp3BitrateKbps?: number): Promise<ServerMessage> {
+    return this.#request({ type: 'show', name, description, ...(mp3BitrateKbps === undefined ? {} : { mp3BitrateKbps }), requestId: `s-${++this.#requestCount}` });
   }
 
   /** Resolves with the seq of the next ack that moves lastAckSeq forward (as soon as it is handled). */
@@ -134,6 +171,7 @@ export class StudioClient {
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
     this.#welcomed = false;
+    this.#resendFrom = null;
     this.#lastHeardMs = Date.now();
     ws.on('open', () => {
       ws.send(serializeMessage({
@@ -151,7 +189,8 @@ export class StudioClient {
         this.sessionId = message.sessionId;
         this.buffer.ack(message.nextSeq - 1);
         this.#acked(message.nextSeq - 1);
-        for (const f of this.buffer.framesFrom(message.nextSeq)) ws.send(f.data);
+        if (this.#resendTimesRealTime !== null) this.#resendPaced(ws, message.nextSeq, this.#resendTimesRealTime);
+        else for (const f of this.buffer.framesFrom(message.nextSeq)) ws.send(f.data);
         this.#welcomed = true;
         this.welcomes++;
         for (const { message: m } of this.#requests.values()) ws.send(serializeMessage(m));
@@ -169,7 +208,7 @@ export class StudioClient {
       if (ws !== this.ws) return;
       this.closes.push({ code, reason: reason.toString() });
       this.#welcomed = false;
-      if (!this.#stopped && shouldReconnect(code)) setTimeout(() => this.#connect(), 250);
+      if (!this.#stopped && shouldReconnect(code)) setTimeout(() => this.#connect(), Math.max(250, this.#cutUntilMs - Date.now()));
     });
     ws.on('error', () => {});
     if (!this.#pingTimer) {
@@ -186,6 +225,32 @@ export class StudioClient {
         }
       }, 250);
     }
+  }
+
+  /** Resends the buffer from `from` at `timesRealTime` × real time; new frames wait in the buffer behind it. */
+  #resendPaced(ws: WebSocket, from: number, timesRealTime: number): void {
+    this.#resendFrom = from;
+    const startMs = Date.now();
+    let sentSamples = 0;
+    const timer = setInterval(() => {
+      if (ws !== this.ws || this.#resendFrom === null) {
+        clearInterval(timer);
+        if (ws !== this.ws) this.#resendFrom = null;
+        return;
+      }
+      const allowedSamples = (Date.now() - startMs) * 48 * timesRealTime;
+      for (const f of this.buffer.framesFrom(this.#resendFrom)) {
+        if (sentSamples >= allowedSamples) break;
+        ws.send(f.data);
+        sentSamples += f.durationSamples;
+        this.#resendFrom = f.seq + 1;
+      }
+      if (this.#resendFrom >= this.buffer.nextSeq) {
+        this.#resendFrom = null;
+        this.#resendTimesRealTime = null;
+        clearInterval(timer);
+      }
+    }, 10);
   }
 
   #acked(seq: number): void {
@@ -207,14 +272,19 @@ export class StudioClient {
     const packets = this.opts.source.packets;
     const out: Uint8Array[] = [];
     while (this.#samplesSent < dueSamples) {
-      const p = packets[this.#packetIndex++ % packets.length]!;
+      let p = packets[this.#packetIndex++ % packets.length]!;
+      if (this.#insert) {
+        if (this.#insert.index === 0) this.insertedAtSamples = this.#samplesSent;
+        p = this.#insert.packets[this.#insert.index++]!;
+        if (this.#insert.index >= this.#insert.packets.length) this.#insert = null;
+      }
       const seq = this.buffer.nextSeq;
       const data = encodeAudioFrame({ seq, timestampUs: Math.round((this.#samplesSent / 48) * 1000), durationSamples: p.durationSamples, packet: p.data });
       this.buffer.push({ seq, durationSamples: p.durationSamples, data }, Date.now());
       this.#samplesSent += p.durationSamples;
       out.push(data);
     }
-    if (!this.#welcomed || !this.ws) return;
+    if (!this.#welcomed || !this.ws || this.#resendFrom !== null) return;
     if (this.#swapNext && out.length > 0) {
       // Hold this tick's frames back (they stay buffered): the next frame sent skips ahead.
       this.#swapNext = false;

@@ -14,6 +14,7 @@ import { aircheckStatus, icecastStatus, iceResponse, listClientsXml, listMountsX
 import { webPlayerPage } from './web-page.ts';
 import { checkListenerToken, listenerTokenFrom } from '../listeners/listener-request.ts';
 import { cleanTitle, playlistLine } from '../sources/stream-info.ts';
+import { clientAddress } from '../http/client-address.ts';
 
 export interface HttpAppDeps {
   registry: MountRegistry;
@@ -45,7 +46,7 @@ export function createHttpApp(deps: HttpAppDeps) {
 
   /** Admin credentials (or, where allowed, the mount's source credentials). Throws ADMIN_AUTH_FAILED. */
   async function authenticate(req: IncomingMessage, mountForSource?: string): Promise<void> {
-    const remote = req.socket.remoteAddress ?? 'unknown';
+    const remote = clientAddress(req);
     const auth = parseBasicAuth(req.headers.authorization ?? '');
     // Failures count per (address, user): a wrong password for one user never locks out another.
     const scope = `admin:${auth?.user ?? ''}` as const;
@@ -167,7 +168,7 @@ export function createHttpApp(deps: HttpAppDeps) {
           let token: string | null = null;
           if (mount.settings.private) {
             token = listenerTokenFrom(url.searchParams, req.headers.authorization);
-            checkListenerToken(playlist.mount, req.socket.remoteAddress ?? 'unknown', token, deps.credentials(), deps.throttle);
+            checkListenerToken(playlist.mount, clientAddress(req), token, deps.credentials(), deps.throttle);
           }
           const streamUrl = playlistLine(`${deps.streamBaseUrl(req)}${playlist.mount}${token ? `?token=${encodeURIComponent(token)}` : ''}`);
           const name = playlistLine(mount.settings.name ?? (mount.info.name || playlist.mount));

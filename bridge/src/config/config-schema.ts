@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { StorageSchema } from '../../../recordings/src/store/store-config.ts';
 import { MP3_BITRATES_KBPS } from '../../../shared/src/mp3/opus-to-mp3.ts';
 import { AlertsSchema, ScheduleSchema } from '../../../recordings/src/alerts/alerts-config.ts';
+import { trustedProxyProblem } from '../http/trusted-proxies.ts';
 
 export const MOUNT_PATH_RE = /^\/[a-z0-9][a-z0-9._-]{0,63}$/;
 export const MOUNT_PATH_HINT =
@@ -77,6 +78,21 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    web: z
+      .object({
+        tls_cert_file: z.string().min(1).optional().describe('PEM certificate (full chain) for HTTPS/WSS on web_port; with tls_key_file. Reloaded on SIGHUP and when the file changes'),
+        tls_key_file: z.string().min(1).optional().describe('PEM private key (unencrypted) of tls_cert_file'),
+        trusted_proxies: z
+          .array(z.string().superRefine((s, ctx) => {
+            const problem = trustedProxyProblem(s);
+            if (problem) ctx.addIssue({ code: 'custom', message: problem });
+          }))
+          .max(1000)
+          .default([])
+          .describe('reverse proxies (addresses or CIDRs) whose X-Forwarded-For / X-Forwarded-Proto / Forwarded headers name the real client; as an env variable, comma-separated'),
+      })
+      .strict()
+      .prefault({}),
     admin: z
       .object({
         user: z.string().min(1).max(64).default('admin'),
@@ -120,6 +136,27 @@ export const ConfigSchema = z
           .describe('an MP3 rendition of every recording at this bitrate (CBR), stored and verified next to it; 0 = none'),
       })
       .strict()
+      .prefault({}),
+    studio: z
+      .object({
+        mp3_bitrate_kbps: z
+          .number()
+          .int()
+          .refine((n) => (MP3_BITRATES_KBPS as readonly number[]).includes(n), { message: `must be one of ${MP3_BITRATES_KBPS.join(', ')}` })
+          .default(128)
+          .describe("the MP3 companion's (/test.mp3, /live.mp3) bitrate unless the DJ picks another (CBR)"),
+        mp3_bitrates_kbps: z
+          .array(z.number().int().refine((n) => (MP3_BITRATES_KBPS as readonly number[]).includes(n), { message: `must be one of ${MP3_BITRATES_KBPS.join(', ')}` }))
+          .min(1)
+          .max(MP3_BITRATES_KBPS.length)
+          .default([64, 96, 128, 160, 192, 256, 320])
+          .describe('the MP3 companion bitrates a DJ may choose in the studio (off air); must include mp3_bitrate_kbps'),
+      })
+      .strict()
+      .refine((s) => s.mp3_bitrates_kbps.includes(s.mp3_bitrate_kbps), {
+        message: 'mp3_bitrate_kbps must be one of mp3_bitrates_kbps: add it to the list, or pick a listed bitrate',
+        path: ['mp3_bitrate_kbps'],
+      })
       .prefault({}),
     storage: StorageSchema.describe('where verified recordings are kept: unset bucket = <data_dir>/recordings/, else R2 / S3'),
     alerts: AlertsSchema.describe("the dead-man's switch: an alert when a [[schedule]] show has no verified recording grace_minutes after its end, or a recording fails"),

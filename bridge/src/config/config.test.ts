@@ -374,3 +374,49 @@ describe('loadConfig mounts', () => {
     assert.match(list[0]!, /^mounts\[0\]\.path: invalid mount path: use lowercase letters/);
   });
 });
+
+describe('[studio] MP3 companion bitrates', () => {
+  it('defaults to 128 kbps among 64–320, and takes a list from the file and a default from the environment', () => {
+    const config = loadConfig({ env: {} });
+    assert.equal(config.studio.mp3_bitrate_kbps, 128);
+    assert.deepEqual(config.studio.mp3_bitrates_kbps, [64, 96, 128, 160, 192, 256, 320]);
+    const chosen = loadConfig({ configFile: toml('[studio]\nmp3_bitrates_kbps = [96, 192]\n'), env: { AIRCHECK_STUDIO_MP3_BITRATE_KBPS: '192' } });
+    assert.equal(chosen.studio.mp3_bitrate_kbps, 192);
+    assert.deepEqual(chosen.studio.mp3_bitrates_kbps, [96, 192]);
+  });
+
+  it('refuses a default outside the list and a bitrate LAME cannot make, naming the key', () => {
+    const list = problems(failure({ configFile: toml('[studio]\nmp3_bitrate_kbps = 320\nmp3_bitrates_kbps = [96, 100]\n'), env: {} }));
+    assert.ok(list.some((p) => /^studio\.mp3_bitrates_kbps\[1\]: .*must be one of 32, 40/.test(p)), list.join('\n'));
+    const notListed = problems(failure({ configFile: toml('[studio]\nmp3_bitrate_kbps = 320\nmp3_bitrates_kbps = [96]\n'), env: {} }));
+    assert.ok(notListed.some((p) => /^studio\.mp3_bitrate_kbps: .*must be one of mp3_bitrates_kbps/.test(p)), notListed.join('\n'));
+  });
+});
+
+describe('[web]: HTTPS files and trusted proxies', () => {
+  const problemsOf = (env: Record<string, string>) => {
+    try {
+      loadConfig({ env });
+    } catch (err) {
+      return (err as AircheckError).message;
+    }
+    return '';
+  };
+
+  it('resolves the certificate and key paths and reads trusted proxies from a comma-separated variable', () => {
+    const config = loadConfig({ env: { AIRCHECK_WEB_TLS_CERT_FILE: 'tls/cert.pem', AIRCHECK_WEB_TLS_KEY_FILE: '/etc/key.pem', AIRCHECK_WEB_TRUSTED_PROXIES: '10.0.0.0/8, ::1' }, cwd: '/srv/aircheck' });
+    assert.equal(config.web.tls_cert_file, '/srv/aircheck/tls/cert.pem');
+    assert.equal(config.web.tls_key_file, '/etc/key.pem');
+    assert.deepEqual(config.web.trusted_proxies, ['10.0.0.0/8', '::1']);
+  });
+
+  it('needs both files, a web port of its own, and valid proxy entries, all reported together', () => {
+    const message = problemsOf({ AIRCHECK_WEB_TLS_CERT_FILE: '/c.pem', AIRCHECK_WEB_TRUSTED_PROXIES: 'proxy.lan' });
+    assert.match(message, /web\.trusted_proxies\[0\]: "proxy\.lan" is not an address or CIDR/);
+    assert.match(problemsOf({ AIRCHECK_WEB_TLS_CERT_FILE: '/c.pem' }), /web\.tls_key_file: HTTPS needs both web\.tls_cert_file and web\.tls_key_file/);
+    assert.match(
+      problemsOf({ AIRCHECK_WEB_TLS_CERT_FILE: '/c.pem', AIRCHECK_WEB_TLS_KEY_FILE: '/k.pem', AIRCHECK_WEB_PORT: '8000', AIRCHECK_STREAM_PORT: '8000' }),
+      /server\.web_port: HTTPS \(web\.tls_cert_file\) needs a web port apart from the stream port 8000/,
+    );
+  });
+});

@@ -84,7 +84,7 @@ const NAMED_ENV: Record<string, (raw: Record<string, any>, value: string) => voi
 };
 
 /** Sections whose scalar keys can be set as AIRCHECK_<SECTION>_<KEY>. */
-const ENV_SECTIONS = ['server', 'admin', 'limits', 'log', 'recordings', 'storage', 'alerts'] as const;
+const ENV_SECTIONS = ['server', 'web', 'admin', 'limits', 'log', 'recordings', 'studio', 'storage', 'alerts'] as const;
 
 function section(raw: Record<string, any>, name: string): Record<string, any> {
   if (typeof raw[name] !== 'object' || raw[name] === null || Array.isArray(raw[name])) raw[name] = {};
@@ -130,7 +130,7 @@ function applyEnv(raw: Record<string, any>, env: NodeJS.ProcessEnv, problems: st
     }
     const type = leafType(leaf);
     section(raw, sec)[key] =
-      type === 'number' ? toNumber(value) : type === 'boolean' ? (value === 'true' ? true : value === 'false' ? false : value) : value;
+      type === 'number' ? toNumber(value) : type === 'boolean' ? (value === 'true' ? true : value === 'false' ? false : value) : type === 'array' ? value.split(',').map((v) => v.trim()).filter((v) => v !== '') : value;
   }
 }
 
@@ -191,6 +191,17 @@ function mountProblems(entries: readonly { path?: unknown; fallback_mount?: unkn
   });
 }
 
+/** HTTPS on the web port: both files or neither, and a port of its own (sources and listeners speak plain HTTP on the stream port). */
+function webProblems(cfg: RawConfig, problems: string[]): void {
+  const { tls_cert_file: cert, tls_key_file: key } = cfg.web;
+  if ((cert === undefined) !== (key === undefined)) {
+    problems.push(`web.${cert === undefined ? 'tls_cert_file' : 'tls_key_file'}: HTTPS needs both web.tls_cert_file and web.tls_key_file; set the other one, or neither for plain HTTP`);
+  }
+  if (cert !== undefined && cfg.server.web_port === cfg.server.stream_port && cfg.server.web_port !== 0) {
+    problems.push(`server.web_port: HTTPS (web.tls_cert_file) needs a web port apart from the stream port ${cfg.server.stream_port}, which serves Icecast sources and listeners over plain HTTP; choose another web_port`);
+  }
+}
+
 export interface LoadConfigOptions {
   configFile?: string | null;
   env?: NodeJS.ProcessEnv;
@@ -230,6 +241,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) for (const issue of parsed.error.issues) problems.push(formatIssue(issue, raw));
   mountProblems(Array.isArray(raw.mounts) ? raw.mounts : [], problems);
+  if (parsed.success) webProblems(parsed.data, problems);
   if (problems.length > 0 || !parsed.success) {
     throw new AircheckError('CONFIG_INVALID', `configuration is invalid:\n  - ${problems.join('\n  - ')}`);
   }
@@ -253,6 +265,11 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const config = {
     ...cfg,
     data_dir: dataDir,
+    web: {
+      ...cfg.web,
+      ...(cfg.web.tls_cert_file ? { tls_cert_file: resolvePath(cwd, cfg.web.tls_cert_file) } : {}),
+      ...(cfg.web.tls_key_file ? { tls_key_file: resolvePath(cwd, cfg.web.tls_key_file) } : {}),
+    },
     recordings: { ...cfg.recordings, spool_dir: cfg.recordings.spool_dir ? resolvePath(cwd, cfg.recordings.spool_dir) : resolvePath(dataDir, 'spool') },
     mounts,
     configFile,

@@ -121,14 +121,18 @@ describe('configTemplate', () => {
       if (m) annotated.push([m[1]!, (/^# [a-z][a-z0-9_]* = (.*)$/.exec(lines[i + 1] ?? '')?.[1] ?? '').replace(/\s+# example.*$/, '')]);
     });
     const shape = ConfigSchema.shape as Record<string, any>;
-    const scalarKeys = 1 + ['server', 'admin', 'limits', 'log', 'recordings', 'storage', 'alerts'].reduce((n, name) => n + Object.keys(shape[name]._zod.def.innerType.shape).length, 0);
+    const isList = (f: any) => (f._zod.def.innerType ?? f)._zod.def.type === 'array';
+    const scalarKeys = 1 + ['server', 'web', 'admin', 'limits', 'log', 'recordings', 'studio', 'storage', 'alerts']
+      .reduce((n, name) => n + Object.values(shape[name]._zod.def.innerType.shape).filter((f) => !isList(f)).length, 0);
     assert.equal(annotated.length, scalarKeys, `every scalar key names its variable: ${annotated.map(([n]) => n).join(', ')}`);
     for (const [name, shown] of annotated) {
       const value = /ENDPOINT|WEBHOOK_URL/.test(name) ? 'https://account.r2.cloudflarestorage.com' : shown === '' ? 'long-enough-secret-1' : shown.replace(/^"(.*)"$/, '$1');
       // Storage keys only make sense together: a bucket needs its keys (checked on its own below);
       // so do the Telegram bot and chat.
       const base = name.startsWith('AIRCHECK_STORAGE_') ? { AIRCHECK_S3_BUCKET: 'shows', AIRCHECK_S3_ACCESS_KEY_ID: 'key-id', AIRCHECK_S3_SECRET_ACCESS_KEY: 'secret-key' }
-        : name.startsWith('AIRCHECK_ALERTS_TELEGRAM_') ? { AIRCHECK_ALERTS_TELEGRAM_BOT_TOKEN: '123456:ABC-def_1', AIRCHECK_ALERTS_TELEGRAM_CHAT_ID: '-1001234' } : {};
+        : name.startsWith('AIRCHECK_ALERTS_TELEGRAM_') ? { AIRCHECK_ALERTS_TELEGRAM_BOT_TOKEN: '123456:ABC-def_1', AIRCHECK_ALERTS_TELEGRAM_CHAT_ID: '-1001234' }
+        // HTTPS needs the certificate and its key together.
+        : name.startsWith('AIRCHECK_WEB_TLS_') ? { AIRCHECK_WEB_TLS_CERT_FILE: '/tmp/cert.pem', AIRCHECK_WEB_TLS_KEY_FILE: '/tmp/key.pem' } : {};
       if (name.startsWith('AIRCHECK_ALERTS_TELEGRAM_')) {
         assert.doesNotThrow(() => loadConfig({ env: base }), `${name} is accepted`);
         continue;

@@ -29,7 +29,7 @@ function describe(schema: any): string | undefined {
 }
 
 function toml(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : Array.isArray(value) ? '[]' : String(value);
+  return typeof value === 'string' ? JSON.stringify(value) : Array.isArray(value) ? `[${value.map(toml).join(', ')}]` : String(value);
 }
 
 /**
@@ -55,6 +55,8 @@ const EXAMPLES: Record<string, string> = {
   description: '"Live jazz every Friday"',
   genre: '"Jazz"',
   url: '"https://radio.example.org/"',
+  tls_cert_file: '"/etc/letsencrypt/live/radio.example.org/fullchain.pem"',
+  tls_key_file: '"/etc/letsencrypt/live/radio.example.org/privkey.pem"',
 };
 export const EXAMPLE_MARK = '# example; unset by default';
 
@@ -62,10 +64,12 @@ function renderFields(shape: Record<string, any>, envPrefix: string | null): str
   const lines: string[] = [];
   for (const [key, field] of Object.entries(shape)) {
     const inner = unwrap(field);
-    if (inner?._zod?.def?.type === 'object' || inner?._zod?.def?.type === 'array') continue;
+    const isArray = inner?._zod?.def?.type === 'array';
+    // Tables ([[mounts]], …) are rendered on their own; a list of numbers or strings is a key here.
+    if (inner?._zod?.def?.type === 'object' || (isArray && unwrap(inner._zod.def.element)?._zod?.def?.type === 'object')) continue;
     const desc = describe(field);
     const def = defaultOf(field);
-    const env = envPrefix ? `  (env ${envPrefix}${key.toUpperCase()})` : '';
+    const env = envPrefix && !isArray ? `  (env ${envPrefix}${key.toUpperCase()})` : ''; // lists come from the file only
     if (desc) lines.push(`# ${desc}${env}`);
     else if (env) lines.push(`#${env}`);
     lines.push(def === undefined ? `# ${key} = ${EXAMPLES[key] ?? '""'}  ${EXAMPLE_MARK}` : `# ${key} = ${toml(def)}`);

@@ -3,12 +3,15 @@
 // every other request to node:http. Bounded: unfinished connections per address and in all (the
 // oldest are dropped first, so admission stays open), head size, head time.
 import net from 'node:net';
+import tls from 'node:tls';
 import type { Server as HttpServer } from 'node:http';
 import type { Logger } from 'pino';
 import { AircheckError, isAircheckError, type ErrorCode } from '../../../shared/src/errors.ts';
 import { parseRequestHead, type RequestHead } from './request-head.ts';
 import { sendError } from './responses.ts';
 import { PendingConnections } from './pending-connections.ts';
+import { markClient } from './client-address.ts';
+import type { ForwardedClient } from './trusted-proxies.ts';
 
 export interface StreamServerDeps {
   maxPendingConnections: () => number;
@@ -22,6 +25,12 @@ export interface StreamServerDeps {
   http: HttpServer;
   onRejected: (code: ErrorCode) => void;
   log: Logger;
+  /** TLS (the web port with [web] tls_cert_file): the certificate and key; reloaded with setSecureContext. */
+  tls?: { cert: Buffer; key: Buffer };
+  /** The real client behind a trusted proxy (trusted-proxies.ts), from the peer and the request head. */
+  clientOf?: (peer: string, header: (name: string) => string | undefined) => ForwardedClient;
+  /** A trusted proxy carries many clients: its unfinished connections count only against the total. */
+  isTrustedProxy?: (peer: string) => boolean;
 }
 
 /**
@@ -39,12 +48,13 @@ function destroyOnError(this: net.Socket): void {
 
 export function createStreamServer(deps: StreamServerDeps): net.Server {
   const pending = new PendingConnections();
-  const server = net.createServer({ noDelay: true, pauseOnConnect: false }, (socket) => {
+  const onConnection = (socket: net.Socket) => {
     guardSocket(socket);
     const address = socket.remoteAddress ?? 'unknown';
     // Admission stays open: past a limit, the oldest unfinished connection (of this address, then of
     // anyone) makes room for the new one, so slow or idle heads cannot lock new clients out.
-    const evicted = pending.makeRoom(address, deps.maxPendingPerAddress(), deps.maxPendingConnections());
+    const perAddress = deps.isTrustedProxy?.(address) ? Infinity : deps.maxPendingPerAddress();
+    const evicted = pending.makeRoom(address, perAddress, deps.maxPendingConnections());
     for (let i = 0; i < evicted; i++) deps.onRejected('HTTP_TOO_MANY_PENDING');
     let buffered: Buffer = Buffer.alloc(0);
     let settled = false;
@@ -87,6 +97,8 @@ export function createStreamServer(deps: StreamServerDeps): net.Server {
       }
       if (!head) return;
       settle();
+      const headers = head.headers;
+      if (deps.clientOf) markClient(socket, deps.clientOf(address, (name) => headers.get(name)));
       const rest = buffered.subarray(head.headBytes);
       socket.pause();
       try {
@@ -98,7 +110,16 @@ export function createStreamServer(deps: StreamServerDeps): net.Server {
     };
     socket.on('data', onData);
     socket.on('close', onClose);
-  });
+  };
+  // With TLS the same handling starts once the handshake is done (node:tls decrypts underneath);
+  // a failed handshake only ends that connection.
+  const server: net.Server = deps.tls
+    ? tls.createServer({ cert: deps.tls.cert, key: deps.tls.key, pauseOnConnect: false }, (socket) => {
+        socket.setNoDelay(true);
+        onConnection(socket);
+      })
+    : net.createServer({ noDelay: true, pauseOnConnect: false }, onConnection);
+  if (deps.tls) server.on('tlsClientError', (err) => deps.log.debug({ err: err.message }, 'TLS handshake failed'));
   // A listening socket's own errors (EMFILE on accept, …) are logged, never fatal.
   server.on('error', (err) => deps.log.error({ err }, 'stream server error'));
 

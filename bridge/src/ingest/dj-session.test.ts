@@ -10,7 +10,7 @@ import { isAircheckError } from '../../../shared/src/errors.ts';
 import type { FrameConsumer, LivePush } from './live-push.ts';
 
 const log = pino({ level: 'silent' });
-const fakePush = { setTarget: async () => {}, setNowPlaying: async () => {}, mountsOf: () => [], activeTarget: null, onFrame() {}, onEnd() {} } as unknown as LivePush;
+const fakePush = { setTarget: async () => {}, setNowPlaying: async () => {}, mountsOf: () => [], activeTarget: null, onFrame() {}, onEnd() {}, studioAway() {} } as unknown as LivePush;
 const HEAD = new Uint8Array([0x4f, 0x70, 0x75, 0x73, 0x48, 0x65, 0x61, 0x64, 1, 2, 0x38, 1, 0x80, 0xbb, 0, 0, 0, 0, 0]);
 
 function recorder() {
@@ -125,5 +125,61 @@ describe('DjSession frame consumers that throw', () => {
     const failures = lines.filter((l) => l.code === 'INGEST_CONSUMER_FAILED');
     assert.deepEqual(failures.map((l) => [l.msg.split(';')[0], l.consumer]), [['frame consumer failed', 'recorder'], ['a frame consumer failed on frames of this show', 'recorder']]);
     assert.equal(failures[1]!.frames, 50);
+  });
+});
+
+describe('DjSession audience (PROTOCOL.md §4.12)', () => {
+  it('the studio learns the listeners of the mounts the show feeds after welcome, then only when the count changes, at most every 2 s, with the show age', (t) => {
+    t.mock.timers.enable({ apis: ['setInterval', 'Date'], now: 100_000 });
+    let listeners = 0;
+    const asked: string[][] = [];
+    const push = { ...fakePush, mountsOf: () => ['/live', '/live.mp3'], activeTarget: 'live' } as unknown as LivePush;
+    const s = new DjSession('nina', push, [push], log, 0, {
+      codec: { opusHead: HEAD, channels: 2 }, startedAtMs: 40_000,
+      listenerCount: (mounts) => { asked.push([...mounts]); return listeners; },
+    });
+    const { l, sent } = link();
+    const audience = () => sent.filter((m) => m.type === 'audience');
+    s.attach(l, hello(), false);
+    assert.deepEqual(audience(), [{ type: 'audience', listeners: 0, showElapsedMs: 60_000 }], 'sent right after welcome, with the age since the show began');
+    assert.deepEqual(asked[0], ['/live', '/live.mp3']);
+    listeners = 3;
+    t.mock.timers.tick(1999);
+    assert.equal(audience().length, 1, 'not before 2 s');
+    t.mock.timers.tick(1);
+    assert.deepEqual(audience().at(-1), { type: 'audience', listeners: 3, showElapsedMs: 62_000 });
+    t.mock.timers.tick(10_000);
+    assert.equal(audience().length, 2, 'an unchanged count is not repeated');
+    s.detach(l);
+    listeners = 5;
+    t.mock.timers.tick(10_000);
+    assert.equal(audience().length, 2, 'nothing while detached');
+    s.end('test');
+  });
+});
+
+describe('DjSession: a studio tab that came back (PROTOCOL.md §7.6)', () => {
+  it('a resume that says the tab was lost skips to the studio\'s seq and tells the recorder why, before the next frame', () => {
+    const gaps: [string, string][] = [];
+    const rec = { ...recorder(), onStudioGap: (cause: string, reason: string) => void gaps.push([cause, reason]) };
+    const s = new DjSession('nina', fakePush, [fakePush, rec as unknown as FrameConsumer], log, 0, { codec: { opusHead: HEAD, channels: 2 }, startedAtMs: 0 });
+    const first = link();
+    s.attach(first.l, hello(), false);
+    for (let seq = 0; seq < 50; seq++) s.onFrame(frame(seq), 1000 + seq * 20);
+    s.detach(first.l);
+    // An ordinary reconnect (same page) loses nothing and names no cause.
+    const again = link();
+    s.attach(again.l, hello({ sessionId: s.id, oldestUnackedSeq: 50 }), true);
+    assert.deepEqual(gaps, []);
+    s.detach(again.l);
+    const reopened = link();
+    s.attach(reopened.l, { ...hello(), resume: { sessionId: s.id, oldestUnackedSeq: 200, tabLost: true } }, true);
+    assert.equal(gaps.length, 1);
+    assert.equal(gaps[0]![0], 'STUDIO_TAB_LOST');
+    assert.match(gaps[0]![1], /150 frame/);
+    assert.equal(s.status().lostFrames, 150, 'the frames the tab never sent are counted');
+    s.onFrame(frame(200), 9000); // the reopened tab's first frame is new, not a gap error
+    assert.equal(s.status().nextSeq, 201);
+    s.end('test');
   });
 });

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { AircheckError, isAircheckError, type ErrorCode } from '../../../shared/src/errors.ts';
 import type { AudioFrame } from '../../../shared/src/protocol/audio-frame.ts';
-import type { ControlMessage, HelloMessage, MetadataMessage, RecordingMessage, ServerMessage, StateMessage, StateTarget } from '../../../shared/src/protocol/messages.ts';
+import type { ControlMessage, HelloMessage, MetadataMessage, ShowMessage, RecordingMessage, ServerMessage, StateMessage, StateTarget } from '../../../shared/src/protocol/messages.ts';
 import { FrameSequencer } from './frame-sequencer.ts';
 import type { FrameConsumer, LivePush } from './live-push.ts';
 import { StateFile } from './state-file.ts';
@@ -27,6 +27,8 @@ export const SESSIONS_FILE = 'studio-sessions.json';
  * the most a studio buffers through a cut.
  */
 export const CAPTURE_SLACK_MS = 10_000;
+/** §4.12: how often the listener count is checked; an `audience` goes out only when it changed. */
+export const AUDIENCE_EVERY_MS = 2000;
 
 /** One session as `<data_dir>/studio-sessions.json` keeps it, so a restarted bridge can resume it. */
 export interface StoredSession {
@@ -61,6 +63,8 @@ export interface DjSessionOptions {
   backlogAllowanceMs?: number;
   /** A consumer threw on a frame (INGEST_CONSUMER_FAILED): counted for every frame, logged once per show. */
   onConsumerFailed?: (code: ErrorCode) => void;
+  /** §4.12: listeners connected now to these mounts (the studio's header shows them). */
+  listenerCount?: (mounts: readonly string[]) => number;
 }
 
 /** The session's side of one WebSocket connection. */
@@ -119,6 +123,9 @@ export class DjSession {
   readonly #onConsumerFailed: ((code: ErrorCode) => void) | undefined;
   /** Frames each consumer threw on this show (logged at the first and summed up at the end, not per 20 ms frame). */
   readonly #consumerFailures = new Map<FrameConsumer, number>();
+  readonly #listenerCount: ((mounts: readonly string[]) => number) | undefined;
+  #audienceTimer: NodeJS.Timeout | null = null;
+  #audienceSent: number | null = null;
 
   /** consumers: every frame goes to each, in order (the push is one of them). */
   /**
@@ -137,11 +144,14 @@ export class DjSession {
     this.#audioSamples = opts.audioSamples ?? 0;
     this.#backlogAllowanceMs = opts.backlogAllowanceMs ?? (firstSeq > 0 ? RESUMABLE_MS + CAPTURE_SLACK_MS : CAPTURE_SLACK_MS);
     this.#onConsumerFailed = opts.onConsumerFailed;
+    this.#listenerCount = opts.listenerCount;
     if (opts.target && opts.target !== 'none') {
       this.#target = opts.target;
       this.#restoreTarget = opts.target;
     }
     for (const c of consumers) if (c.safeSeq) c.onSafe = () => this.#ackWhatIsSafe();
+    // §4.14: a backlog resent after a cut was skipped on air (the recorder has it): tell the studio.
+    push.onLiveEdge = (skippedMs) => this.#link?.send({ type: 'live-edge', skippedMs });
   }
 
   /** The seq the studio must resend from: received and safe in every consumer (the recorder's spool). */
@@ -178,7 +188,17 @@ export class DjSession {
       previous.closeWith(new AircheckError('STUDIO_SESSION_TAKEN', 'another connection took this show over (a second tab, or a reconnect): continue there'));
     }
     this.#connections++;
-    if (resumed && hello.resume) this.#sequencer.resume(hello.resume.oldestUnackedSeq);
+    if (resumed && hello.resume) {
+      const expected = this.#sequencer.expectedSeq;
+      const skipTo = this.#sequencer.resume(hello.resume.oldestUnackedSeq);
+      if (hello.resume.tabLost && skipTo > expected) {
+        // §7.6: a reopened studio tab continues the numbering where the wall clock says the show is;
+        // the frames in between died with the old tab, and the recording's gap says so.
+        const reason = `the studio tab was reloaded, closed or crashed: ${skipTo - expected} frame(s) it had not sent, and the time until it came back, are missing`;
+        for (const c of this.#consumers) c.onStudioGap?.('STUDIO_TAB_LOST', reason);
+        this.#log.warn({ code: 'STUDIO_TAB_LOST', missingFrames: skipTo - expected }, 'studio tab came back: the audio it lost is a gap in the recording');
+      }
+    }
     this.#clearAckTimer();
     // welcome.nextSeq acknowledges everything before it: only what every consumer holds safe (frames
     // received but not yet in the recorder's spool are resent, and ignored as duplicates).
@@ -190,6 +210,9 @@ export class DjSession {
     });
     link.send(this.#state(null));
     if (this.#recording?.status === 'failing') link.send(this.#recording);
+    this.#sendAudience(true);
+    this.#audienceTimer ??= setInterval(() => this.#sendAudience(false), AUDIENCE_EVERY_MS);
+    this.#audienceTimer.unref();
     this.#log.info({ resumed, nextSeq, connections: this.#connections }, 'studio connected');
     const restore = this.#restoreTarget;
     this.#restoreTarget = null;
@@ -223,8 +246,12 @@ export class DjSession {
     if (this.#link !== link) return;
     this.#link = null;
     this.detachedAtMs = Date.now();
+    // The show stays resumable, but its mounts must not play dead air meanwhile: they fall back now
+    // and come back with the studio's first frame at the live edge (live-push.ts).
+    this.#push.studioAway('studio disconnected');
     this.#clearAckTimer();
     this.#clearStallTimer();
+    this.#clearAudienceTimer();
     this.#log.info({ nextSeq: this.#sequencer.expectedSeq }, 'studio disconnected; session resumable');
     this.onChange?.();
   }
@@ -292,6 +319,26 @@ export class DjSession {
     this.#link?.send(await answer);
   }
 
+  /**
+   * §4.13: the show's name and description (every mount fed now and later, the recording) and the
+   * MP3 bitrate; acknowledged with metadata-ack, or an error (SHOW_BITRATE_REFUSED) that changes nothing.
+   */
+  async show(message: ShowMessage): Promise<void> {
+    const answer = this.#remembered(message.requestId, async () => {
+      const show = { name: message.name, description: message.description };
+      try {
+        this.#push.setShow({ ...show, mp3BitrateKbps: message.mp3BitrateKbps });
+      } catch (err) {
+        if (!isAircheckError(err)) throw err;
+        this.#log.info({ code: err.code, mp3BitrateKbps: message.mp3BitrateKbps }, 'studio show settings refused');
+        return { type: 'error', code: err.code, message: err.message.slice(0, 1000), requestId: message.requestId };
+      }
+      for (const c of this.#consumers) c.onShow?.(show);
+      return { type: 'metadata-ack', requestId: message.requestId };
+    });
+    this.#link?.send(await answer);
+  }
+
   /** A push dropped or came back by itself: tell the studio (requestId null). */
   /** §4.11: the recorder reports that the show's recording fails, or records again: tell the studio. */
   recordingChanged(health: Omit<RecordingMessage, 'type'>): void {
@@ -309,6 +356,7 @@ export class DjSession {
     this.#ended = true;
     this.#clearAckTimer();
     this.#clearStallTimer();
+    this.#clearAudienceTimer();
     for (const c of this.#consumers) c.onEnd(reason);
     for (const [c, frames] of this.#consumerFailures) {
       this.#log.error({ code: 'INGEST_CONSUMER_FAILED', consumer: consumerName(c), frames }, 'a frame consumer failed on frames of this show');
@@ -347,6 +395,20 @@ export class DjSession {
   #state(requestId: string | null): StateMessage {
     const s = this.status();
     return { type: 'state', target: s.target, onAir: s.onAir, mounts: s.mounts, requestId };
+  }
+
+  /** §4.12: the listener count and the show's age; sent when forced (after welcome) or when the count changed. */
+  #sendAudience(force: boolean): void {
+    if (!this.#link) return;
+    const listeners = this.#listenerCount?.(this.#push.mountsOf(this.#push.activeTarget)) ?? 0;
+    if (!force && listeners === this.#audienceSent) return;
+    this.#audienceSent = listeners;
+    this.#link.send({ type: 'audience', listeners, showElapsedMs: Math.max(0, Math.round(Date.now() - this.#startedAtMs)) });
+  }
+
+  #clearAudienceTimer(): void {
+    if (this.#audienceTimer) clearInterval(this.#audienceTimer);
+    this.#audienceTimer = null;
   }
 
   #remembered(requestId: string, run: () => Promise<ServerMessage>): Promise<ServerMessage> {

@@ -16,6 +16,13 @@ describe('icecast source client', () => {
     assert.ok(head.endsWith('\r\n\r\n'));
   });
 
+  it("keeps a show's description on one header line, up to the 1024 characters the server keeps", () => {
+    const head = buildSourceRequestHead({ ...target, description: `Deep cuts\u2028Ice-Public: 1\u0085${'d'.repeat(1100)}` });
+    const line = head.split('\r\n').find((l) => l.startsWith('Ice-Description: '))!;
+    assert.equal(line, `Ice-Description: Deep cuts Ice-Public: 1 ${'d'.repeat(1024 - 'Deep cuts Ice-Public: 1 '.length)}`);
+    assert.equal(head.split('\r\n').filter((l) => l.startsWith('Ice-Public')).length, 1, 'no injected header');
+  });
+
   it('takes 100 Continue followed by 200 OK as accepted, and waits for more after a lone 100', () => {
     assert.equal(parseSourceAnswer(Buffer.from('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.0 200 OK\r\nServer: x\r\n\r\n'), false)!.answer.status, 200);
     assert.equal(parseSourceAnswer(Buffer.from('HTTP/1.1 100 Continue\r\n\r\n'), false)!.answer.status, 100);

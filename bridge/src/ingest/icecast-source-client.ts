@@ -45,10 +45,11 @@ export function buildSourceRequestHead(target: SourceTarget): string {
     `Expect: 100-continue`,
     `Ice-Public: ${target.public ? 1 : 0}`,
   ];
-  const clean = (v: string) => v.replace(/[\r\n]/g, ' ').slice(0, 256);
-  if (target.name) lines.push(`Ice-Name: ${clean(target.name)}`);
-  if (target.description) lines.push(`Ice-Description: ${clean(target.description)}`);
-  if (target.genre) lines.push(`Ice-Genre: ${clean(target.genre)}`);
+  // One header line each: nothing that ends a line (C0, DEL, C1, U+2028/9), cut as the server keeps them.
+  const clean = (v: string, maxChars: number) => v.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ').slice(0, maxChars);
+  if (target.name) lines.push(`Ice-Name: ${clean(target.name, 256)}`);
+  if (target.description) lines.push(`Ice-Description: ${clean(target.description, 1024)}`);
+  if (target.genre) lines.push(`Ice-Genre: ${clean(target.genre, 256)}`);
   return `${lines.join('\r\n')}\r\n\r\n`;
 }
 

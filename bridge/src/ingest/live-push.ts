@@ -5,11 +5,12 @@
 // restarts and no frame is skipped. Fed by dj-session.ts; feeds mounts through the stream port.
 import { randomInt } from 'node:crypto';
 import type { Logger } from 'pino';
-import { AircheckError, failureGoesToCaller, isAircheckError } from '../../../shared/src/errors.ts';
+import { AircheckError, failureGoesToCaller, isAircheckError, type ErrorCode } from '../../../shared/src/errors.ts';
 import { OpusMuxer, type NowPlaying } from '../../../shared/src/ogg/opus-muxer.ts';
-import type { AudioFrame } from '../../../shared/src/protocol/audio-frame.ts';
+import { AUDIO_FRAME_FLAG_DISCONTINUITY, type AudioFrame } from '../../../shared/src/protocol/audio-frame.ts';
+import { LiveEdge } from './live-edge.ts';
 import { IcecastSourceClient, updateSourceMetadata } from './icecast-source-client.ts';
-import { OpusToMp3 } from '../../../shared/src/mp3/opus-to-mp3.ts';
+import { OpusToMp3, type Mp3BitrateKbps } from '../../../shared/src/mp3/opus-to-mp3.ts';
 
 /** What a session hands every frame to: the live push now, the recorder next. */
 export interface FrameConsumer {
@@ -27,6 +28,13 @@ export interface FrameConsumer {
   safeSeq?(): number;
   /** The studio set the now-playing title (the recorder keeps it in the show's tracklist). */
   onMetadata?(nowPlaying: NowPlaying): void;
+  /** The DJ named or described the show (the recorder keeps it in the show's manifest). */
+  onShow?(show: ShowInfoText): void;
+  /**
+   * The studio said why the frames it skips next were never sent (PROTOCOL.md §7.6: its tab was
+   * reloaded or crashed): the recorder gives the gap before the next frame this cause.
+   */
+  onStudioGap?(cause: ErrorCode, reason: string): void;
   /** Make everything received safe now (an ack waits for it). */
   flush?(): void;
   /** Set by the session: safeSeq moved. */
@@ -34,6 +42,12 @@ export interface FrameConsumer {
 }
 
 export type PushTarget = 'test' | 'live';
+
+/** The show's name and description as the DJ set them (PROTOCOL.md §4.13; one line each, already checked). */
+export interface ShowInfoText {
+  name: string;
+  description: string;
+}
 
 export interface PushMounts {
   opus: string;
@@ -46,8 +60,17 @@ export interface LivePushDeps {
   credentials: () => { user: string; password: string };
   mounts: Readonly<Record<PushTarget, PushMounts>>;
   log: Logger;
-  /** The stream name listeners see. */
+  /** The stream name listeners see while the DJ has not named the show (the station's name). */
   streamName: string;
+  /** The MP3 companion's bitrate unless the DJ picks another, and the ones the DJ may pick (`[studio]`). */
+  mp3BitrateKbps?: number;
+  mp3BitratesKbps?: readonly number[];
+  /**
+   * The show's name or description changed while the push feeds mount (PROTOCOL.md §4.13): the mount
+   * shows them from now on (status, new listeners' icy-name). A new push connection sends them as
+   * ice-name / ice-description itself.
+   */
+  setStreamInfo?: (mount: string, info: ShowInfoText) => void;
   /** A push connection dropped or came back without being asked (state changes unsolicited). */
   onAirChanged: () => void;
 }
@@ -55,6 +78,13 @@ export interface LivePushDeps {
 /** Bytes queued towards a mount before the push counts as stuck and is restarted (≈ 10 s at 510 kbps). */
 const MAX_PENDING_BYTES = 640 * 1024;
 const RECONNECT_DELAY_MS = 1000;
+/**
+ * No frame on air for this long (a network cut the WebSocket has not noticed yet, a frozen tab): the
+ * studio counts as away and the push lets go of its mounts, so listeners hear the fallback at once.
+ */
+export const STUDIO_AWAY_MS = 1500;
+/** Frames at the live edge held while the push (re)connects to its mounts; the oldest go first. */
+const MAX_WAITING_US = 200_000;
 
 interface Leg {
   target: PushTarget;
@@ -65,7 +95,7 @@ interface Leg {
 export class LivePush implements FrameConsumer {
   readonly #deps: LivePushDeps;
   readonly #muxer: OpusMuxer;
-  readonly #mp3: OpusToMp3;
+  #mp3: OpusToMp3;
   #leg: Leg | null = null;
   /** Where the studio asked to be; the leg may be missing while a dropped push reconnects. */
   #wanted: PushTarget | null = null;
@@ -73,17 +103,67 @@ export class LivePush implements FrameConsumer {
   #reconnectTimer: NodeJS.Timeout | null = null;
   #ended = false;
   #switching: Promise<void> = Promise.resolve();
+  /** Which frames go on air: a backlog resent after a cut is skipped (the recorder still gets it). */
+  readonly #edge = new LiveEdge();
+  /** The studio is away (detached, or silent for STUDIO_AWAY_MS): no leg until its audio returns. */
+  #away = false;
+  /** Frames at the live edge that arrived while no leg was open (it is being opened). */
+  #waiting: AudioFrame[] = [];
+  #lastAiredMs = 0;
+  #awayTimer: NodeJS.Timeout | null = null;
+  /** Set by the session: a skip to the live edge ended; skippedMs of the backlog never went on air. */
+  onLiveEdge: ((skippedMs: number) => void) | null = null;
+  /** The DJ's show name and description (empty name: the station's). */
+  #show: ShowInfoText = { name: '', description: '' };
+  /** The MP3 bitrate the DJ chose: the encoder is replaced with one at this rate at the next leg opened. */
+  #mp3WantedKbps: Mp3BitrateKbps;
+  readonly #channels: 1 | 2;
 
   static async create(opusHead: Uint8Array, channels: 1 | 2, preSkipSamples: number, deps: LivePushDeps): Promise<LivePush> {
     const muxer = new OpusMuxer({ opusHead });
-    const mp3 = await OpusToMp3.create({ channels, preSkipSamples });
-    return new LivePush(muxer, mp3, deps);
+    const mp3 = await OpusToMp3.create({ channels, preSkipSamples, bitrateKbps: (deps.mp3BitrateKbps ?? 128) as Mp3BitrateKbps });
+    return new LivePush(muxer, mp3, channels, deps);
   }
 
-  private constructor(muxer: OpusMuxer, mp3: OpusToMp3, deps: LivePushDeps) {
+  private constructor(muxer: OpusMuxer, mp3: OpusToMp3, channels: 1 | 2, deps: LivePushDeps) {
     this.#muxer = muxer;
     this.#mp3 = mp3;
+    this.#channels = channels;
+    this.#mp3WantedKbps = mp3.bitrateKbps;
     this.#deps = deps;
+  }
+
+  /** The show's name and description, and the MP3 bitrate the next leg opens with. */
+  get show(): ShowInfoText & { mp3BitrateKbps: number } {
+    return { ...this.#show, mp3BitrateKbps: this.#mp3WantedKbps };
+  }
+
+  /**
+   * PROTOCOL.md §4.13: the show's name and description (every mount fed now and later) and the MP3
+   * bitrate (from the next leg). Throws SHOW_BITRATE_REFUSED, changing nothing, for a bitrate
+   * not allowed or a change while the push is (or is going) live.
+   */
+  setShow(show: ShowInfoText & { mp3BitrateKbps?: number }): void {
+    const kbps = show.mp3BitrateKbps;
+    if (kbps !== undefined && kbps !== this.#mp3WantedKbps) {
+      const allowed = this.#deps.mp3BitratesKbps ?? [this.#mp3WantedKbps];
+      if (!allowed.includes(kbps)) {
+        throw new AircheckError('SHOW_BITRATE_REFUSED',
+          `MP3 bitrate ${kbps} kbps is not offered here: pick one of ${allowed.join(', ')} kbps (the station's [studio] mp3_bitrates_kbps)`);
+      }
+      if (this.#wanted === 'live' || this.#leg?.target === 'live') {
+        throw new AircheckError('SHOW_BITRATE_REFUSED',
+          `the MP3 bitrate cannot change while the show is on air (it stays ${this.#mp3WantedKbps} kbps): change it before Go live, or after Back to test`);
+      }
+      this.#mp3WantedKbps = kbps as Mp3BitrateKbps;
+    }
+    this.#show = { name: show.name, description: show.description };
+    const leg = this.#leg;
+    if (leg) for (const mount of this.mountsOf(leg.target)) this.#deps.setStreamInfo?.(mount, this.#streamInfo());
+  }
+
+  #streamInfo(): ShowInfoText {
+    return { name: this.#show.name || this.#deps.streamName, description: this.#show.description };
   }
 
   /** The target whose mounts accepted this push and receive its audio now. */
@@ -117,6 +197,8 @@ export class LivePush implements FrameConsumer {
     }
     if (target === null) {
       this.#wanted = null;
+      this.#away = false;
+      this.#waiting = [];
       this.#cancelReconnect();
       this.#closeLeg();
       // End show: the title ends with it (the mounts clear theirs when the source leaves), so a show
@@ -125,9 +207,21 @@ export class LivePush implements FrameConsumer {
       return;
     }
     const leg = await this.#open(target);
+    // A bitrate the DJ chose off air: the new leg gets an encoder at that rate (the old one is
+    // flushed into the old leg first).
+    const mp3 = this.#mp3.bitrateKbps === this.#mp3WantedKbps ? null
+      : await OpusToMp3.create({ channels: this.#channels, bitrateKbps: this.#mp3WantedKbps }).catch((err) => {
+        leg.opus.close();
+        leg.mp3.close();
+        throw err;
+      });
     this.#wanted = target;
     this.#cancelReconnect();
     this.#closeLeg();
+    if (mp3) {
+      this.#mp3.close();
+      this.#mp3 = mp3;
+    }
     this.#startLeg(leg);
   }
 
@@ -141,8 +235,39 @@ export class LivePush implements FrameConsumer {
   }
 
   onFrame(frame: AudioFrame): void {
+    if (this.#ended) return;
+    const nowMs = Date.now();
+    // Capture time against arrival (live-edge.ts): a backlog resent after a cut is skipped on air, in
+    // one piece, up to the newest audio; the recorder (another consumer) still gets every frame.
+    const verdict = this.#edge.next(frame.timestampUs, (frame.durationSamples * 1000) / 48, nowMs * 1000, (frame.flags & AUDIO_FRAME_FLAG_DISCONTINUITY) !== 0);
+    if (!this.#wanted) return;
+    if (verdict.skippedUs !== null) this.#skipped(verdict.skippedUs);
+    if (!verdict.air) return;
+    this.#lastAiredMs = nowMs;
     const leg = this.#leg;
-    if (!leg || this.#ended) return;
+    if (leg) this.#air(leg, frame);
+    else this.#wait(frame);
+  }
+
+  /**
+   * The studio went away (its connection dropped, or no audio for STUDIO_AWAY_MS) while on air: the
+   * push lets go of /live and /live.mp3 now, so their listeners move to the fallback at once, on their
+   * connections. The first frame at the live edge opens the mounts again and the listeners move back.
+   */
+  studioAway(reason: string): void {
+    // Only on air: the private preview (/test, no fallback) keeps its listener (the DJ's own player).
+    if (this.#ended || this.#away || this.#wanted !== 'live') return;
+    this.#away = true;
+    this.#waiting = [];
+    this.#cancelReconnect();
+    const leg = this.#leg;
+    if (!leg) return;
+    this.#closeLeg();
+    this.#deps.log.info({ mounts: this.mountsOf(leg.target), reason }, 'studio away: its mounts play their fallback until its audio returns');
+    this.#deps.onAirChanged();
+  }
+
+  #air(leg: Leg, frame: AudioFrame): void {
     for (const page of this.#muxer.push(frame.packet, frame.durationSamples)) leg.opus.write(page);
     try {
       for (const unit of this.#mp3.push(frame.packet)) leg.mp3.write(unit.data);
@@ -155,9 +280,29 @@ export class LivePush implements FrameConsumer {
     }
   }
 
+  /** A frame for the air while no leg is open: kept (bounded) until the mounts take the push. */
+  #wait(frame: AudioFrame): void {
+    if (this.#away) {
+      this.#away = false;
+      this.#scheduleReconnect(0);
+    }
+    this.#waiting.push(frame);
+    let heldUs = this.#waiting.reduce((n, f) => n + (f.durationSamples * 1000) / 48, 0);
+    while (heldUs > MAX_WAITING_US) heldUs -= (this.#waiting.shift()!.durationSamples * 1000) / 48;
+  }
+
+  #skipped(skippedUs: number): void {
+    const skippedMs = Math.round(skippedUs / 1000);
+    this.#deps.log.info({ mounts: this.mountsOf(this.#wanted), skippedMs }, 'backlog skipped on air to keep listeners live; the recording keeps it');
+    this.onLiveEdge?.(skippedMs);
+  }
+
   onEnd(): void {
     if (this.#ended) return;
     this.#cancelReconnect();
+    if (this.#awayTimer) clearInterval(this.#awayTimer);
+    this.#awayTimer = null;
+    this.#waiting = [];
     this.#closeLeg();
     this.#wanted = null;
     this.#ended = true;
@@ -168,7 +313,8 @@ export class LivePush implements FrameConsumer {
     const mounts = this.#deps.mounts[target];
     const { user, password } = this.#deps.credentials();
     const base = this.#deps.baseUrl();
-    const common = { user, password, name: this.#deps.streamName, public: target === 'live' };
+    const { name, description } = this.#streamInfo();
+    const common = { user, password, name, description, public: target === 'live' };
     const opus = await IcecastSourceClient.connect({ ...common, url: `${base}${mounts.opus}`, contentType: 'application/ogg' });
     let mp3: IcecastSourceClient;
     try {
@@ -182,6 +328,13 @@ export class LivePush implements FrameConsumer {
 
   #startLeg(leg: Leg): void {
     this.#leg = leg;
+    this.#away = false;
+    this.#lastAiredMs = Date.now();
+    // The studio's audio stops reaching the air (a cut its connection has not noticed): let go.
+    this.#awayTimer ??= setInterval(() => {
+      if (this.#leg && Date.now() - this.#lastAiredMs >= STUDIO_AWAY_MS) this.studioAway(`no audio from the studio for ${STUDIO_AWAY_MS} ms`);
+    }, 250);
+    this.#awayTimer.unref();
     this.#muxer.endChain(); // a chain left open by a lost connection ends there, not on the new one
     leg.opus.write(concat(this.#muxer.beginChain(randomSerial(), this.#nowPlaying)));
     const lost = (error: AircheckError | null) => {
@@ -193,6 +346,7 @@ export class LivePush implements FrameConsumer {
     leg.mp3.onClose(lost);
     this.#deps.log.info({ mounts: this.mountsOf(leg.target) }, 'studio push started');
     void this.#sendMp3Title(leg);
+    for (const frame of this.#waiting.splice(0)) if (this.#leg === leg) this.#air(leg, frame);
   }
 
   #closeLeg(): void {
@@ -219,8 +373,8 @@ export class LivePush implements FrameConsumer {
     this.#scheduleReconnect();
   }
 
-  #scheduleReconnect(): void {
-    if (this.#reconnectTimer || this.#ended || !this.#wanted) return;
+  #scheduleReconnect(delayMs = RECONNECT_DELAY_MS): void {
+    if (this.#reconnectTimer || this.#ended || !this.#wanted || this.#away) return;
     this.#reconnectTimer = setTimeout(() => {
       this.#reconnectTimer = null;
       const wanted = this.#wanted;
@@ -235,7 +389,7 @@ export class LivePush implements FrameConsumer {
           this.#scheduleReconnect();
         }
       });
-    }, RECONNECT_DELAY_MS);
+    }, delayMs);
   }
 
   #cancelReconnect(): void {

@@ -1,5 +1,5 @@
 // The studio's HTTP API on the web port (JSON; errors as {code, message} with the error's HTTP
-// status): POST /api/login, POST /api/logout, GET /api/session. Fed by node:http (bridge.ts routes
+// status): POST /api/login, POST /api/logout, GET /api/session (with the MP3 bitrates a DJ may choose). Fed by node:http (bridge.ts routes
 // /api/* here); uses the DJ accounts, the sign-in tokens and the auth throttle.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
@@ -8,6 +8,7 @@ import { LoginRequestSchema, STUDIO_API, type ApiError, type LoginResponse, type
 import type { AuthThrottle } from '../http/auth-throttle.ts';
 import type { DjAccounts } from './dj-accounts.ts';
 import type { StudioLogins } from './studio-logins.ts';
+import { clientAddress } from '../http/client-address.ts';
 
 const MAX_BODY_BYTES = 4096;
 
@@ -18,6 +19,8 @@ export interface StudioApiDeps {
   log: Logger;
   /** Listener URLs for the session document. */
   urls: (req: IncomingMessage) => { previewUrl: string; liveUrl: string; liveMp3Url: string };
+  /** The MP3 companion's default bitrate and the ones a DJ may choose (`[studio]` in the config). */
+  mp3Bitrates: () => { mp3BitrateKbps: number; mp3BitratesKbps: number[] };
 }
 
 export function createStudioApi(deps: StudioApiDeps) {
@@ -40,7 +43,7 @@ export function createStudioApi(deps: StudioApiDeps) {
     try {
       if (path === STUDIO_API.login) {
         if (req.method !== 'POST') throw new AircheckError('HTTP_METHOD_NOT_ALLOWED', 'use POST /api/login with {"name","password"}');
-        const remote = req.socket.remoteAddress ?? 'unknown';
+        const remote = clientAddress(req);
         const body = await readJson(req);
         const name = typeof body.name === 'string' ? body.name : '';
         // Failures count per (address, DJ): one DJ's typos never lock out another DJ at the same station.
@@ -69,7 +72,7 @@ export function createStudioApi(deps: StudioApiDeps) {
       if (path === STUDIO_API.session) {
         if (req.method !== 'GET') throw new AircheckError('HTTP_METHOD_NOT_ALLOWED', 'use GET /api/session');
         const { login } = requireLogin(req);
-        return json(res, 200, { name: login.name, expiresAt: new Date(login.expiresAtMs).toISOString(), ...deps.urls(req) } satisfies SessionResponse);
+        return json(res, 200, { name: login.name, expiresAt: new Date(login.expiresAtMs).toISOString(), ...deps.urls(req), ...deps.mp3Bitrates() } satisfies SessionResponse);
       }
       throw new AircheckError('HTTP_NOT_FOUND', `nothing at ${path.slice(0, 80)}: the studio API is /api/login, /api/logout, /api/session and /api/studio/ws`);
     } catch (err) {

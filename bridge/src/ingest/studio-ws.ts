@@ -16,6 +16,7 @@ import {
 import { parseOpusHead } from '../../../shared/src/ogg/codec-headers.ts';
 import { CAPTURE_SLACK_MS, DjSession, type DjSessions, type StudioLink } from './dj-session.ts';
 import type { FrameConsumer, LivePush } from './live-push.ts';
+import { clientAddress } from '../http/client-address.ts';
 
 export const HELLO_TIMEOUT_MS = 5000;
 export const IDLE_TIMEOUT_MS = 15_000;
@@ -52,6 +53,8 @@ export interface StudioWsDeps {
   log: Logger;
   /** A consumer of a show threw on a frame (INGEST_CONSUMER_FAILED): count it. */
   onConsumerFailed?: (code: ErrorCode) => void;
+  /** §4.12: listeners connected now to these mounts, for the studio's header. */
+  listenerCount?: (mounts: readonly string[]) => number;
   helloTimeoutMs?: number;
   idleTimeoutMs?: number;
 }
@@ -89,7 +92,7 @@ export function createStudioWs(deps: StudioWsDeps) {
 
   function serve(ws: WebSocket, req: IncomingMessage): void {
     open.add(ws);
-    const remote = req.socket.remoteAddress ?? 'unknown';
+    const remote = clientAddress(req);
     let session: DjSession | null = null;
     let helloSeen = false;
     let endConfirmed = false;
@@ -196,7 +199,8 @@ export function createStudioWs(deps: StudioWsDeps) {
             s.flushAck();
           }
         });
-      } else void s.metadata(message);
+      } else if (message.type === 'show') void s.show(message);
+      else void s.metadata(message);
     }
 
     async function onHello(hello: HelloMessage): Promise<void> {
@@ -216,7 +220,7 @@ export function createStudioWs(deps: StudioWsDeps) {
         let created: DjSession | null = null;
         const push = await deps.createPush(head, hello.codec.channels, preSkip, () => created?.pushChanged());
         created = new DjSession(dj, push, [push, ...deps.extraConsumers({ dj, opusHead: head, channels: hello.codec.channels, preSkipSamples: preSkip, onHealth: (h) => created?.recordingChanged(h) })], deps.log, hello.resume?.oldestUnackedSeq ?? 0,
-          { codec: { opusHead: head, channels: hello.codec.channels }, onConsumerFailed: deps.onConsumerFailed });
+          { codec: { opusHead: head, channels: hello.codec.channels }, onConsumerFailed: deps.onConsumerFailed, listenerCount: deps.listenerCount });
         deps.sessions.add(created);
         found = created;
       }
@@ -253,7 +257,7 @@ export function createStudioWs(deps: StudioWsDeps) {
         const push = await deps.createPush(head, stored.channels, preSkip, () => created?.pushChanged());
         created = new DjSession(stored.dj, push, [push, ...continued.consumers], deps.log, continued.nextSeq ?? stored.nextSeq,
           { id: stored.id, target: stored.target, codec: { opusHead: head, channels: stored.channels }, startedAtMs: stored.startedAtMs, audioSamples: stored.audioSamples,
-            onConsumerFailed: deps.onConsumerFailed,
+            onConsumerFailed: deps.onConsumerFailed, listenerCount: deps.listenerCount,
             // The original show's start is known: its elapsed time covers the studio's backlog.
             backlogAllowanceMs: stored.startedAtMs !== undefined ? CAPTURE_SLACK_MS : undefined });
         created.detachedAtMs = stored.aliveAtMs;

@@ -14,6 +14,7 @@ import type { Mount } from '../mounts/mount.ts';
 import { Listener } from './listener.ts';
 import { capSendBuffer } from './send-buffer.ts';
 import { headerValue } from '../sources/stream-info.ts';
+import { clientAddress } from '../http/client-address.ts';
 
 /** Audio bytes between two ICY metadata blocks (Icecast's default). */
 export const ICY_METAINT_BYTES = 16000;
@@ -52,7 +53,7 @@ export function checkListenerToken(path: string, remote: string, token: string |
 }
 
 export function handleListenerRequest(socket: Socket, head: RequestHead, deps: ListenerRequestDeps): void {
-  const remote = socket.remoteAddress ?? 'unknown';
+  const remote = clientAddress(socket);
   const path = head.path;
   const mount = deps.registry.get(path)!;
   try {

@@ -13,6 +13,7 @@ import type { MountRegistry } from '../mounts/mount-registry.ts';
 import { createFramer } from './formats/create-framer.ts';
 import { SourceSession, type BodyMode, type SourceLimits } from './source-session.ts';
 import { streamInfoFromHeaders } from './stream-info.ts';
+import { clientAddress } from '../http/client-address.ts';
 
 export interface SourceRequestDeps {
   registry: MountRegistry;
@@ -27,7 +28,7 @@ export interface SourceRequestDeps {
 const WWW_AUTHENTICATE: [string, string] = ['WWW-Authenticate', 'Basic realm="Icecast2 Server"'];
 
 export async function handleSourceRequest(socket: Socket, head: RequestHead, rest: Uint8Array, deps: SourceRequestDeps): Promise<void> {
-  const remote = socket.remoteAddress ?? 'unknown';
+  const remote = clientAddress(socket);
   const path = head.path;
   const reject = (err: AircheckError, extra: [string, string][] = []) => {
     deps.onSourceEvent('rejected', deps.registry.get(path) ? path : '(unknown)', err.code);

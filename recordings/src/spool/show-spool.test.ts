@@ -259,3 +259,22 @@ test('the disk frees again mid-show: recording resumes in a new segment, the gap
   assert.equal(spool.lostFrames, gap.missingFrames);
   assert.equal(failures.length, 1);
 });
+
+test('a studio tab lost mid-show: the gap it leaves has its real length (from the frame count) and the cause STUDIO_TAB_LOST, and the show is not marked as a recorder loss', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'aircheck-spool-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const { spool } = spoolIn(dir, 48000);
+  for (let s = 0; s < 30; s++) spool.onFrame({ seq: s, timestampUs: 5e9 + s * 20000, durationSamples: 960, flags: 0, packet: fakePacket(100) });
+  spool.onStudioGap('STUDIO_TAB_LOST', 'the studio tab was reloaded');
+  // The reopened tab's encoder has a new capture clock (timestamps from 0) and numbers on from 180: 3 s away.
+  for (let s = 180; s < 200; s++) spool.onFrame({ seq: s, timestampUs: (s - 180) * 20000, durationSamples: 960, flags: 0, packet: fakePacket(100) });
+  spool.onFrame({ seq: 205, timestampUs: 25 * 20000, durationSamples: 960, flags: 0, packet: fakePacket(100) }); // a later, ordinary gap
+  spool.onEnd();
+  await spool.idle();
+  const m = await readManifest(spool.dir);
+  assert.deepEqual(m.gaps, [
+    { afterSeq: 29, missingFrames: 150, framesBefore: 30, durationSamples: 150 * 960, studioCause: 'STUDIO_TAB_LOST', reason: 'the studio tab was reloaded' },
+    { afterSeq: 199, missingFrames: 5, framesBefore: 50, durationSamples: 5 * 960 },
+  ]);
+  assert.equal(spool.lostFrames, 0, 'the recorder lost nothing it received');
+});

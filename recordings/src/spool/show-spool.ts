@@ -10,7 +10,7 @@
 import { randomInt } from 'node:crypto';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { AircheckError, ignoreCleanupError } from '../../../shared/src/errors.ts';
+import { AircheckError, ignoreCleanupError, type ErrorCode } from '../../../shared/src/errors.ts';
 import type { AudioFrame } from '../../../shared/src/protocol/audio-frame.ts';
 import { moveTo } from '../recording-catalog.ts';
 import { MANIFEST_VERSION, manifestDurationSamples, segmentFileName, writeManifest, type GapEntry, type SegmentEntry, type ShowManifest } from '../show-manifest.ts';
@@ -87,6 +87,8 @@ export class ShowSpool {
   #failure: AircheckError | null = null;
   /** The gap that grows while the spool fails (frames received but not recorded). */
   #gap: GapEntry | null = null;
+  /** Why the studio will skip the next frames (onStudioGap), for the next gap. */
+  #studioGapCause: { cause: ErrorCode; reason: string } | null = null;
   /** Bumped when the spool fails: queued writes of the segments lost with the failure are skipped. */
   #epoch = 0;
   #probeAtMs = 0;
@@ -184,6 +186,12 @@ export class ShowSpool {
     });
   }
 
+  /** The DJ named or described the show: kept in the manifest, written with the next manifest write. */
+  onShow(show: { name: string; description: string }): void {
+    if (this.#ended) return;
+    this.manifest.show = { name: show.name, description: show.description };
+  }
+
   /** One frame of the show, in the order the session delivers them. */
   onFrame(frame: AudioFrame): void {
     if (this.#ended) return;
@@ -257,6 +265,11 @@ export class ShowSpool {
     });
   }
 
+  /** The studio said why the frames it skips next never came: the next gap carries the cause. */
+  onStudioGap(cause: ErrorCode, reason: string): void {
+    if (!this.#ended) this.#studioGapCause = { cause, reason };
+  }
+
   #recordGap(frame: AudioFrame): void {
     const afterSeq = this.#nextSeq! - 1;
     const missingFrames = frame.seq - this.#nextSeq!;
@@ -265,7 +278,10 @@ export class ShowSpool {
     const byClockSamples = Math.round(((frame.timestampUs - expectedUs) * 48) / 1000);
     const byCountSamples = missingFrames * this.#lastDurationSamples;
     const durationSamples = byClockSamples > 0 && byClockSamples < byCountSamples * 4 ? byClockSamples : byCountSamples;
-    const gap = { afterSeq, missingFrames, framesBefore: this.#framesWritten, durationSamples };
+    const studio = this.#studioGapCause;
+    this.#studioGapCause = null;
+    const gap: GapEntry = { afterSeq, missingFrames, framesBefore: this.#framesWritten, durationSamples,
+      ...(studio ? { studioCause: studio.cause, reason: studio.reason } : {}) };
     this.#positionSamples += durationSamples;
     this.manifest.gaps.push(gap);
     this.#log.warn({ ...gap }, 'recording has a gap: frames the studio could not resend; the show continues');

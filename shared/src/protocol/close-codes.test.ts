@@ -29,10 +29,11 @@ test('close codes and names are unique, application codes are in 4000–4999, re
 });
 
 /**
- * Codes the studio raises itself about the bridge's HTTP API (studio/src/session/session-client.ts):
- * the bridge never sends them, so they have no WebSocket close code.
+ * Codes the bridge never sends over the WebSocket, so they have no close code: the studio raises the
+ * first three itself (about the bridge's HTTP API, studio/src/session/session-client.ts, and about the
+ * browser, studio/src/encode/encoder-service.ts); STUDIO_TAB_LOST is the cause of a recording's gap.
  */
-const STUDIO_SIDE_ONLY = new Set(['STUDIO_BRIDGE_UNREACHABLE', 'STUDIO_BRIDGE_BAD_RESPONSE']);
+const STUDIO_SIDE_ONLY = new Set(['STUDIO_BRIDGE_UNREACHABLE', 'STUDIO_BRIDGE_BAD_RESPONSE', 'STUDIO_BROWSER_UNSUPPORTED', 'STUDIO_TAB_LOST']);
 
 test('every STUDIO_* error code the bridge can send has a close code, and every error code in the table exists', () => {
   const mapped = new Set(CLOSE_CODES.map((c) => c.errorCode));

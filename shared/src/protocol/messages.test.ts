@@ -200,3 +200,50 @@ describe('studio protocol text messages', () => {
     }
   });
 });
+
+describe('the show message (§4.13)', () => {
+  const SHOW = '{"type":"show","name":"Night Shift","description":"Deep cuts after midnight","mp3BitrateKbps":192,"requestId":"s-3"}';
+
+  it('parses the golden show message of PROTOCOL.md §4.13 and serializes it back to the same text', () => {
+    assert.equal(serializeMessage(parseClientMessage(SHOW)), SHOW);
+    const noBitrate = parseClientMessage('{"type":"show","name":"","description":"","requestId":"s-4"}');
+    assert.equal(noBitrate.type === 'show' && noBitrate.mp3BitrateKbps, undefined);
+  });
+
+  it('refuses anything that ends a header line or a playlist line, names the field and the fix', () => {
+    const show = (change: Record<string, unknown>) => JSON.stringify({ ...JSON.parse(SHOW), ...change });
+    for (const evil of ['Night\r\nIce-Public: 1', 'Night\nShift', 'Tab\there', 'NEL\u0085', 'LS\u2028x', 'PS\u2029x', 'DEL\u007f']) {
+      rejects(parseClientMessage, show({ name: evil }), 'STUDIO_MESSAGE_MALFORMED', /field "name" .*one line of text without control characters.*: shorten the show name/s);
+      rejects(parseClientMessage, show({ description: evil }), 'STUDIO_MESSAGE_MALFORMED', /field "description" .*one line/s);
+    }
+    // Quotes, semicolons and HTML are text: escaped where they are written (ICY, XML, JSON), not refused.
+    assert.equal(parseClientMessage(show({ name: `DJ's "Show"; <b>` })).type, 'show');
+  });
+
+  it('refuses a name over 256 and a description over 1024 characters, an unknown field, a bitrate off the scale', () => {
+    const show = (change: Record<string, unknown>) => JSON.stringify({ ...JSON.parse(SHOW), ...change });
+    assert.equal(parseClientMessage(show({ name: 'n'.repeat(256), description: 'd'.repeat(1024) })).type, 'show');
+    rejects(parseClientMessage, show({ name: 'n'.repeat(257) }), 'STUDIO_MESSAGE_MALFORMED', /"name" is "n{40}…" \(257 characters\), expected at most 256 characters/);
+    rejects(parseClientMessage, show({ description: 'd'.repeat(1025) }), 'STUDIO_MESSAGE_MALFORMED', /expected at most 1024 characters/);
+    rejects(parseClientMessage, show({ genre: 'jazz' }), 'STUDIO_MESSAGE_MALFORMED', /unknown field "genre"/);
+    rejects(parseClientMessage, show({ mp3BitrateKbps: 1000 }), 'STUDIO_MESSAGE_MALFORMED', /"mp3BitrateKbps" is 1000, expected 8–320 kbps: pick one of the MP3 bitrates/);
+    rejects(parseClientMessage, show({ mp3BitrateKbps: 128.5 }), 'STUDIO_MESSAGE_MALFORMED', /"mp3BitrateKbps" is 128\.5, expected int/);
+  });
+});
+
+describe('the live-edge message (§4.14)', () => {
+  it('parses the golden live-edge message of PROTOCOL.md §4.14 and serializes it back to the same text', () => {
+    const LIVE_EDGE = '{"type":"live-edge","skippedMs":12400}';
+    assert.equal(serializeMessage(parseServerMessage(LIVE_EDGE)), LIVE_EDGE);
+    assert.throws(() => parseServerMessage('{"type":"live-edge","skippedMs":-1}'));
+  });
+});
+
+describe('the audience message (§4.12)', () => {
+  it('parses the golden audience message of PROTOCOL.md §4.12 and serializes it back to the same text', () => {
+    const AUDIENCE = '{"type":"audience","listeners":12,"showElapsedMs":754000}';
+    assert.equal(serializeMessage(parseServerMessage(AUDIENCE)), AUDIENCE);
+    assert.throws(() => parseServerMessage('{"type":"audience","listeners":-1,"showElapsedMs":0}'), (err: unknown) => isAircheckError(err, 'STUDIO_MESSAGE_MALFORMED'));
+    assert.throws(() => parseServerMessage('{"type":"audience","listeners":1.5,"showElapsedMs":0}'), (err: unknown) => isAircheckError(err, 'STUDIO_MESSAGE_MALFORMED'));
+  });
+});

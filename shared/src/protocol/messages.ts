@@ -15,6 +15,9 @@ export const STUDIO_WS_PATH = '/api/studio/ws';
 export const MAX_TEXT_MESSAGE_BYTES = 8192;
 /** PROTOCOL.md §4.3: artist and title, in UTF-16 code units (JavaScript string length). */
 export const MAX_METADATA_CHARS = 256;
+/** PROTOCOL.md §4.13: the show's name and description, in UTF-16 code units (Icecast's ice-name / ice-description limits). */
+export const MAX_SHOW_NAME_CHARS = 256;
+export const MAX_SHOW_DESCRIPTION_CHARS = 1024;
 /** PROTOCOL.md §4.1: frame durations WebCodecs can be asked for, up to 60 ms. */
 export const OPUS_FRAME_DURATIONS_US = [2500, 5000, 10000, 20000, 40000, 60000] as const;
 /** PROTOCOL.md §4.1: the encoder's input rates Opus supports (it always decodes at 48 kHz). */
@@ -33,6 +36,10 @@ const Token = z.string().regex(/^[\x21-\x7e]{16,1024}$/,
   'expected the 16–1024 character session token from sign-in (printable ASCII)');
 const MetadataText = z.string().max(MAX_METADATA_CHARS, `expected at most ${MAX_METADATA_CHARS} characters`)
   .regex(/^[^\x00-\x1f\x7f]*$/, 'expected text without control characters (no newlines or tabs)');
+// §4.13: the show's name and description become HTTP header values (ice-name, icy-name) and ICY/
+// playlist/status text: nothing that ends a line or a field anywhere (C0, DEL, C1, U+2028, U+2029).
+const ShowText = (max: number) => z.string().max(max, `expected at most ${max} characters`)
+  .regex(/^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*$/, 'expected one line of text without control characters (no newlines, tabs or line separators)');
 const Millis = z.number().min(0, 'expected 0 or more milliseconds');
 const MountPath = z.string().regex(/^\/[a-z0-9][a-z0-9._-]{0,63}$/, 'expected a mount path such as "/live"');
 const ErrorCodeName = z.string().regex(/^[A-Z][A-Z0-9_]{1,63}$/, 'expected an error code such as "MOUNT_IN_USE"');
@@ -72,7 +79,7 @@ export const HelloMessageSchema = z.strictObject({
   type: z.literal('hello'),
   protocol: z.literal(PROTOCOL_VERSION),
   token: Token,
-  resume: z.strictObject({ sessionId: SessionId, oldestUnackedSeq: Seq }).optional(),
+  resume: z.strictObject({ sessionId: SessionId, oldestUnackedSeq: Seq, tabLost: z.literal(true).optional() }).optional(),
   codec: CodecConfigSchema,
 });
 
@@ -86,6 +93,15 @@ export const MetadataMessageSchema = z.strictObject({
   type: z.literal('metadata'),
   artist: MetadataText,
   title: MetadataText,
+  requestId: RequestId,
+});
+
+/** §4.13: the show's name and description (every mount it feeds, the recording), and the MP3 companion's bitrate. */
+export const ShowMessageSchema = z.strictObject({
+  type: z.literal('show'),
+  name: ShowText(MAX_SHOW_NAME_CHARS),
+  description: ShowText(MAX_SHOW_DESCRIPTION_CHARS),
+  mp3BitrateKbps: z.number().int('expected a whole number of kbps').min(8, 'expected 8–320 kbps').max(320, 'expected 8–320 kbps').optional(),
   requestId: RequestId,
 });
 
@@ -152,13 +168,34 @@ export const RecordingMessageSchema = z.object({
   lostMs: z.number().int().min(0),
 });
 
+/**
+ * §4.12: the show's audience and age for the studio's header: listeners of the mounts the show feeds
+ * now, and how long ago the show began (kept across reconnects and bridge restarts). Sent after each
+ * `welcome`, then when the count changes, at most every 2 s.
+ */
+export const AudienceMessageSchema = z.object({
+  type: z.literal('audience'),
+  listeners: z.number().int().min(0),
+  showElapsedMs: z.number().int().min(0),
+});
+
+/**
+ * §4.14: after a cut, the backlog the studio resent was skipped on air so listeners stay live
+ * (skippedMs of it); the recording has all of it. Sent once per skip, when the push is back at the edge.
+ */
+export const LiveEdgeMessageSchema = z.object({
+  type: z.literal('live-edge'),
+  skippedMs: z.number().int().min(0),
+});
+
 export type CodecConfig = z.infer<typeof CodecConfigSchema>;
 export type HelloMessage = z.infer<typeof HelloMessageSchema>;
 export type ControlMessage = z.infer<typeof ControlMessageSchema>;
 export type ControlAction = ControlMessage['action'];
 export type MetadataMessage = z.infer<typeof MetadataMessageSchema>;
 export type PingMessage = z.infer<typeof PingMessageSchema>;
-export type ClientMessage = HelloMessage | ControlMessage | MetadataMessage | PingMessage;
+export type ShowMessage = z.infer<typeof ShowMessageSchema>;
+export type ClientMessage = HelloMessage | ControlMessage | MetadataMessage | PingMessage | ShowMessage;
 
 export type WelcomeMessage = z.infer<typeof WelcomeMessageSchema>;
 export type AckMessage = z.infer<typeof AckMessageSchema>;
@@ -168,14 +205,18 @@ export type MetadataAckMessage = z.infer<typeof MetadataAckMessageSchema>;
 export type PongMessage = z.infer<typeof PongMessageSchema>;
 export type ErrorMessage = z.infer<typeof ErrorMessageSchema>;
 export type RecordingMessage = z.infer<typeof RecordingMessageSchema>;
+export type LiveEdgeMessage = z.infer<typeof LiveEdgeMessageSchema>;
+export type AudienceMessage = z.infer<typeof AudienceMessageSchema>;
 export type ServerMessage =
-  | WelcomeMessage | AckMessage | StateMessage | MetadataAckMessage | PongMessage | ErrorMessage | RecordingMessage;
+  | WelcomeMessage | AckMessage | StateMessage | MetadataAckMessage | PongMessage | ErrorMessage | RecordingMessage
+  | AudienceMessage | LiveEdgeMessage;
 
 const CLIENT_SCHEMAS: Readonly<Record<ClientMessage['type'], z.ZodType>> = {
   hello: HelloMessageSchema,
   control: ControlMessageSchema,
   metadata: MetadataMessageSchema,
   ping: PingMessageSchema,
+  show: ShowMessageSchema,
 };
 
 const SERVER_SCHEMAS: Readonly<Record<ServerMessage['type'], z.ZodType>> = {
@@ -186,6 +227,8 @@ const SERVER_SCHEMAS: Readonly<Record<ServerMessage['type'], z.ZodType>> = {
   pong: PongMessageSchema,
   error: ErrorMessageSchema,
   recording: RecordingMessageSchema,
+  audience: AudienceMessageSchema,
+  'live-edge': LiveEdgeMessageSchema,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -284,6 +327,9 @@ const FIXES: Readonly<Record<string, string>> = {
   'hello.resume': 'send the session id from the last "welcome" and the oldest unacknowledged seq, or leave "resume" out',
   'metadata.artist': `shorten the artist to ${MAX_METADATA_CHARS} characters and remove control characters`,
   'metadata.title': `shorten the title to ${MAX_METADATA_CHARS} characters and remove control characters`,
+  'show.name': `shorten the show name to ${MAX_SHOW_NAME_CHARS} characters on one line`,
+  'show.description': `shorten the show description to ${MAX_SHOW_DESCRIPTION_CHARS} characters on one line`,
+  'show.mp3BitrateKbps': 'pick one of the MP3 bitrates the session API lists (mp3BitratesKbps)',
 };
 
 function validate(schema: z.ZodType, value: Record<string, unknown>, type: string, direction: string): unknown {

@@ -43,6 +43,9 @@ export const SessionResponseSchema = z.object({
   previewUrl: z.string(),
   liveUrl: z.string(),
   liveMp3Url: z.string(),
+  /** The MP3 companion's default bitrate and the ones the DJ may choose (`show.mp3BitrateKbps`, PROTOCOL.md §4.13). */
+  mp3BitrateKbps: z.number().int().min(8).max(320),
+  mp3BitratesKbps: z.array(z.number().int().min(8).max(320)).min(1).max(32),
 });
 export type SessionResponse = z.infer<typeof SessionResponseSchema>;
 

@@ -4,7 +4,8 @@
 // on air; nothing on air is played locally, so a microphone cannot feed back.
 //
 //   input ─► fader ─► duck ─┬─► master in ─► master fader ─► limiter ─► clip guard ─┬─► outputTrack
-//                           ├─► meter                                               └─► master meter
+//                           ├─► meter                                               ├─► master meter
+//                           │                                                       └─► capture worklet (encoder, where no MediaStreamTrackProcessor)
 //                           └─► cue send ─► cue bus ─► cue level ─► destination (headphones)
 
 import meterProcessorUrl from './meter-processor.ts?worker&url';
@@ -12,6 +13,7 @@ import { METER_PROCESSOR_NAME, MIN_DB, dbToGain } from './meter-math.ts';
 import type { MeterReading } from './meter-math.ts';
 import { captureConstraints, channelGains } from './mixer-model.ts';
 import type { ChannelSettings, InputMode, MasterSettings } from './mixer-model.ts';
+import type { MasterOutput } from '../encode/audio-data-source.ts';
 
 /** The rate the mixer runs at: Opus' own; Chromium resamples each capture into it (FACTS.md). */
 export const ENGINE_SAMPLE_RATE_HZ = 48_000;
@@ -34,6 +36,10 @@ interface ChannelNodes {
 
 export interface CartPlayback {
   stop(): void;
+  /** AudioContext time it started (the cart wall's countdown counts from it). */
+  readonly startedAtS: number;
+  /** Loop the cart (takes effect at once, also while it plays). */
+  setLoop(loop: boolean): void;
 }
 
 export class AudioEngine {
@@ -44,6 +50,7 @@ export class AudioEngine {
   #masterFader: GainNode;
   #limiter: DynamicsCompressorNode;
   #output: MediaStreamAudioDestinationNode;
+  #guard: WaveShaperNode;
   #cueLevel: GainNode;
   #listeners = new Set<() => void>();
 
@@ -62,6 +69,7 @@ export class AudioEngine {
     this.#limiter = new DynamicsCompressorNode(c, { threshold: -3, knee: 0, ratio: 20, attack: 0.001, release: 0.1 });
     // … and a clip guard after it: transparent below −1 dBFS, then a soft curve that never reaches 1.
     const guard = new WaveShaperNode(c, { curve: clipGuardCurve(), oversample: '2x' });
+    this.#guard = guard;
     this.#output = new MediaStreamAudioDestinationNode(c, { channelCount: 2, channelCountMode: 'explicit' });
     this.#masterIn.connect(this.#masterFader).connect(this.#limiter).connect(guard);
     guard.connect(this.#output);
@@ -73,6 +81,14 @@ export class AudioEngine {
   /** The mixed, limited master: what goes on air. */
   get outputTrack(): MediaStreamTrack {
     return this.#output.stream.getAudioTracks()[0] as MediaStreamTrack;
+  }
+
+  /**
+   * The master as the encoder takes it: the track (MediaStreamTrackProcessor) and the clip guard's
+   * node in its context (an AudioWorklet tap where the browser has no MediaStreamTrackProcessor).
+   */
+  get masterOutput(): MasterOutput {
+    return { track: this.outputTrack, context: this.context, node: this.#guard };
   }
 
   /** How much the limiter is reducing the master right now, in dB (≤ 0). */
@@ -160,16 +176,17 @@ export class AudioEngine {
   }
 
   /** Fires a cart into a channel (the carts channel); onEnded when it finishes or is stopped. */
-  playBuffer(channelId: string, buffer: AudioBuffer, onEnded: () => void): CartPlayback {
+  playBuffer(channelId: string, buffer: AudioBuffer, onEnded: () => void, loop = false): CartPlayback {
     const nodes = this.#need(channelId);
-    const source = new AudioBufferSourceNode(this.context, { buffer });
+    const source = new AudioBufferSourceNode(this.context, { buffer, loop });
     source.connect(nodes.input);
     source.onended = () => {
       source.disconnect();
       onEnded();
     };
+    const startedAtS = this.context.currentTime;
     source.start();
-    return { stop: () => source.stop() };
+    return { stop: () => source.stop(), startedAtS, setLoop: (on) => { source.loop = on; } };
   }
 
   async close(): Promise<void> {

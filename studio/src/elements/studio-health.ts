@@ -2,6 +2,7 @@
 import { css, html, nothing } from 'lit';
 import type { UplinkHealth } from '../uplink/uplink-client.ts';
 import { StudioElement } from './studio-element.ts';
+import { describeLiveEdge } from './live-edge-notice.ts';
 import { panelStyles } from './styles.ts';
 
 export function describeHealth(h: UplinkHealth | null, nowMs: number): string {
@@ -34,6 +35,7 @@ export class StudioHealth extends StudioElement {
         NOT RECORDING — you are still on air, but the bridge cannot record the show (${rec.code}):
         ${rec.message} ${(rec.lostMs / 1000).toFixed(0)} s missing so far.</p>` : nothing}
       ${rec?.status === 'ok' && rec.lostMs > 0 ? html`<p role="status" aria-label="Recording problem">Recording again; ${(rec.lostMs / 1000).toFixed(0)} s of the show are missing from the recording.</p>` : nothing}
+      ${s.liveEdge ? html`<p role="status" aria-label="Skipped on air">${describeLiveEdge(s.liveEdge.skippedMs)}</p>` : nothing}
       <h2 id="health-h">Connection</h2>
       <p role="status" aria-live="polite" aria-label="Connection status">${describeHealth(h, performance.now())}</p>
       <dl>

@@ -22,7 +22,7 @@ export class StudioMaster extends StudioElement {
       <studio-meter .label=${'Master level'} .peakDb=${level.peakDb} .rmsDb=${level.rmsDb}></studio-meter>
       <div aria-label="Limiter">Limiter: ${reduction < -0.5 ? `reducing ${(-reduction).toFixed(1)} dB` : 'idle'} (output never clips)</div>
       <div class="row">
-        <button aria-pressed=${String(m.talkover)} @click=${() => s.updateMaster({ talkover: !m.talkover })}>Talkover</button>
+        <button aria-pressed=${String(m.talkover)} aria-keyshortcuts="T" title="Or hold T" @click=${() => s.updateMaster({ talkover: !m.talkover })}>Talkover</button>
         <label>Talkover depth <input type="range" min="3" max="30" step="1" .value=${String(m.talkoverDepthDb)}
           aria-valuetext=${`${m.talkoverDepthDb} dB`} @input=${(e: Event) => s.updateMaster({ talkoverDepthDb: Number((e.target as HTMLInputElement).value) })}>
           <output>−${m.talkoverDepthDb} dB</output></label>

@@ -11,10 +11,11 @@ export class StudioSignIn extends StudioElement {
     if (!s) return nothing;
     return html`<section aria-labelledby="signin-h">
       <h2 id="signin-h">Sign in</h2>
+      ${s.sessionGone ? html`<p role="alert" class="session-gone">${s.sessionGone}</p>` : nothing}
       <form @submit=${(e: Event) => this.#submit(e)}>
         <label>DJ name <input name="name" autocomplete="username" required></label>
         <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
-        <button type="submit" ?disabled=${s.busy !== ''}>Sign in</button>
+        <button type="submit" ?disabled=${s.busy !== ''}>${s.sessionGone ? 'Sign in again' : 'Sign in'}</button>
         ${s.busy ? html`<p role="status">${s.busy}</p>` : nothing}
         ${s.signInError ? html`<p role="alert">${s.signInError}</p>` : nothing}
       </form>

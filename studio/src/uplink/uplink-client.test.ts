@@ -7,6 +7,7 @@ import type { CodecConfig } from '../../../shared/src/protocol/messages.ts';
 import { UplinkClient } from './uplink-client.ts';
 import type { UplinkClock, UplinkSocket } from './uplink-client.ts';
 import { reconnectDelayMs } from './backoff.ts';
+import { describeLiveEdge } from '../elements/live-edge-notice.ts';
 
 const CODEC: CodecConfig = {
   name: 'opus', sampleRateHz: 44100, channels: 2, bitrateKbps: 128, frameDurationUs: 20000,
@@ -74,7 +75,7 @@ class FakeClock implements UplinkClock {
   }
 }
 
-function setup(opts: { bufferMs?: number } = {}) {
+function setup(opts: { bufferMs?: number; resumeShow?: { sessionId: string; seqAtFirstFrame: () => number } } = {}) {
   const clock = new FakeClock();
   const sockets: FakeSocket[] = [];
   const client = new UplinkClient({
@@ -88,6 +89,7 @@ function setup(opts: { bufferMs?: number } = {}) {
     clock,
     random: () => 0.5, // no jitter
     ...(opts.bufferMs ? { buffer: { maxDurationMs: opts.bufferMs } } : {}),
+    ...(opts.resumeShow ? { resumeShow: opts.resumeShow } : {}),
   });
   const last = (): FakeSocket => sockets.at(-1) as FakeSocket;
   const frame = (i: number) => ({ timestampUs: i * 20000, durationSamples: 960, packet: new Uint8Array([0xfc, i & 0xff]) });
@@ -317,4 +319,93 @@ test('a stalled connection (nothing heard for 6 s) is replaced, and the studio r
   s.open();
   welcome(s, 2, true);
   assert.deepEqual(s.seqs(), [2, 3, 4], 'resends everything not acknowledged');
+});
+
+test('a show resumed after a reload continues its numbering where the wall clock says, and its hello says the tab was lost (§7.6)', () => {
+  let wallSeq = 5000;
+  const { client, clock, last, frame } = setup({ resumeShow: { sessionId: 'sess-12345678', seqAtFirstFrame: () => wallSeq } });
+  wallSeq = 5123; // the first frame comes later: the numbering is read then, not at construction
+  client.pushAudio(frame(0));
+  client.pushAudio(frame(1));
+  client.connect(CODEC);
+  last().open();
+  const [hello] = last().texts();
+  assert.deepEqual(hello.resume, { sessionId: 'sess-12345678', oldestUnackedSeq: 5123, tabLost: true });
+  // The bridge had up to 4990: it skips to 5123 and welcomes at its safe seq; the studio sends its frames.
+  last().receive({ type: 'welcome', protocol: 1, sessionId: 'sess-12345678', resumed: true, nextSeq: 4990, ackEveryMs: 100, ackEveryFrames: 10 });
+  assert.equal(client.resumed, true);
+  assert.deepEqual(last().seqs(), [5123, 5124]);
+  const flags = last().sent.filter((m): m is Uint8Array => typeof m !== 'string').map((m) => decodeAudioFrame(m).flags);
+  assert.deepEqual(flags, [1, 0], 'the first frame of the new page is marked a discontinuity (a new capture clock)');
+  client.pushAudio(frame(2));
+  assert.deepEqual(last().seqs(), [5123, 5124, 5125], 'numbered once, contiguously');
+  // A later reconnect in the same page is an ordinary resume: nothing was lost with a tab.
+  last().drop();
+  clock.advance(10_000);
+  last().open();
+  assert.deepEqual(last().texts()[0].resume, { sessionId: 'sess-12345678', oldestUnackedSeq: 5123 });
+});
+
+test('a resumed show whose session the bridge no longer has is told so by welcome.resumed', () => {
+  const { client, last, frame } = setup({ resumeShow: { sessionId: 'sess-12345678', seqAtFirstFrame: () => 700 } });
+  client.pushAudio(frame(0));
+  client.connect(CODEC);
+  last().open();
+  last().receive({ type: 'welcome', protocol: 1, sessionId: 'sess-new-123456', resumed: false, nextSeq: 700, ackEveryMs: 100, ackEveryFrames: 10 });
+  assert.equal(client.resumed, false);
+  assert.equal(client.sessionId, 'sess-new-123456');
+  assert.deepEqual(last().seqs(), [700]);
+});
+
+test('each page numbers its requestIds apart: a resumed page\'s "end" is not the old page\'s "test" answered again', () => {
+  const ids = [0.1, 0.7].map((r) => {
+    const sockets: { sent: string[] }[] = [];
+    const client = new UplinkClient({
+      url: 'ws://127.0.0.1/api/studio/ws', token: () => TOKEN, random: () => r, clock: new FakeClock(),
+      createSocket: () => {
+        const s = new FakeSocket();
+        sockets.push(s as never);
+        return s;
+      },
+    });
+    client.connect(CODEC);
+    (sockets[0] as unknown as FakeSocket).open();
+    (sockets[0] as unknown as FakeSocket).receive({ type: 'welcome', protocol: 1, sessionId: 'sess-12345678', resumed: true, nextSeq: 0, ackEveryMs: 100, ackEveryFrames: 10 });
+    void client.control('test').catch(() => undefined);
+    return (sockets[0] as unknown as FakeSocket).texts().find((m) => m.type === 'control').requestId as string;
+  });
+  assert.notEqual(ids[0], ids[1]);
+});
+
+test('the bridge\'s audience message gives the listener count and the show\'s start on the studio\'s clock, kept across a reconnect (§4.12)', () => {
+  const { client, clock, last, welcome } = setup();
+  client.connect(CODEC);
+  last().open();
+  welcome(last(), 0);
+  const audience = () => client.audience; // read fresh each time (no narrowing from the first assert)
+  assert.equal(audience(), null, 'nothing known before the first audience');
+  clock.advance(4000);
+  last().receive({ type: 'audience', listeners: 3, showElapsedMs: 60_000 });
+  assert.deepEqual(audience(), { listeners: 3, showStartedAtMs: clock.now() - 60_000 });
+  const startedAtMs = audience()!.showStartedAtMs;
+  last().drop(1006);
+  clock.advance(1000);
+  last().open();
+  welcome(last(), 0, true);
+  last().receive({ type: 'audience', listeners: 5, showElapsedMs: clock.now() - startedAtMs });
+  assert.equal(audience()!.listeners, 5);
+  assert.equal(audience()!.showStartedAtMs, startedAtMs, 'the same show start after the reconnect');
+});
+
+test('the bridge\'s live-edge message is kept for the studio\'s notice: how much of the cut was skipped on air (§4.14)', () => {
+  const { client, clock, last, welcome } = setup();
+  client.connect(CODEC);
+  last().open();
+  welcome(last(), 0);
+  const liveEdge = () => client.liveEdge; // read fresh each time (no narrowing from the first assert)
+  assert.equal(liveEdge(), null, 'nothing skipped before the first live-edge');
+  clock.advance(2000);
+  last().receive({ type: 'live-edge', skippedMs: 12_400 });
+  assert.deepEqual(liveEdge(), { skippedMs: 12_400, atMs: clock.now() });
+  assert.equal(describeLiveEdge(liveEdge()!.skippedMs), '12.4 s of the cut were skipped on air to keep listeners live; the recording has all of it.');
 });

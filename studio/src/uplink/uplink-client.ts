@@ -4,7 +4,7 @@
 // from welcome.nextSeq, so a drop shorter than the buffer loses nothing. Pure logic: the socket
 // factory and the clock are given, so node tests drive it with fakes.
 
-import { encodeAudioFrame } from '../../../shared/src/protocol/audio-frame.ts';
+import { AUDIO_FRAME_FLAG_DISCONTINUITY, encodeAudioFrame } from '../../../shared/src/protocol/audio-frame.ts';
 import { closeCodeInfo, shouldReconnect } from '../../../shared/src/protocol/close-codes.ts';
 import { PROTOCOL_VERSION, parseServerMessage, serializeMessage, type RecordingMessage } from '../../../shared/src/protocol/messages.ts';
 import type {
@@ -109,6 +109,13 @@ export interface UplinkOptions {
    */
   silenceTimeoutMs?: number;
   log?: (level: 'info' | 'warn' | 'error', msg: string, data?: Record<string, unknown>) => void;
+  /**
+   * A show this page did not start: a reload, a crash or a reopened browser (PROTOCOL.md §7.6). The
+   * first hello resumes sessionId; the first frame gets the seq seqAtFirstFrame() returns then (where
+   * the wall clock says the show is), so the frames the old tab never sent are a gap of their real
+   * length, and the hello says why (resume.tabLost).
+   */
+  resumeShow?: { sessionId: string; seqAtFirstFrame: () => number };
 }
 
 /** A control or metadata request the bridge refused (its `error` carried our requestId). */
@@ -128,8 +135,14 @@ interface Pending {
 }
 
 export class UplinkClient {
-  readonly buffer: ResendBuffer;
-  #opts: Required<Omit<UplinkOptions, 'buffer' | 'log'>> & Pick<UplinkOptions, 'log'>;
+  #buffer: ResendBuffer;
+  #bufferOptions: ResendBufferOptions | undefined;
+  /** Set while a resumed show waits for its first frame (it fixes where the numbering continues). */
+  #seqAtFirstFrame: (() => number) | null = null;
+  /** A resumed show's hellos say resume.tabLost until the bridge welcomes one. */
+  #tabLost = false;
+  #resumed: boolean | null = null;
+  #opts: Required<Omit<UplinkOptions, 'buffer' | 'log' | 'resumeShow'>> & Pick<UplinkOptions, 'log'>;
   #listeners = new Set<() => void>();
   #codec: CodecConfig | null = null;
   #socket: UplinkSocket | null = null;
@@ -146,6 +159,11 @@ export class UplinkClient {
   #state: UplinkState = { target: 'none', onAir: false, mounts: [] };
   #pending = new Map<string, Pending>();
   #requestCounter = 0;
+  /**
+   * Makes this page's requestIds its own: the bridge answers a repeated requestId with its first
+   * answer (§4), and a page that resumes a show (§7.6) must not reuse the old page's "c-1".
+   */
+  readonly #requestPrefix: string;
   #timers = { ping: null as unknown, welcome: null as unknown, reconnect: null as unknown, drain: null as unknown };
   #nextAttemptAtMs: number | null = null;
   #endConfirmed = false;
@@ -153,6 +171,9 @@ export class UplinkClient {
   #droppedLogged = false;
   #lastCloseError: UplinkError | null = null;
   #recording: RecordingMessage | null = null;
+  #liveEdge: { skippedMs: number; atMs: number } | null = null;
+  /** §4.12: the last listener count and when the show began (this clock's ms), or null before the first. */
+  #audience: { listeners: number; showStartedAtMs: number } | null = null;
   #finishWaiters: (() => void)[] = [];
 
   constructor(options: UplinkOptions) {
@@ -165,7 +186,24 @@ export class UplinkClient {
       silenceTimeoutMs: 6000,
       ...options,
     };
-    this.buffer = new ResendBuffer(options.buffer);
+    this.#requestPrefix = Math.floor(this.#opts.random() * 36 ** 6).toString(36);
+    this.#bufferOptions = options.buffer;
+    this.#buffer = new ResendBuffer(options.buffer);
+    if (options.resumeShow) {
+      this.#sessionId = options.resumeShow.sessionId;
+      this.#seqAtFirstFrame = options.resumeShow.seqAtFirstFrame;
+      this.#tabLost = true;
+    }
+  }
+
+  /** The unacknowledged frames (§7.3). */
+  get buffer(): ResendBuffer {
+    return this.#buffer;
+  }
+
+  /** The last welcome's `resumed` (null before the first welcome): false means the bridge started a new show. */
+  get resumed(): boolean | null {
+    return this.#resumed;
   }
 
   /** Packets the encoder handed in after the show ended (not numbered, not sent): encoded = framesEncoded + this. */
@@ -188,6 +226,16 @@ export class UplinkClient {
   /** The show's recording as the bridge last reported it (§4.11); null: nothing reported (recording fine). */
   get recording(): RecordingMessage | null {
     return this.#recording;
+  }
+
+  /** The bridge's last `audience` (§4.12): listeners now, and the show's start on the clock of `clock.now()`. */
+  get audience(): { listeners: number; showStartedAtMs: number } | null {
+    return this.#audience;
+  }
+
+  /** §4.14: the last skip to the live edge after a cut (audio not played on air; recorded in full), or null. */
+  get liveEdge(): { skippedMs: number; atMs: number } | null {
+    return this.#liveEdge;
   }
 
   get health(): UplinkHealth {
@@ -239,8 +287,16 @@ export class UplinkClient {
       this.#framesAfterEnd++; // the show is over: nothing more to send
       return;
     }
+    let flags = audio.flags ?? 0;
+    if (this.#seqAtFirstFrame) {
+      // A resumed show: the numbering continues where the show is now, not at 0, and this page's
+      // capture clock does not follow on from the old tab's (§7.6).
+      this.#buffer = new ResendBuffer({ ...this.#bufferOptions, firstSeq: Math.max(0, Math.round(this.#seqAtFirstFrame())) });
+      this.#seqAtFirstFrame = null;
+      flags |= AUDIO_FRAME_FLAG_DISCONTINUITY;
+    }
     const seq = this.buffer.nextSeq;
-    const data = encodeAudioFrame({ seq, timestampUs: audio.timestampUs, durationSamples: audio.durationSamples, flags: audio.flags ?? 0, packet: audio.packet });
+    const data = encodeAudioFrame({ seq, timestampUs: audio.timestampUs, durationSamples: audio.durationSamples, flags, packet: audio.packet });
     const dropped = this.buffer.push({ seq, durationSamples: audio.durationSamples, data }, this.#opts.clock.now());
     if (dropped > 0 && !this.#droppedLogged) {
       this.#droppedLogged = true;
@@ -251,13 +307,19 @@ export class UplinkClient {
 
   /** Asks for a transition; resolves with the bridge's confirming `state`, rejects with its `error`. */
   control(action: ControlAction): Promise<StateMessage> {
-    const requestId = `c-${++this.#requestCounter}`;
+    const requestId = `c-${this.#requestPrefix}-${++this.#requestCounter}`;
     return this.#request({ type: 'control', action, requestId }) as Promise<StateMessage>;
+  }
+
+  /** PROTOCOL.md §4.13: the show's name, description and MP3 bitrate; resolves on `metadata-ack`, rejects with its `error`. */
+  show(name: string, description: string, mp3BitrateKbps?: number): Promise<void> {
+    const requestId = `s-${++this.#requestCounter}`;
+    return this.#request({ type: 'show', name, description, ...(mp3BitrateKbps === undefined ? {} : { mp3BitrateKbps }), requestId }).then(() => undefined);
   }
 
   /** Sets now-playing; resolves on `metadata-ack`. */
   metadata(artist: string, title: string): Promise<void> {
-    const requestId = `m-${++this.#requestCounter}`;
+    const requestId = `m-${this.#requestPrefix}-${++this.#requestCounter}`;
     return this.#request({ type: 'metadata', artist, title, requestId }).then(() => undefined);
   }
 
@@ -314,7 +376,7 @@ export class UplinkClient {
       protocol: PROTOCOL_VERSION,
       token: this.#opts.token(),
       codec: this.#codec,
-      ...(this.#sessionId !== null ? { resume: { sessionId: this.#sessionId, oldestUnackedSeq: this.buffer.oldestSeq } } : {}),
+      ...(this.#sessionId !== null ? { resume: { sessionId: this.#sessionId, oldestUnackedSeq: this.buffer.oldestSeq, ...(this.#tabLost ? { tabLost: true as const } : {}) } } : {}),
     };
     this.#socket.send(serializeMessage(hello));
   }
@@ -335,6 +397,8 @@ export class UplinkClient {
         this.#welcomed = true;
         this.#welcomedAtMs = this.#opts.clock.now();
         this.#sessionId = msg.sessionId;
+        this.#resumed = msg.resumed;
+        this.#tabLost = false;
         this.#error = null;
         // §7.1 step 5: release what the bridge has, resend the rest in order, then the requests.
         if (msg.nextSeq > 0) this.buffer.ack(msg.nextSeq - 1);
@@ -360,6 +424,13 @@ export class UplinkClient {
       case 'recording':
         this.#recording = msg;
         this.#opts.log?.(msg.status === 'failing' ? 'error' : 'info', 'recording status from the bridge', { status: msg.status, code: msg.code });
+        break;
+      case 'audience':
+        this.#audience = { listeners: msg.listeners, showStartedAtMs: this.#opts.clock.now() - msg.showElapsedMs };
+        break;
+      case 'live-edge':
+        this.#liveEdge = { skippedMs: msg.skippedMs, atMs: this.#opts.clock.now() };
+        this.#opts.log?.('info', 'backlog skipped on air to keep listeners live', { skippedMs: msg.skippedMs });
         break;
       case 'pong':
         this.#rttMs = Math.max(0, this.#opts.clock.now() - msg.clientTimeMs);
