@@ -432,7 +432,8 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
         sameWebPort() ? Promise.resolve() : new Promise<void>((r) => webServer.close(() => r())),
       ]);
       tlsReloader?.close();
-      studioWs.closeAll();
+      // Studio shows are suspended, not ended: the restarted bridge resumes them (PROTOCOL.md §7.5).
+      const suspended = studioWs.closeAll();
       recorder.close();
       deadMansSwitch.close();
       // Play out what was already released, then end every connection.
@@ -441,8 +442,8 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
       if (ticker) clearTimeout(ticker);
       streamHttp.closeAllConnections();
       webHttp.closeAllConnections();
-      // Shows ended by the shutdown are finalized before the process exits (recovery finishes the rest).
-      await Promise.race([Promise.all([closed, recorder.idle()]), new Promise((r) => setTimeout(r, graceMs).unref())]);
+      // Work under way finishes before the process exits (recovery finishes the rest).
+      await Promise.race([Promise.all([closed, suspended, recorder.idle()]), new Promise((r) => setTimeout(r, graceMs).unref())]);
       storeHandle.close();
     },
   };

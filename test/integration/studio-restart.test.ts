@@ -21,7 +21,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const shows = studioShows(TONE_HZ);
 
 describe('studio across a bridge restart', { timeout: 180_000 }, () => {
-  test('kill -9 mid-show: the studio resumes the same show on air, nothing it buffered is lost, one recording without a gap', async (t) => {
+  // kill -9 is a crash; SIGTERM is an operator's restart (systemctl restart, a deploy): neither ends the show.
+  for (const signal of ['SIGKILL', 'SIGTERM'] as const) test(`${signal === 'SIGKILL' ? 'kill -9' : 'SIGTERM (a restart)'} mid-show: the studio resumes the same show on air, nothing it buffered is lost, one recording without a gap`, async (t) => {
     const { dataDir, source } = await shows.setup('aircheck-restart-');
     assert.ok(source.packets.every((p) => p.durationSamples === 960));
     // 2 s segments: the kill leaves closed segments and a trailing one half written.
@@ -37,12 +38,17 @@ describe('studio across a bridge restart', { timeout: 180_000 }, () => {
     await sleep(5000);
     const sessionId = client.sessionId;
 
-    process.kill(first.proc.pid!, 'SIGKILL');
-    await first.proc.exited;
+    if (signal === 'SIGKILL') {
+      process.kill(first.proc.pid!, 'SIGKILL');
+      await first.proc.exited;
+    } else {
+      assert.deepEqual(await first.proc.stop('SIGTERM', 10_000), { code: 0, signal: null }, 'an orderly exit');
+      assert.ok(client.closes.some((c) => c.code === 4011), `the studio was told the bridge is restarting: ${JSON.stringify(client.closes)}`);
+    }
     const framesAtKill = client.buffer.nextSeq;
     const before = await listRecordings(dataDir);
     assert.equal(before.length, 1);
-    assert.equal(before[0].status, 'recording', 'the bridge died mid-show');
+    assert.equal(before[0].status, 'recording', `the bridge stopped mid-show and left the show open (${signal})`);
     const showId = before[0].showId;
     // Down for 3 s: the studio keeps encoding into its buffer and retries the connection.
     await sleep(3000);

@@ -351,6 +351,20 @@ export class DjSession {
   }
 
   /** The show is over (end + close, or the resumable time ran out): consumers let go. */
+  /**
+   * Shutdown for a restart (SIGTERM): the show is not over. Timers stop, consumers make safe what they
+   * hold (the recorder flushes; nothing is finalized), and the session is kept in the file as detached
+   * now, so the restarted bridge restores it and the studio resumes it (§7.5), as after a crash.
+   */
+  suspend(): void {
+    if (this.#ended) return;
+    this.#clearAckTimer();
+    this.#clearStallTimer();
+    this.#clearAudienceTimer();
+    if (this.detachedAtMs === null) this.detachedAtMs = Date.now();
+    for (const c of this.#consumers) c.flush?.();
+  }
+
   end(reason: string): void {
     if (this.#ended) return;
     this.#ended = true;
@@ -577,6 +591,24 @@ export class DjSessions {
   closeAll(reason: string): void {
     clearInterval(this.#timer);
     for (const s of [...this.#sessions.values()]) this.remove(s, reason);
+  }
+
+  /**
+   * Shutdown: every session is suspended, not ended (a restart is not the end of a show), and written
+   * to the file; resolves when written. Without a file (no data dir) there is nothing to resume from,
+   * so the sessions end as before.
+   */
+  suspendAll(reason: string): Promise<void> {
+    if (!this.#file) {
+      this.closeAll(reason);
+      return Promise.resolve();
+    }
+    clearInterval(this.#timer);
+    for (const s of this.#sessions.values()) {
+      s.onChange = null;
+      s.suspend();
+    }
+    return this.persist();
   }
 }
 

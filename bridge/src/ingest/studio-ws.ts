@@ -274,8 +274,11 @@ export function createStudioWs(deps: StudioWsDeps) {
   return {
     handleUpgrade,
     restoreSessions,
-    /** Shutdown: every studio gets 4011 and reconnects to the restarted bridge. */
-    closeAll(): void {
+    /**
+     * Shutdown: every studio gets 4011 and reconnects to the restarted bridge, which restores its
+     * session (suspended and written to the file here; resolves when written).
+     */
+    closeAll(): Promise<void> {
       for (const ws of open) {
         try {
           ws.send(JSON.stringify({ type: 'error', code: 'SERVER_SHUTTING_DOWN', message: 'the bridge is restarting: reconnect', requestId: null }));
@@ -284,7 +287,7 @@ export function createStudioWs(deps: StudioWsDeps) {
           ws.terminate();
         }
       }
-      deps.sessions.closeAll('server shutting down');
+      return deps.sessions.suspendAll('server shutting down');
     },
   };
 }
