@@ -27,6 +27,7 @@ function fakeStore(verdict: () => { verified: true; location: string } | { verif
   const store: RecordingStore = {
     keyPrefix: 'recordings/',
     putJson: async () => {},
+    putText: async () => {},
     getJson: async () => null,
     listKeys: async () => [],
     download: async () => assert.fail('nothing to download: no spool copy'),

@@ -41,6 +41,8 @@ export interface RecordingStore {
   putAndVerify(input: PutAndVerifyInput): Promise<PutAndVerifyResult>;
   /** A small JSON document (the spool copy's manifest), replaced whole. Throws on failure. */
   putJson(key: string, value: unknown): Promise<void>;
+  /** A small text document (the CUE sheet beside a recording), replaced whole. Throws on failure. */
+  putText(key: string, text: string, contentType: string): Promise<void>;
   /** The JSON document at key, or null when there is none. Throws on other failures. */
   getJson(key: string): Promise<unknown>;
   /** Every key under prefix, in key order. */

@@ -322,6 +322,7 @@ async function runShow(minutes: number, store: 'local' | 's3'): Promise<ChildRes
     const timedStore: RecordingStore = {
       keyPrefix: real.keyPrefix,
       putJson: (key, value) => real.putJson(key, value),
+      putText: (key, text, type) => real.putText(key, text, type),
       getJson: (key) => real.getJson(key),
       listKeys: (prefix) => real.listKeys(prefix),
       download: (key, path) => real.download(key, path),

@@ -5,7 +5,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { getJson, startBridge, waitForMount, type RunningBridge } from '../helpers/bridge.ts';
 import { connectListener } from '../helpers/listener.ts';
 import { stopAllTracked } from '../helpers/processes.ts';
@@ -117,6 +118,11 @@ describe('show titles', { timeout: 120_000 }, () => {
       const cueMs = ((Number(t[4]) * 60 + Number(t[5])) * 75 + Number(t[6])) * (1000 / 75);
       assert.ok(Math.abs(cueMs - setAtMs[i]!) <= 20, `CUE track ${t[1]} at ${cueMs.toFixed(1)} ms, set at ${setAtMs[i]} ms of audio`);
     });
+    // The same sheet beside the stored recording (the embedded store), naming the stored file.
+    assert.match(m.storeLocation!, /^file:.*\.opus$/, 'stored in the embedded store');
+    const storedOpus = fileURLToPath(m.storeLocation!);
+    const storedCue = readFileSync(storedOpus.replace(/\.opus$/, '.cue'), 'utf8');
+    assert.equal(storedCue, cue.replace('FILE "show.opus"', `FILE "${basename(storedOpus)}"`), 'the stored CUE sheet is the spool\'s, naming the stored file');
 
     const second = await startShow();
     for (const path of ['/live', '/live.mp3']) assert.equal((await waitForMount(bridge, path, () => true)).title, '', `${path} title in the status at the start of the second show`);

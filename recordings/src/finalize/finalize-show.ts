@@ -16,7 +16,7 @@ import { isVerified, FINAL_FILE, RENDITION_FILE, recorderGaps, writeManifest, ty
 import type { RecordingStore } from '../store-contract.ts';
 import { fsyncDir, spoolError, writeFileDurably } from '../spool/spool-fs.ts';
 import { CUE_FILE, buildCueSheet } from './cue-sheet.ts';
-import { manifestKey, recordingKey, renditionKey, spoolCopyPrefix } from '../store/recording-key.ts';
+import { cueKey, manifestKey, recordingKey, renditionKey, spoolCopyPrefix } from '../store/recording-key.ts';
 import { concatenateSegments } from './concatenate.ts';
 import { renderMp3OffThread } from './mp3-rendition-worker.ts';
 
@@ -88,6 +88,11 @@ export async function finalizeShow(dir: string, manifest: ShowManifest, deps: Fi
         });
       } else await persistMove(dir, m, 'verified', now());
       log.info({ location: result.location }, 'recording verified in the store');
+      // The CUE sheet beside the stored recording, naming the stored file; not the record (the
+      // tracklist is in the stored manifest), so a failure is logged and the show stays verified.
+      await deps.store.putText(cueKey(key), buildCueSheet(m, key.slice(key.lastIndexOf('/') + 1)), 'application/x-cue').catch((err: unknown) => {
+        log.warn({ err: (err as Error).message }, 'the CUE sheet could not be stored beside the recording; the tracklist is in its stored manifest');
+      });
       await removeSpoolCopy(deps.store, m.showId, log);
       if (deps.mp3BitrateKbps) await finishRendition(dir, m, { ...deps, mp3BitrateKbps: deps.mp3BitrateKbps });
     } else {

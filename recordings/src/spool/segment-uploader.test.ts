@@ -98,6 +98,7 @@ test('a failed segment upload is retried before any later segment; the copy neve
       manifests.push((value as ShowManifest).segments.map((s) => s.file));
       await real.putJson(key, value);
     },
+    putText: (key, text, type) => real.putText(key, text, type),
     getJson: (key) => real.getJson(key),
     listKeys: (p) => real.listKeys(p),
     download: (key, path) => real.download(key, path),

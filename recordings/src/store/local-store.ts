@@ -79,8 +79,12 @@ export class LocalRecordingStore implements RecordingStore {
     }
   }
 
-  async putJson(key: string, value: unknown): Promise<void> {
-    const body = Buffer.from(JSON.stringify(value, null, 2));
+  putJson(key: string, value: unknown): Promise<void> {
+    return this.putText(key, JSON.stringify(value, null, 2), 'application/json');
+  }
+
+  async putText(key: string, text: string, _contentType: string): Promise<void> {
+    const body = Buffer.from(text);
     await writeObject(this.pathFor(key), (fh) => fh.writeFile(body));
   }
 

@@ -20,6 +20,11 @@ export function manifestKey(key: string): string {
   return `${key.replace(/\.opus$/, '')}.manifest.json`;
 }
 
+/** The CUE sheet next to a recording: `….opus` → `….cue`. */
+export function cueKey(key: string): string {
+  return `${key.replace(/\.opus$/, '')}.cue`;
+}
+
 const SHOW_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 function checkShowId(showId: string): void {

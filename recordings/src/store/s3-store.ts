@@ -171,11 +171,15 @@ export class S3RecordingStore implements RecordingStore {
     }
   }
 
-  async putJson(key: string, value: unknown): Promise<void> {
-    const body = Buffer.from(JSON.stringify(value, null, 2));
+  putJson(key: string, value: unknown): Promise<void> {
+    return this.putText(key, JSON.stringify(value, null, 2), 'application/json');
+  }
+
+  async putText(key: string, text: string, contentType: string): Promise<void> {
+    const body = Buffer.from(text);
     await this.#retry(() => this.#client.send(new PutObjectCommand({
       Bucket: this.bucket, Key: key, Body: body, ContentLength: body.length,
-      ContentType: 'application/json', ChecksumAlgorithm: 'CRC32C', ChecksumCRC32C: crc32cToBase64(crc32c(body)),
+      ContentType: contentType, ChecksumAlgorithm: 'CRC32C', ChecksumCRC32C: crc32cToBase64(crc32c(body)),
     })));
   }
 
