@@ -9,7 +9,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { startBridge, waitForMount } from '../helpers/bridge.ts';
+import { getJson, startBridge, waitForMount } from '../helpers/bridge.ts';
 import { listRecordings, waitForSettled } from '../helpers/recordings.ts';
 import { decodeAudio, dominantFrequencyHz, probeDurationSeconds } from '../helpers/audio-analysis.ts';
 import { studioShows } from '../helpers/studio-shows.ts';
@@ -35,6 +35,7 @@ describe('studio across a bridge restart', { timeout: 180_000 }, () => {
     const live = await client.control('live');
     assert.equal(live.type, 'state');
     await waitUntil(() => client.lastState?.onAir === true, 10_000, 'on air on /live');
+    assert.equal((await client.show('Night Shift', 'Deep cuts after midnight')).type, 'metadata-ack');
     await sleep(5000);
     const sessionId = client.sessionId;
 
@@ -65,6 +66,14 @@ describe('studio across a bridge restart', { timeout: 180_000 }, () => {
       // Back on air where the DJ was: /live plays the studio again, not the fallback.
       await waitUntil(() => client.lastState?.target === 'live' && client.lastState.onAir === true, 15_000, 'on air on /live again');
       await waitForMount(second, '/live', (mount) => mount.playing === 'source');
+      await waitForMount(second, '/live.mp3', (mount) => mount.playing === 'source');
+      // The show's name and description came back with the session (listeners see them, not the station's).
+      const { icestats } = await getJson(`${second.streamUrl}/status-json.xsl`);
+      const sources = [icestats.source].flat() as { listenurl: string; server_name: string; server_description: string }[];
+      for (const path of ['/live', '/live.mp3']) {
+        const entry = sources.find((s) => new URL(s.listenurl).pathname === path);
+        assert.deepEqual([entry?.server_name, entry?.server_description], ['Night Shift', 'Deep cuts after midnight'], `${path} after the restart`);
+      }
 
       await sleep(3000);
       client.pauseAudio();

@@ -48,6 +48,8 @@ export interface StoredSession {
   /** When the session began, and the new audio it accepted (samples at 48 kHz, from the packets). */
   startedAtMs?: number;
   audioSamples?: number;
+  /** The show's name, description and MP3 bitrate (§4.13), for the mounts after a restart. */
+  show?: { name: string; description: string; mp3BitrateKbps: number };
 }
 
 export interface DjSessionOptions {
@@ -168,6 +170,7 @@ export class DjSession {
       showId: this.#consumers.find((c) => c.showId)?.showId ?? null,
       aliveAtMs: this.#link ? nowMs : (this.detachedAtMs ?? nowMs),
       startedAtMs: this.#startedAtMs, audioSamples: this.#audioSamples,
+      show: this.#push.show,
     };
   }
 
@@ -334,23 +337,23 @@ export class DjSession {
         return { type: 'error', code: err.code, message: err.message.slice(0, 1000), requestId: message.requestId };
       }
       for (const c of this.#consumers) c.onShow?.(show);
+      this.onChange?.(); // kept for a restart (StoredSession.show)
       return { type: 'metadata-ack', requestId: message.requestId };
     });
     this.#link?.send(await answer);
   }
 
-  /** A push dropped or came back by itself: tell the studio (requestId null). */
   /** §4.11: the recorder reports that the show's recording fails, or records again: tell the studio. */
   recordingChanged(health: Omit<RecordingMessage, 'type'>): void {
     this.#recording = { type: 'recording', ...health };
     this.#link?.send(this.#recording);
   }
 
+  /** A push dropped or came back by itself: tell the studio (requestId null). */
   pushChanged(): void {
     this.#link?.send(this.#state(null));
   }
 
-  /** The show is over (end + close, or the resumable time ran out): consumers let go. */
   /**
    * Shutdown for a restart (SIGTERM): the show is not over. Timers stop, consumers make safe what they
    * hold (the recorder flushes; nothing is finalized), and the session is kept in the file as detached
@@ -365,6 +368,7 @@ export class DjSession {
     for (const c of this.#consumers) c.flush?.();
   }
 
+  /** The show is over (end + close, or the resumable time ran out): consumers let go. */
   end(reason: string): void {
     if (this.#ended) return;
     this.#ended = true;

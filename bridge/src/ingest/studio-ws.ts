@@ -255,6 +255,14 @@ export function createStudioWs(deps: StudioWsDeps) {
         }
         let created: DjSession | null = null;
         const push = await deps.createPush(head, stored.channels, preSkip, () => created?.pushChanged());
+        // The show's name, description and MP3 bitrate as the studio last set them (§4.13).
+        if (stored.show && typeof stored.show.name === 'string' && typeof stored.show.description === 'string') {
+          try {
+            push.setShow(stored.show);
+          } catch (err) {
+            deps.log.warn({ dj: stored.dj, err: (err as Error).message }, 'the restored show settings were refused (the config changed?); the station name is used until the studio sets them again');
+          }
+        }
         created = new DjSession(stored.dj, push, [push, ...continued.consumers], deps.log, continued.nextSeq ?? stored.nextSeq,
           { id: stored.id, target: stored.target, codec: { opusHead: head, channels: stored.channels }, startedAtMs: stored.startedAtMs, audioSamples: stored.audioSamples,
             onConsumerFailed: deps.onConsumerFailed, listenerCount: deps.listenerCount,
