@@ -28,17 +28,17 @@ export const BEEP_FREQUENCIES_HZ: readonly number[] = Array.from({ length: PITCH
 export const WAV_SAMPLE_RATE_HZ = 48_000;
 
 /** Sample (from the start of the WAV) where beep `index` begins: mid-slot, so the loop's seam is silent. */
-export function beepOnsetSample(index: number): number {
-  return Math.round((index + 0.5) * BEEP_SPACING_S * WAV_SAMPLE_RATE_HZ);
+export function beepOnsetSample(index: number, spacingS = BEEP_SPACING_S): number {
+  return Math.round((index + 0.5) * spacingS * WAV_SAMPLE_RATE_HZ);
 }
 
 /**
  * The fake microphone's WAV (RIFF, 16-bit stereo PCM, 48 kHz): PITCHES beeps of BEEP_LENGTH_S, beep
- * i at beepFrequencyHz(i), one every BEEP_SPACING_S, with 2 ms ramps, over a bed of white noise
- * (NOISE_PEAK, the same every time); Chromium loops it.
+ * i at beepFrequencyHz(i), one every `spacingS` (BEEP_SPACING_S unless said), with 2 ms ramps, over
+ * a bed of white noise (NOISE_PEAK, the same every time); Chromium loops it.
  */
-export function beepWav(): Uint8Array {
-  const frames = Math.round(PITCHES * BEEP_SPACING_S * WAV_SAMPLE_RATE_HZ);
+export function beepWav(spacingS = BEEP_SPACING_S): Uint8Array {
+  const frames = Math.round(PITCHES * spacingS * WAV_SAMPLE_RATE_HZ);
   const channels = 2;
   const dataBytes = frames * channels * 2;
   const out = new Uint8Array(44 + dataBytes);
@@ -73,7 +73,7 @@ export function beepWav(): Uint8Array {
   const length = Math.round(BEEP_LENGTH_S * WAV_SAMPLE_RATE_HZ);
   const ramp = Math.round(0.002 * WAV_SAMPLE_RATE_HZ);
   for (let i = 0; i < PITCHES; i++) {
-    const start = beepOnsetSample(i);
+    const start = beepOnsetSample(i, spacingS);
     const f = beepFrequencyHz(i);
     for (let n = 0; n < length; n++) {
       const envelope = Math.min(1, n / ramp, (length - 1 - n) / ramp);

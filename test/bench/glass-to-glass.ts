@@ -19,21 +19,17 @@
 // --uplink-delay-ms N (test only): the studio's WebSocket goes through a proxy that holds every
 // byte N ms, so the figure must grow by N ms (test/e2e/glass-to-glass.test.ts).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { OpusDecoder } from 'opus-decoder';
 import type { Page } from 'playwright-core';
-import { isOpusHead, isOpusTags } from '../../shared/src/ogg/codec-headers.ts';
-import { OggPacketAssembler, parseOggPage } from '../../shared/src/ogg/ogg-page.ts';
 import { startBridge, waitForMount } from '../helpers/bridge.ts';
 import { addDj } from '../helpers/dj.ts';
+import { WORKLET_SOURCE, installStudioTap, listenForBeeps, type PageBeep, type TapArgs } from '../helpers/beep-tap.ts';
 import { buildStudio, launchChromium } from '../e2e/browser.ts';
 import { startStudioProxy } from '../e2e/studio-proxy.ts';
 import {
-  BEEP_SPACING_S, BeepDetector, BeepPairingError, DETECTOR_OPTIONS, PITCHES, beepFrequencyHz, beepWav, pairBeeps,
-  type BeepDetectorOptions, type BeepEvent,
+  BEEP_SPACING_S, BeepPairingError, DETECTOR_OPTIONS, PITCHES, beepFrequencyHz, beepWav, pairBeeps, type BeepEvent,
 } from './beeps.ts';
 import { benchHeader } from './machine.ts';
 import { percentile } from './stats.ts';
@@ -58,74 +54,6 @@ const maxWaitMs = Number(values['max-wait-s']) * 1000;
 if (!Number.isInteger(beeps) || beeps < 3 || !(uplinkDelayMs >= 0) || !(maxWaitMs > 0)) {
   console.error('usage: glass-to-glass.ts [--beeps N ≥ 3 (20+ for a figure)] [--uplink-delay-ms MS] [--max-wait-s S]');
   process.exit(2);
-}
-
-/** What the pages report over page.exposeFunction. */
-interface PageBeep {
-  index: number;
-  purity: number;
-  /** Date.now() clock: when the audio graph processed the onset sample. */
-  renderedAtMs: number;
-  /** Date.now() clock: when Chromium says the onset sample leaves the output (getOutputTimestamp). */
-  audibleAtMs: number;
-}
-
-/**
- * The AudioWorklet module both pages load: the detector's own source text plus a processor that
- * feeds it and posts each beep with its onset frame and the frame it has reached.
- */
-const WORKLET_SOURCE = `${BeepDetector.toString()}
-registerProcessor('g2g-beeps', class extends AudioWorkletProcessor {
-  constructor(options) {
-    super();
-    this.detector = new BeepDetector({ ...options.processorOptions, sampleRateHz: sampleRate });
-    this.start = -1;
-    this.silence = new Float32Array(128);
-  }
-  process(inputs) {
-    if (this.start < 0) this.start = currentFrame;
-    const input = inputs[0] && inputs[0][0] ? inputs[0][0] : this.silence;
-    for (const b of this.detector.push(input)) {
-      this.port.postMessage({ index: b.index, purity: b.purity, onsetFrame: this.start + b.onsetSample, reachedFrame: this.start + this.detector.position });
-    }
-    return true;
-  }
-});`;
-
-interface TapArgs {
-  source: string;
-  options: Omit<BeepDetectorOptions, 'sampleRateHz'>;
-}
-
-/**
- * Runs in the studio page before its scripts: every MediaStreamAudioSourceNode the studio creates
- * (its microphone) is also connected to the beep worklet. Nothing else in the studio changes.
- */
-function installStudioTap({ source, options }: TapArgs): void {
-  const w = window as unknown as { g2gReport(b: unknown): void; g2gBeeps: number; g2gOnBeep: (() => void)[] };
-  const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
-  const loaded = new WeakMap<BaseAudioContext, Promise<void>>();
-  w.g2gBeeps = 0;
-  w.g2gOnBeep = [];
-  const Original = window.MediaStreamAudioSourceNode;
-  class Tapped extends Original {
-    constructor(context: AudioContext, opts: MediaStreamAudioSourceOptions) {
-      super(context, opts);
-      if (!loaded.has(context)) loaded.set(context, context.audioWorklet.addModule(url));
-      void loaded.get(context)!.then(() => {
-        const node = new AudioWorkletNode(context, 'g2g-beeps', { numberOfInputs: 1, numberOfOutputs: 0, processorOptions: options });
-        node.port.onmessage = (ev: MessageEvent<{ index: number; purity: number; onsetFrame: number; reachedFrame: number }>) => {
-          const now = Date.now();
-          const renderedAtMs = now - ((ev.data.reachedFrame - ev.data.onsetFrame) / context.sampleRate) * 1000;
-          w.g2gReport({ index: ev.data.index, purity: ev.data.purity, renderedAtMs, audibleAtMs: renderedAtMs });
-          w.g2gBeeps++;
-          for (const fn of w.g2gOnBeep.splice(0)) fn();
-        };
-        this.connect(node);
-      });
-    }
-  }
-  window.MediaStreamAudioSourceNode = Tapped;
 }
 
 /** Runs in the player page: <audio src=/live> → createMediaElementSource → the beep worklet (and the output). */
@@ -155,61 +83,6 @@ async function startPlayer({ source, options }: TapArgs): Promise<void> {
   };
   await context.resume();
   await audio.play();
-}
-
-/** Listens to an Ogg Opus mount; reports each beep with the time (Date.now()) its page arrived. */
-async function listenForBeeps(url: string, onBeep: (beep: BeepEvent, quietSamples: number) => void, onAudio: (quietSamples: number) => void): Promise<() => void> {
-  const u = new URL(url);
-  const decoder = new OpusDecoder({ channels: 2 });
-  await decoder.ready; // one decoder across Ogg chains
-  const detector = new BeepDetector({ ...DETECTOR_OPTIONS, sampleRateHz: 48_000 });
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(u.port), u.hostname, () => {
-      socket.write(`GET ${u.pathname} HTTP/1.0\r\nHost: ${u.host}\r\nUser-Agent: aircheck-bench\r\n\r\n`);
-      resolve(() => {
-        socket.destroy();
-        decoder.free();
-      });
-    });
-    socket.on('error', reject);
-    let head = true;
-    let buf: Uint8Array = new Uint8Array(0);
-    let offset = 0;
-    const assembler = new OggPacketAssembler();
-    let serial = -1;
-    socket.on('data', (chunk: Buffer) => {
-      const now = Date.now();
-      let data = new Uint8Array(chunk);
-      if (head) {
-        const text = Buffer.from(data).toString('latin1');
-        const end = text.indexOf('\r\n\r\n');
-        if (end < 0) return;
-        head = false;
-        data = data.subarray(end + 4);
-      }
-      const merged = new Uint8Array(buf.length - offset + data.length);
-      merged.set(buf.subarray(offset));
-      merged.set(data, buf.length - offset);
-      buf = merged;
-      offset = 0;
-      for (;;) {
-        const parsed = parseOggPage(buf, offset);
-        if (!parsed) break;
-        offset = parsed.nextOffset;
-        const page = parsed.page;
-        if (page.serial !== serial) {
-          serial = page.serial;
-          assembler.reset();
-        }
-        for (const packet of assembler.push(page)) {
-          if (isOpusHead(packet.data) || isOpusTags(packet.data)) continue;
-          const { channelData } = decoder.decodeFrame(packet.data);
-          for (const b of detector.push(channelData[0] ?? new Float32Array(0))) onBeep({ index: b.index, atMs: now }, detector.quietSamples);
-        }
-      }
-      onAudio(detector.quietSamples);
-    });
-  });
 }
 
 function summary(latencies: readonly number[]): { medianMs: number; p95Ms: number; maxMs: number; minMs: number } {

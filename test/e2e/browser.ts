@@ -13,8 +13,11 @@ export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const STUDIO_DIST = join(REPO_ROOT, 'dist', 'studio');
 export const ARTIFACTS_DIR = join(REPO_ROOT, 'test-artifacts');
 
-/** env: extra environment (e.g. HOME with an NSS db trusting a test CA); args: extra flags. */
-export async function launchChromium(fakeMicWav: string, extra: { env?: Record<string, string>; args?: string[] } = {}): Promise<Browser> {
+/**
+ * env: extra environment (e.g. HOME with an NSS db trusting a test CA); args: extra flags;
+ * autoplayFlag: false leaves out --autoplay-policy (a page then plays only after a user gesture).
+ */
+export async function launchChromium(fakeMicWav: string, extra: { env?: Record<string, string>; args?: string[]; autoplayFlag?: boolean } = {}): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) throw new Error(`${CHROMIUM_PATH} is missing: run scripts/setup-test-env.sh (installs Debian chromium)`);
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
@@ -22,7 +25,7 @@ export async function launchChromium(fakeMicWav: string, extra: { env?: Record<s
     args: [
       '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--autoplay-policy=no-user-gesture-required',
+      ...(extra.autoplayFlag === false ? [] : ['--autoplay-policy=no-user-gesture-required']),
       '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
       `--use-file-for-fake-audio-capture=${fakeMicWav}`,
       ...(extra.args ?? []),

@@ -7,13 +7,11 @@
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'puppeteer-core';
 import { decodeAudio, frequencyTimeline } from '../helpers/audio-analysis.ts';
-import { startBridge, waitForMount, type RunningBridge } from '../helpers/bridge.ts';
-import { addDj } from '../helpers/dj.ts';
+import { waitForMount } from '../helpers/bridge.ts';
 import { connectListenerWhenLive } from '../helpers/listener.ts';
 import { splitOggChains } from '../helpers/ogg-chains.ts';
 
@@ -23,7 +21,8 @@ function lastOggChain(audio: Uint8Array): Uint8Array {
   assert.ok(start >= 0, `the /live listener got no Ogg page in ${audio.length} bytes`);
   return splitOggChains(audio.subarray(start)).at(-1) as Uint8Array;
 }
-import { ARTIFACTS_DIR, buildStudio } from './browser.ts';
+import { ARTIFACTS_DIR } from './browser.ts';
+import { studioBridge } from './studio-fixture.ts';
 import { FIREFOX_FAKE_MIC_HZ, collectFirefoxPageErrors, findByName, firefoxMissing, launchFirefox, startNullSink } from './firefox.ts';
 
 const DJ = { name: 'dj-fox', password: 'correct horse battery' };
@@ -52,15 +51,7 @@ async function seeText(page: Page, text: string): Promise<void> {
 }
 
 async function firefoxStudio(t: TestContext) {
-  await buildStudio();
-  const dataDir = mkdtempSync(join(tmpdir(), 'aircheck-e2e-ff-'));
-  let bridge: RunningBridge | null = null;
-  t.after(async () => { // after hooks run in the order added: the bridge stops writing first
-    await bridge?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-  await addDj(dataDir, DJ.name, DJ.password);
-  bridge = await startBridge({ dataDir });
+  const bridge = await studioBridge(t, DJ, 'aircheck-e2e-ff-');
   const browser = await launchFirefox(t, await startNullSink(t));
   const page = await browser.newPage();
   await page.setViewport({ width: 1280, height: 1000 });

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { startBridge, type RunningBridge } from '../helpers/bridge.ts';
+import { getJson, startBridge, type RunningBridge } from '../helpers/bridge.ts';
 import { addDj } from '../helpers/dj.ts';
 import { buildStudio, collectPageErrors, launchChromium } from './browser.ts';
 
@@ -16,14 +16,32 @@ export interface StudioFixture {
   page: Page;
 }
 
-export async function studioFixture(t: TestContext, opts: { dj: { name: string; password: string }; micWav: string }): Promise<StudioFixture> {
+/**
+ * The studio built, and a bridge on a new data directory holding the DJ's account (for tests that
+ * drive another browser than Chromium); after the test the bridge stops writing, then the directory goes.
+ */
+export async function studioBridge(t: TestContext, dj: { name: string; password: string }, prefix: string): Promise<RunningBridge> {
+  await buildStudio();
+  const dataDir = mkdtempSync(join(tmpdir(), prefix));
+  let bridge: RunningBridge | null = null;
+  t.after(async () => { // after hooks run in the order added: the bridge stops writing first
+    await bridge?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  await addDj(dataDir, dj.name, dj.password);
+  bridge = await startBridge({ dataDir });
+  return bridge;
+}
+
+/** autoplayFlag: false launches Chromium without --autoplay-policy (see launchChromium). */
+export async function studioFixture(t: TestContext, opts: { dj: { name: string; password: string }; micWav: string; autoplayFlag?: boolean }): Promise<StudioFixture> {
   await buildStudio();
   const dataDir = mkdtempSync(join(tmpdir(), 'aircheck-e2e-'));
   t.after(() => rmSync(dataDir, { recursive: true, force: true }));
   await addDj(dataDir, opts.dj.name, opts.dj.password);
   const bridge = await startBridge({ dataDir });
   t.after(() => bridge.stop());
-  const browser = await launchChromium(opts.micWav);
+  const browser = await launchChromium(opts.micWav, { autoplayFlag: opts.autoplayFlag });
   t.after(() => browser.close());
   const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
   page.setDefaultTimeout(15_000);
@@ -46,4 +64,26 @@ export async function signIn(page: Page, url: string, dj: { name: string; passwo
 export async function endShow(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'End show', exact: true }).click();
   await page.getByRole('dialog', { name: 'End the show?' }).getByRole('button', { name: 'End the show' }).click();
+}
+
+/**
+ * The bridge's view of the DJ's studio session (admin status.json): while the show runs it is among
+ * the sessions; with `ended`, once over, the latest of the DJ's recently ended shows.
+ */
+export async function studioSession(bridge: RunningBridge, dj: string, ended = false): Promise<any> {
+  const status = await getJson(`${bridge.streamUrl}/admin/status.json`, { authorization: bridge.adminAuth });
+  const live = status.studio.sessions.find((s: any) => s.dj === dj);
+  return ended ? live ?? status.studio.ended.findLast((s: any) => s.dj === dj) : live;
+}
+
+/** Polls the bridge's view of the DJ's session (no event reaches the test from inside the bridge) until `predicate` holds. */
+export async function waitForStudioSession(bridge: RunningBridge, dj: string, predicate: (s: any) => boolean, what: string, opts: { timeoutMs: number; ended?: boolean }): Promise<any> {
+  const deadline = Date.now() + opts.timeoutMs;
+  let last: any;
+  while (Date.now() < deadline) {
+    last = await studioSession(bridge, dj, opts.ended);
+    if (last && predicate(last)) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what}: not reached in ${opts.timeoutMs} ms; last session status ${JSON.stringify(last)}`);
 }

@@ -11,36 +11,23 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
-import { getJson, startBridge, type RunningBridge } from '../helpers/bridge.ts';
+import { startBridge, type RunningBridge } from '../helpers/bridge.ts';
 import { addDj } from '../helpers/dj.ts';
 import { assertOneConnection, connectListenerWhenLive } from '../helpers/listener.ts';
 import { decodeAudio, dominantFrequencyHz } from '../helpers/audio-analysis.ts';
 import { createTestCa, type Leaf } from '../helpers/test-ca.ts';
 import { toneFile } from '../helpers/tones.ts';
 import { buildStudio, collectPageErrors, launchChromium, screenshot } from './browser.ts';
-import { signIn } from './studio-fixture.ts';
+import { signIn, waitForStudioSession } from './studio-fixture.ts';
 
 const DJ = { name: 'dj-tls', password: 'a long enough password' };
 const TONE_HZ = 660;
 /** A name Chromium resolves to 127.0.0.1 but that is not "potentially trustworthy" (not localhost). */
 const PLAIN_HOST = 'station.test';
 
-async function studioSession(bridge: RunningBridge): Promise<any> {
-  const status = await getJson(`${bridge.streamUrl}/admin/status.json`, { authorization: bridge.adminAuth });
-  return status.studio.sessions.find((s: any) => s.dj === DJ.name);
-}
-
-/** Polls the bridge's view of the DJ's session (no event reaches the test from inside the bridge). */
-async function waitForSession(bridge: RunningBridge, predicate: (s: any) => boolean, what: string, timeoutMs = 20_000): Promise<any> {
-  const deadline = Date.now() + timeoutMs;
-  let last: any;
-  while (Date.now() < deadline) {
-    last = await studioSession(bridge);
-    if (last && predicate(last)) return last;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${what}: not reached in ${timeoutMs} ms; last session status ${JSON.stringify(last)}`);
-}
+/** Polls the bridge's view of the DJ's session. */
+const waitForSession = (bridge: RunningBridge, predicate: (s: any) => boolean, what: string): Promise<any> =>
+  waitForStudioSession(bridge, DJ.name, predicate, what, { timeoutMs: 20_000 });
 
 /** One new TLS handshake with the web port: the certificate it presents, verified against the CA. */
 function handshakeFingerprint(port: number, caPem: string): Promise<string> {

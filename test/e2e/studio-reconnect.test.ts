@@ -8,14 +8,14 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { getJson, type RunningBridge } from '../helpers/bridge.ts';
+import type { RunningBridge } from '../helpers/bridge.ts';
 import { decodeAudio, dominantFrequencyHz } from '../helpers/audio-analysis.ts';
 import { waitForSettled } from '../helpers/recordings.ts';
 import { readManifest } from '../../recordings/src/show-manifest.ts';
 import { connectListenerWhenLive } from '../helpers/listener.ts';
 import { toneFile } from '../helpers/tones.ts';
 import { screenshot } from './browser.ts';
-import { endShow, signIn, studioFixture } from './studio-fixture.ts';
+import { endShow, signIn, studioFixture, waitForStudioSession } from './studio-fixture.ts';
 
 const DJ = { name: 'dj-bo', password: 'a long enough password' };
 
@@ -62,23 +62,9 @@ function cuttableProxy(target: URL) {
   };
 }
 
-async function studioSession(bridge: RunningBridge): Promise<any> {
-  const status = await getJson(`${bridge.streamUrl}/admin/status.json`, { authorization: bridge.adminAuth });
-  // While the show runs it is among the sessions; once ended, among the recently ended shows.
-  return status.studio.sessions.find((s: any) => s.dj === DJ.name) ?? status.studio.ended.findLast((s: any) => s.dj === DJ.name);
-}
-
-/** Polls the bridge's view of the DJ's session (no event reaches the test from inside the bridge). */
-async function waitForSession(bridge: RunningBridge, predicate: (s: any) => boolean, what: string, timeoutMs = 30_000): Promise<any> {
-  const deadline = Date.now() + timeoutMs;
-  let last: any;
-  while (Date.now() < deadline) {
-    last = await studioSession(bridge);
-    if (last && predicate(last)) return last;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${what}: not reached in ${timeoutMs} ms; last session status ${JSON.stringify(last)}`);
-}
+/** Polls the bridge's view of the DJ's session: among the sessions while the show runs, once ended among the recently ended shows. */
+const waitForSession = (bridge: RunningBridge, predicate: (s: any) => boolean, what: string, timeoutMs = 30_000): Promise<any> =>
+  waitForStudioSession(bridge, DJ.name, predicate, what, { timeoutMs, ended: true });
 
 test('the studio survives a server-side close and a stalled link mid-show, and the bridge gets every frame once', { timeout: 180_000 }, async (t) => {
   const { bridge, page } = await studioFixture(t, { dj: DJ, micWav: await toneFile('wav', 700, 10) });

@@ -8,19 +8,17 @@
 // button, and signing in again continues the same show.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { decodeAudio, dominantFrequencyHz } from '../helpers/audio-analysis.ts';
 import { splitOggChains } from '../helpers/ogg-chains.ts';
 import { getJson, startBridge, type RunningBridge } from '../helpers/bridge.ts';
-import { addDj } from '../helpers/dj.ts';
 import { connectListenerWhenLive } from '../helpers/listener.ts';
 import { waitForSettled } from '../helpers/recordings.ts';
 import { toneFile } from '../helpers/tones.ts';
 import { readManifest } from '../../recordings/src/show-manifest.ts';
-import { CHROMIUM_PATH, buildStudio, collectPageErrors, screenshot } from './browser.ts';
+import { screenshot } from './browser.ts';
+import { signIn, studioFixture } from './studio-fixture.ts';
 
 const DJ = { name: 'dj-rae', password: 'a long enough password' };
 const TONE_HZ = 1000;
@@ -28,19 +26,6 @@ const TONE_HZ = 1000;
 const CHIME_HZ = [523.25, 659.25];
 /** How long the reloaded page takes to arrive in the reload test. */
 const RELOAD_DELAY_MS = 2000;
-
-/** Chromium as test/e2e/browser.ts launches it, but without --autoplay-policy: a reload has no gesture. */
-function launchWithoutAutoplayFlag(micWav: string): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    args: [
-      '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${micWav}`,
-    ],
-  });
-}
 
 interface Setup {
   bridge: RunningBridge;
@@ -51,20 +36,9 @@ interface Setup {
 }
 
 async function setUp(t: TestContext): Promise<Setup> {
-  await buildStudio();
-  const dataDir = mkdtempSync(join(tmpdir(), 'aircheck-e2e-resume-'));
-  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
-  await addDj(dataDir, DJ.name, DJ.password);
-  const bridge = await startBridge({ dataDir });
-  t.after(() => bridge.stop());
-  const browser = await launchWithoutAutoplayFlag(await toneFile('wav', TONE_HZ, 10));
-  t.after(() => browser.close());
-  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-  page.setDefaultTimeout(15_000);
-  const errors = collectPageErrors(page);
-  t.after(() => {
-    if (errors.length > 0) t.diagnostic(`page console: ${errors.join(' | ')}`);
-  });
+  // Without the autoplay flag: a reload really has no user gesture.
+  const { bridge, page } = await studioFixture(t, { dj: DJ, micWav: await toneFile('wav', TONE_HZ, 10), autoplayFlag: false });
+  const dataDir = bridge.dataDir;
   const dialogs: string[] = [];
   page.on('dialog', (d) => {
     dialogs.push(d.type());
@@ -74,10 +48,7 @@ async function setUp(t: TestContext): Promise<Setup> {
 }
 
 async function signInAndGoLive(page: Page, bridge: RunningBridge): Promise<void> {
-  await page.goto(`${bridge.webUrl}/studio/`);
-  await page.getByLabel('DJ name').fill(DJ.name);
-  await page.getByLabel('Password').fill(DJ.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signIn(page, `${bridge.webUrl}/studio/`, DJ);
   await page.getByRole('meter', { name: 'Mic 1 level' }).waitFor();
   await page.getByRole('combobox', { name: 'Mic 1 mode' }).selectOption('music'); // the tone at full level
   await page.getByRole('button', { name: 'Connect' }).click();

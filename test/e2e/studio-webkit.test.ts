@@ -5,15 +5,11 @@
 // then, which the assertion does not rely on). Skipped, with the reason printed, only where webkit2gtk-driver or xvfb is not installed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { decodeAudio, frequencyTimeline } from '../helpers/audio-analysis.ts';
-import { startBridge, waitForMount, type RunningBridge } from '../helpers/bridge.ts';
-import { addDj } from '../helpers/dj.ts';
+import { waitForMount } from '../helpers/bridge.ts';
 import { connectListenerWhenLive } from '../helpers/listener.ts';
 import { splitOggChains } from '../helpers/ogg-chains.ts';
-import { buildStudio } from './browser.ts';
+import { studioBridge } from './studio-fixture.ts';
 import { startWebKit, webkitMissing } from './webkit.ts';
 
 const DJ = { name: 'dj-webkit', password: 'correct horse battery' };
@@ -21,15 +17,7 @@ const DJ = { name: 'dj-webkit', password: 'correct horse battery' };
 const HUM_HZ = 150;
 
 test('in WebKit a DJ connects and goes live through the AudioWorklet capture: /live carries the mock microphone', { timeout: 120_000, skip: webkitMissing() ?? false }, async (t) => {
-  await buildStudio();
-  const dataDir = mkdtempSync(join(tmpdir(), 'aircheck-e2e-wk-'));
-  let bridge: RunningBridge | null = null;
-  t.after(async () => { // after hooks run in the order added: the bridge stops writing first
-    await bridge?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-  await addDj(dataDir, DJ.name, DJ.password);
-  bridge = await startBridge({ dataDir });
+  const bridge = await studioBridge(t, DJ, 'aircheck-e2e-wk-');
   const wk = await startWebKit(t);
 
   await wk.goto(`${bridge.webUrl}/studio/`);

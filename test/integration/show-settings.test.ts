@@ -5,15 +5,12 @@
 // at the bitrate the DJ chose off air (its frame headers say so), and the bridge refuses the others.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { getJson, startBridge, waitForMount, type RunningBridge } from '../helpers/bridge.ts';
+import { getJson, waitForMount, type RunningBridge } from '../helpers/bridge.ts';
 import { connectListener } from '../helpers/listener.ts';
-import { stopAllTracked } from '../helpers/processes.ts';
-import { StudioClient, opusTonePackets, studioLogin, type OpusSource } from '../helpers/studio-client.ts';
+import { StudioClient, type OpusSource } from '../helpers/studio-client.ts';
+import { startStudioBridge, type StudioBridge } from '../helpers/studio-shows.ts';
 import { waitForSettled } from '../helpers/recordings.ts';
-import { DjAccounts } from '../../bridge/src/ingest/dj-accounts.ts';
 import { readManifest } from '../../recordings/src/show-manifest.ts';
 import { mpegFrameInfo } from '../../shared/src/mp3/mp3-framer.ts';
 
@@ -61,22 +58,14 @@ function frameBitrates(audio: Uint8Array): number[] {
   return rates;
 }
 
+let studio: StudioBridge | undefined;
+
 before(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'aircheck-show-settings-'));
-  await new DjAccounts(dataDir, []).add('nina', 'nina-password');
-  [bridge, source] = await Promise.all([
-    startBridge({ dataDir, configToml: '[studio]\nmp3_bitrate_kbps = 128\nmp3_bitrates_kbps = [96, 128, 192]\n' }),
-    opusTonePackets(440, 10),
-  ]);
-  wsUrl = `${bridge.webUrl.replace('http:', 'ws:')}/api/studio/ws`;
-  token = (await studioLogin(bridge.webUrl, 'nina', 'nina-password')).body.token;
+  studio = await startStudioBridge({ prefix: 'aircheck-show-settings-', toneHz: 440, configToml: '[studio]\nmp3_bitrate_kbps = 128\nmp3_bitrates_kbps = [96, 128, 192]\n' });
+  ({ bridge, dataDir, source, token, wsUrl } = studio);
 });
 
-after(async () => {
-  await bridge?.stop();
-  await stopAllTracked();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+after(() => studio?.stop());
 
 describe('show settings', { timeout: 120_000 }, () => {
   test('the show name and description are on every mount the show feeds, in the manifest and the list; /live.mp3 plays the chosen bitrate', async () => {

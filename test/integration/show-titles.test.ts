@@ -3,15 +3,13 @@
 // status-json and an ICY listener of /live.mp3 see no title.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { getJson, startBridge, waitForMount, type RunningBridge } from '../helpers/bridge.ts';
+import { getJson, waitForMount, type RunningBridge } from '../helpers/bridge.ts';
 import { connectListener } from '../helpers/listener.ts';
-import { stopAllTracked } from '../helpers/processes.ts';
-import { StudioClient, opusTonePackets, studioLogin, waitUntil, type OpusSource } from '../helpers/studio-client.ts';
-import { DjAccounts } from '../../bridge/src/ingest/dj-accounts.ts';
+import { StudioClient, waitUntil, type OpusSource } from '../helpers/studio-client.ts';
+import { startStudioBridge, type StudioBridge } from '../helpers/studio-shows.ts';
 import { readManifest } from '../../recordings/src/show-manifest.ts';
 import { waitForSettled } from '../helpers/recordings.ts';
 
@@ -59,19 +57,14 @@ async function icyTitles(): Promise<readonly string[]> {
   return l.titles;
 }
 
+let studio: StudioBridge | undefined;
+
 before(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'aircheck-titles-'));
-  await new DjAccounts(dataDir, []).add('nina', 'nina-password');
-  [bridge, source] = await Promise.all([startBridge({ dataDir }), opusTonePackets(440, 10)]);
-  wsUrl = `${bridge.webUrl.replace('http:', 'ws:')}/api/studio/ws`;
-  token = (await studioLogin(bridge.webUrl, 'nina', 'nina-password')).body.token;
+  studio = await startStudioBridge({ prefix: 'aircheck-titles-', toneHz: 440 });
+  ({ bridge, dataDir, source, token, wsUrl } = studio);
 });
 
-after(async () => {
-  await bridge?.stop();
-  await stopAllTracked();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+after(() => studio?.stop());
 
 describe('show titles', { timeout: 120_000 }, () => {
   test("a show's title is cleared at End show and does not leak into the DJ's next show", async () => {

@@ -4,15 +4,14 @@
 // the studio resends its backlog at once: listeners jump to the live edge (their delay behind the
 // studio, measured with a beep at a known capture time, is back under 2 s within 5 s), the studio is
 // told how much was skipped on air, and the recording still holds every frame of the cut.
-import { describe, test } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { startBridge, waitForMount } from '../helpers/bridge.ts';
 import { assertOneConnection, connectListener, type ListenerHandle } from '../helpers/listener.ts';
 import { decodeAudio, frequencyTimeline, probeDurationSeconds } from '../helpers/audio-analysis.ts';
 import { splitOggChains } from '../helpers/ogg-chains.ts';
-import { waitForSettled } from '../helpers/recordings.ts';
-import { studioShows } from '../helpers/studio-shows.ts';
+import { endShowAndSettle, studioShows } from '../helpers/studio-shows.ts';
 import { opusTonePackets, waitUntil, type StudioClient } from '../helpers/studio-client.ts';
 import { mpegFrameInfo } from '../../shared/src/mp3/mp3-framer.ts';
 import { readManifest } from '../../recordings/src/show-manifest.ts';
@@ -89,19 +88,27 @@ async function onAir(bridge: Awaited<ReturnType<typeof startBridge>>, client: St
   await waitForMount(bridge, '/live.mp3', (m) => m.playing === 'source');
 }
 
+/**
+ * A bridge on a new data directory (stopped after the test), the DJ on air on /live, and a listener
+ * each of /live and /live.mp3 (closed after the test), with the wall-clock time of their heads.
+ */
+async function liveShowWithListeners(t: TestContext, prefix: string) {
+  const { dataDir, source } = await shows.setup(prefix);
+  const bridge = await startBridge({ dataDir });
+  t.after(() => bridge.stop());
+  const client = await shows.studio(bridge, source);
+  await onAir(bridge, client);
+  const ogg = await connectListener(bridge.url('/live'));
+  const oggHeadWallMs = Date.now() - ogg.sinceHeadMs();
+  const mp3 = await connectListener(bridge.url('/live.mp3'));
+  const mp3HeadWallMs = Date.now() - mp3.sinceHeadMs();
+  t.after(() => { ogg.close(); mp3.close(); });
+  return { dataDir, source, bridge, client, ogg, oggHeadWallMs, mp3, mp3HeadWallMs };
+}
+
 describe('a studio show whose connection drops', { timeout: 150_000 }, () => {
   test('a detached live show: /live and /live.mp3 listeners hear the fallback at once, then the DJ again on the same connections', async (t) => {
-    const { dataDir, source } = await shows.setup('aircheck-detach-');
-    const bridge = await startBridge({ dataDir });
-    t.after(() => bridge.stop());
-    const client = await shows.studio(bridge, source);
-    await onAir(bridge, client);
-
-    const ogg = await connectListener(bridge.url('/live'));
-    const oggHeadWallMs = Date.now() - ogg.sinceHeadMs();
-    const mp3 = await connectListener(bridge.url('/live.mp3'));
-    const mp3HeadWallMs = Date.now() - mp3.sinceHeadMs();
-    t.after(() => { ogg.close(); mp3.close(); });
+    const { bridge, client, ogg, oggHeadWallMs, mp3, mp3HeadWallMs } = await liveShowWithListeners(t, 'aircheck-detach-');
     assert.equal(ogg.statusCode, 200);
     assert.equal(mp3.statusCode, 200);
     await sleep(3000);
@@ -172,17 +179,8 @@ describe('a studio show whose connection drops', { timeout: 150_000 }, () => {
   });
 
   test('after a 60 s cut the listeners are live again within 5 s, the studio hears what was skipped, the recording holds all of it', { timeout: 150_000 }, async (t) => {
-    const { dataDir, source } = await shows.setup('aircheck-edge-');
     const beep = await opusTonePackets(BEEP_HZ, 1);
-    const bridge = await startBridge({ dataDir });
-    t.after(() => bridge.stop());
-    const client = await shows.studio(bridge, source);
-    await onAir(bridge, client);
-    const ogg = await connectListener(bridge.url('/live'));
-    const oggHeadWallMs = Date.now() - ogg.sinceHeadMs();
-    const mp3 = await connectListener(bridge.url('/live.mp3'));
-    const mp3HeadWallMs = Date.now() - mp3.sinceHeadMs();
-    t.after(() => { ogg.close(); mp3.close(); });
+    const { dataDir, source, client, ogg, oggHeadWallMs, mp3, mp3HeadWallMs } = await liveShowWithListeners(t, 'aircheck-edge-');
     await sleep(2000);
 
     // The backlog goes back at 30× real time (60 s in about 2 s, ≈ 3 Mbit/s): most of it reaches a
@@ -236,12 +234,7 @@ describe('a studio show whose connection drops', { timeout: 150_000 }, () => {
     t.diagnostic(`backlog ${backlogMs} ms, skipped on air ${edge.skippedMs} ms; behind the studio after the cut: /live ${oggDelayMs} ms, /live.mp3 ${mp3DelayMs} ms`);
 
     // The recording has every frame, the cut included: one show, no gap, its duration from the audio.
-    client.pauseAudio();
-    await client.drained();
-    const sentFrames = client.buffer.nextSeq;
-    assert.equal((await client.control('end')).type, 'state');
-    client.stop();
-    const list = await waitForSettled(dataDir, 60_000);
+    const { sentFrames, list } = await endShowAndSettle(client, dataDir);
     assert.equal(list.length, 1, `one recording: ${JSON.stringify(list)}`);
     const [rec] = list;
     assert.equal(rec.status, 'verified', rec.reason);

@@ -10,9 +10,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { getJson, startBridge, waitForMount } from '../helpers/bridge.ts';
-import { listRecordings, waitForSettled } from '../helpers/recordings.ts';
+import { listRecordings } from '../helpers/recordings.ts';
 import { decodeAudio, dominantFrequencyHz, probeDurationSeconds } from '../helpers/audio-analysis.ts';
-import { studioShows } from '../helpers/studio-shows.ts';
+import { endShowAndSettle, studioShows } from '../helpers/studio-shows.ts';
 import { waitUntil } from '../helpers/studio-client.ts';
 import { readManifest } from '../../recordings/src/show-manifest.ts';
 
@@ -76,13 +76,7 @@ describe('studio across a bridge restart', { timeout: 180_000 }, () => {
       }
 
       await sleep(3000);
-      client.pauseAudio();
-      await client.drained();
-      const sentFrames = client.buffer.nextSeq;
-      assert.equal((await client.control('end')).type, 'state');
-      client.stop();
-
-      const list = await waitForSettled(dataDir, 60_000);
+      const { sentFrames, list } = await endShowAndSettle(client, dataDir);
       assert.equal(list.length, 1, `one recording for the whole show: ${JSON.stringify(list)}`);
       const [rec] = list;
       assert.equal(rec.showId, showId, 'the show recorded before the kill, continued');
