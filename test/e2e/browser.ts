@@ -1,8 +1,9 @@
 // Launches Debian's Chromium headless through playwright-core for the e2e tests and benchmarks, with
 // a fake microphone that loops a WAV file (FACTS.md: flags that work headless as root), and builds
-// the studio (vite) once per process so tests serve the current code.
+// the studio (vite) when its sources changed, one process at a time, so tests serve the current code.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -36,15 +37,64 @@ export async function launchChromium(fakeMicWav: string, extra: { env?: Record<s
 
 let built: Promise<void> | null = null;
 
-/** `vite build` into dist/studio, once per process. */
+/**
+ * `vite build` into dist/studio when the studio's sources changed since the last build, once per
+ * process. Test files run in parallel processes: a rebuild empties dist/studio under another file's
+ * open page (a blank page, a missing asset), so the build runs under a lock shared by the processes,
+ * and only when the stamp of the sources (paths, sizes, mtimes) differs from the built one.
+ */
 export function buildStudio(): Promise<void> {
-  built ??= new Promise((resolve, reject) => {
-    execFile(join(REPO_ROOT, 'node_modules', '.bin', 'vite'), ['build', '--logLevel', 'warn'], { cwd: REPO_ROOT, timeout: 120_000 }, (err, _stdout, stderr) => {
-      if (err) reject(new Error(`vite build failed: ${stderr || err.message}`, { cause: err }));
-      else resolve();
+  built ??= withBuildLock(async () => {
+    const stamp = sourceStamp();
+    const stampFile = join(STUDIO_DIST, '.source-stamp');
+    if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) return;
+    await new Promise<void>((resolve, reject) => {
+      execFile(join(REPO_ROOT, 'node_modules', '.bin', 'vite'), ['build', '--logLevel', 'warn'], { cwd: REPO_ROOT, timeout: 120_000 }, (err, _stdout, stderr) => {
+        if (err) reject(new Error(`vite build failed: ${stderr || err.message}`, { cause: err }));
+        else resolve();
+      });
     });
+    writeFileSync(stampFile, stamp);
   });
   return built;
+}
+
+/** What the studio bundle is built from: every file under studio/ and shared/src, the Vite config and the lockfile. */
+function sourceStamp(): string {
+  const hash = createHash('sha256');
+  const add = (path: string) => {
+    const st = statSync(path);
+    if (st.isDirectory()) {
+      for (const name of readdirSync(path).sort()) if (name !== 'node_modules') add(join(path, name));
+    } else hash.update(`${path}\0${st.size}\0${st.mtimeMs}\n`);
+  };
+  for (const path of ['studio', join('shared', 'src'), 'vite.config.ts', 'package-lock.json']) add(join(REPO_ROOT, path));
+  return hash.digest('hex');
+}
+
+/** Runs fn holding dist/.studio-build.lock (a directory: mkdir is atomic); a lock older than 5 minutes is stale. */
+async function withBuildLock(fn: () => Promise<void>): Promise<void> {
+  const lock = join(REPO_ROOT, 'dist', '.studio-build.lock');
+  mkdirSync(join(REPO_ROOT, 'dist'), { recursive: true });
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > 300_000) rmSync(lock, { recursive: true, force: true });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  try {
+    await fn();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 /** Saves a full-page screenshot into test-artifacts/ (gitignored). */
