@@ -124,6 +124,8 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
       },
       bytesSent: (m, bytes) => metrics.bytesSent.inc({ mount: m.isFileFeed ? 'fallback-file' : m.path }, bytes),
       bytesReceived: (path, bytes) => metrics.bytesReceived.inc({ mount: path }, bytes),
+      // A dynamic mount's "source present" series goes with it (counters keep their totals).
+      mountRemoved: (path) => metrics.sources.remove({ mount: path }),
     },
   });
   // Validate configured fallback files at start, not when the first source drops.
@@ -454,5 +456,6 @@ function registryLimits(config: Config) {
     maxListeners: config.limits.max_listeners,
     maxSources: config.limits.max_sources,
     listenerQueueSeconds: config.limits.listener_queue_seconds,
+    maxDynamicMounts: config.dynamic_mounts.max,
   };
 }

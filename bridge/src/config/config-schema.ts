@@ -11,6 +11,14 @@ export const MOUNT_PATH_RE = /^\/[a-z0-9][a-z0-9._-]{0,63}$/;
 export const MOUNT_PATH_HINT =
   "use lowercase letters, digits, '-', '_', '.', starting with '/', at most 64 characters";
 
+/** Paths the server answers itself (pages, APIs): never a mount, configured or dynamic. */
+export const RESERVED_MOUNT_PATHS: ReadonlySet<string> = new Set(['/admin', '/status-json.xsl', '/status.json', '/metrics', '/health', '/studio', '/api', '/assets']);
+
+/** Whether a source may create a dynamic mount at `path`: a valid mount path the server does not answer itself (playlists included). */
+export function isDynamicMountPath(path: string): boolean {
+  return MOUNT_PATH_RE.test(path) && !RESERVED_MOUNT_PATHS.has(path) && !/\.(m3u|pls|xspf)$/.test(path);
+}
+
 const mountPath = z
   .string()
   .regex(MOUNT_PATH_RE, { message: `invalid mount path: ${MOUNT_PATH_HINT}` });
@@ -97,6 +105,19 @@ export const ConfigSchema = z
       .object({
         user: z.string().min(1).max(64).default('admin'),
         password: secret('admin.password').optional().describe('generated on first start when unset'),
+      })
+      .strict()
+      .prefault({}),
+    dynamic_mounts: z
+      .object({
+        source_password: z
+          .string()
+          .min(8, { message: 'dynamic_mounts.source_password is too short: use at least 8 characters (or leave it unset to keep dynamic mounts off)' })
+          .max(256)
+          .optional()
+          .describe('a source sending this password may push to any free mount path, which exists while it streams; unset = off (never generated)'),
+        source_user: z.string().min(1).max(64).default('source').describe('user name a source client sends with the global password'),
+        max: z.number().int().min(1).max(1000).default(16).describe('dynamic mounts at once; past it a new one is refused (SOURCE_DYNAMIC_LIMIT)'),
       })
       .strict()
       .prefault({}),

@@ -420,3 +420,24 @@ describe('[web]: HTTPS files and trusted proxies', () => {
     );
   });
 });
+
+describe('[dynamic_mounts]', () => {
+  it('is off by default: no password, none generated', () => {
+    const config = loadConfig({ env: {}, cwd: dir });
+    assert.deepEqual(config.dynamic_mounts, { source_user: 'source', max: 16 });
+  });
+
+  it('reads the file and the AIRCHECK_DYNAMIC_MOUNTS_* environment (which wins)', () => {
+    const file = toml(['[dynamic_mounts]', 'source_password = "global-pass-1"', 'max = 3'].join('\n'));
+    const config = loadConfig({ configFile: file, env: { AIRCHECK_DYNAMIC_MOUNTS_MAX: '5', AIRCHECK_DYNAMIC_MOUNTS_SOURCE_USER: 'dj' }, cwd: dir });
+    assert.deepEqual(config.dynamic_mounts, { source_password: 'global-pass-1', source_user: 'dj', max: 5 });
+  });
+
+  it('reports a short password (hidden) and a max out of 1–1000 together', () => {
+    const found = problems(failure({ env: { AIRCHECK_DYNAMIC_MOUNTS_SOURCE_PASSWORD: 'x7q!', AIRCHECK_DYNAMIC_MOUNTS_MAX: '0' }, cwd: dir }));
+    assert.ok(found.some((p) => /^dynamic_mounts\.source_password: .*at least 8 characters.*\(hidden\)$/.test(p)), found.join('\n'));
+    assert.ok(found.some((p) => p.startsWith('dynamic_mounts.max: ')), found.join('\n'));
+    assert.ok(!found.some((p) => p.includes('x7q!')), 'the password is not shown');
+    assert.ok(problems(failure({ env: { AIRCHECK_DYNAMIC_MOUNTS_MAX: '1001' }, cwd: dir })).some((p) => p.startsWith('dynamic_mounts.max: ')));
+  });
+});

@@ -7,7 +7,7 @@ import { parse as parseToml } from 'smol-toml';
 import type { z } from 'zod';
 import { AircheckError } from '../../../shared/src/errors.ts';
 import { STORAGE_ENV } from '../../../recordings/src/store/store-config.ts';
-import { ConfigSchema, MountSchema, type MountConfig, type RawConfig } from './config-schema.ts';
+import { ConfigSchema, MountSchema, RESERVED_MOUNT_PATHS, type MountConfig, type RawConfig } from './config-schema.ts';
 
 export type Config = Readonly<
   Omit<RawConfig, 'mounts' | 'recordings'> & {
@@ -59,7 +59,7 @@ const DEFAULT_MOUNTS: MountConfig[] = [
   MountSchema.parse({ path: '/test.mp3', private: true }),
 ];
 
-const RESERVED_PATHS = new Set(['/admin', '/status-json.xsl', '/status.json', '/metrics', '/health', '/studio', '/api', '/assets']);
+const RESERVED_PATHS = RESERVED_MOUNT_PATHS;
 
 /** Environment variables with their own names (as documented in the README). */
 const NAMED_ENV: Record<string, (raw: Record<string, any>, value: string) => void> = {
@@ -84,7 +84,7 @@ const NAMED_ENV: Record<string, (raw: Record<string, any>, value: string) => voi
 };
 
 /** Sections whose scalar keys can be set as AIRCHECK_<SECTION>_<KEY>. */
-const ENV_SECTIONS = ['server', 'web', 'admin', 'limits', 'log', 'recordings', 'studio', 'storage', 'alerts'] as const;
+const ENV_SECTIONS = ['server', 'web', 'admin', 'dynamic_mounts', 'limits', 'log', 'recordings', 'studio', 'storage', 'alerts'] as const;
 
 function section(raw: Record<string, any>, name: string): Record<string, any> {
   if (typeof raw[name] !== 'object' || raw[name] === null || Array.isArray(raw[name])) raw[name] = {};

@@ -206,3 +206,22 @@ describe('the internal source credential and the MP3 companion mounts', () => {
     assert.ok(!readFileSync(join(dataDir, 'credentials.json'), 'utf8').includes(creds.internalSource.password));
   });
 });
+
+describe('the global source password of dynamic mounts', () => {
+  it('is null when unset, and never generated', async () => {
+    const creds = await resolveCredentials(configFor(freshDataDir()));
+    assert.equal(creds.dynamicSource, null);
+    assert.ok(!creds.generated.some((g) => /dynamic/i.test(g.what)));
+  });
+
+  it('is hashed at load and checks user and password', async () => {
+    const dataDir = freshDataDir();
+    const creds = await resolveCredentials(configFor(dataDir, { AIRCHECK_DYNAMIC_MOUNTS_SOURCE_PASSWORD: 'global-pass-1' }));
+    assert.ok(creds.dynamicSource);
+    assert.equal(creds.dynamicSource.user, 'source');
+    assert.equal(await creds.dynamicSource.verify('source', 'global-pass-1'), true);
+    assert.equal(await creds.dynamicSource.verify('source', 'global-pass-2'), false);
+    assert.equal(await creds.dynamicSource.verify('admin', 'global-pass-1'), false);
+    assert.ok(!readFileSync(join(dataDir, 'credentials.json'), 'utf8').includes('global-pass-1'), 'not stored');
+  });
+});

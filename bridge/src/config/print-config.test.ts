@@ -45,10 +45,10 @@ describe('configTemplate', () => {
     assert.deepEqual({ ...fromTemplate, configFile: null }, { ...plain, configFile: null });
   });
 
-  it('shows every top-level, server, admin, limits and log key with its default', () => {
+  it('shows every top-level, server, admin, dynamic_mounts, limits and log key with its default', () => {
     const shape = ConfigSchema.shape as Record<string, any>;
     const sections: [string | null, Record<string, unknown>, string[]][] = [[null, { data_dir: './data' }, ['data_dir']]];
-    for (const name of ['server', 'admin', 'limits', 'log']) {
+    for (const name of ['server', 'admin', 'dynamic_mounts', 'limits', 'log']) {
       const inner = shape[name]._zod.def.innerType;
       sections.push([name, defaults(inner), Object.keys(inner.shape)]);
     }
@@ -122,7 +122,7 @@ describe('configTemplate', () => {
     });
     const shape = ConfigSchema.shape as Record<string, any>;
     const isList = (f: any) => (f._zod.def.innerType ?? f)._zod.def.type === 'array';
-    const scalarKeys = 1 + ['server', 'web', 'admin', 'limits', 'log', 'recordings', 'studio', 'storage', 'alerts']
+    const scalarKeys = 1 + ['server', 'web', 'admin', 'dynamic_mounts', 'limits', 'log', 'recordings', 'studio', 'storage', 'alerts']
       .reduce((n, name) => n + Object.values(shape[name]._zod.def.innerType.shape).filter((f) => !isList(f)).length, 0);
     assert.equal(annotated.length, scalarKeys, `every scalar key names its variable: ${annotated.map(([n]) => n).join(', ')}`);
     for (const [name, shown] of annotated) {

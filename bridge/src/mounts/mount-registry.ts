@@ -3,7 +3,7 @@
 // that releases paced audio and flushes it to listeners. Fed by the stream server (sources,
 // listeners) and admin routes; feeds status, metrics and (later) the recorder.
 import { AircheckError } from '../../../shared/src/errors.ts';
-import type { MountConfig } from '../config/config-schema.ts';
+import { MountSchema, type MountConfig } from '../config/config-schema.ts';
 import type { AudioUnit, StreamFormat } from '../../../shared/src/audio-unit.ts';
 import type { SourceSession } from '../sources/source-session.ts';
 import type { DropReason, Listener } from '../listeners/listener.ts';
@@ -19,18 +19,24 @@ export interface RegistryObserver {
   listenerMoved(from: string, to: string): void;
   bytesSent(mount: Mount, bytes: number): void;
   bytesReceived(mountPath: string, bytes: number): void;
+  /** A dynamic mount went away with its source (its metric series may go too). */
+  mountRemoved?(mountPath: string): void;
 }
 
 export interface RegistryLimits {
   maxListeners: number;
   maxSources: number;
   listenerQueueSeconds: number;
+  /** Dynamic mounts (created by a source over the global password) that may exist at once. */
+  maxDynamicMounts: number;
 }
 
 export class MountRegistry {
   private readonly mounts = new Map<string, Mount>();
   private readonly sources = new Map<string, SourceSession>();
   private readonly fileFeeds = new Map<string, FileFeed>();
+  /** Mounts a source created over the global password: they exist while their source does. */
+  private readonly dynamic = new Set<string>();
   /** Listeners fed by a mount other than the one they asked for (a fallback). */
   private readonly displaced = new Set<Listener>();
   private listenerTotal = 0;
@@ -56,14 +62,57 @@ export class MountRegistry {
   /** Adds new mounts and updates settings of existing ones; removed mounts stay until idle. */
   applyMounts(configs: readonly MountConfig[]): void {
     for (const c of configs) {
+      // A configured path that a dynamic mount holds becomes that mount: it stays when its source leaves.
+      this.dynamic.delete(c.path);
       const existing = this.mounts.get(c.path);
       if (existing) existing.applySettings(c);
       else this.mounts.set(c.path, new Mount(c));
     }
     const keep = new Set(configs.map((c) => c.path));
     for (const [path, m] of this.mounts) {
+      if (this.dynamic.has(path)) continue;
       if (!keep.has(path) && !this.sources.has(path) && m.listeners.size === 0) this.mounts.delete(path);
     }
+  }
+
+  /** Whether `path` is a dynamic mount (created by its source, removed when it leaves). */
+  isDynamic(path: string): boolean {
+    return this.dynamic.has(path);
+  }
+
+  get dynamicCount(): number {
+    return this.dynamic.size;
+  }
+
+  /**
+   * The dynamic mount at `path` for a source that authenticated with the global password: the
+   * existing one, or a new public mount with default settings (no fallback). Throws
+   * SOURCE_DYNAMIC_LIMIT past limits.maxDynamicMounts, MOUNT_IN_USE when the path is a configured mount.
+   */
+  addDynamicMount(path: string): Mount {
+    const existing = this.mounts.get(path);
+    if (existing) {
+      if (this.dynamic.has(path)) return existing;
+      throw new AircheckError('MOUNT_IN_USE', `mount ${path} is a configured mount: push with its own source password, not the dynamic mounts' one`);
+    }
+    if (this.dynamic.size >= this.limits.maxDynamicMounts) {
+      throw new AircheckError('SOURCE_DYNAMIC_LIMIT', `the server already has ${this.dynamic.size} dynamic mounts (dynamic_mounts.max = ${this.limits.maxDynamicMounts}): stop one, raise dynamic_mounts.max, or configure ${path} under [[mounts]]`);
+    }
+    const mount = new Mount(MountSchema.parse({ path }));
+    this.mounts.set(path, mount);
+    this.dynamic.add(path);
+    return mount;
+  }
+
+  /** Removes a dynamic mount whose source left; listeners still on it end cleanly. */
+  private removeDynamic(mount: Mount): void {
+    for (const l of [...mount.listeners]) {
+      mount.detach(l);
+      l.close('source-ended', true);
+    }
+    this.mounts.delete(mount.path);
+    this.dynamic.delete(mount.path);
+    this.observer.mountRemoved?.(mount.path);
   }
 
   get(path: string): Mount | undefined {
@@ -165,6 +214,7 @@ export class MountRegistry {
     mount.endStream();
     this.observer.sourceEnded(mount, reason, error);
     for (const l of [...mount.listeners]) this.rehomeListener(l, mount);
+    if (this.dynamic.has(mount.path)) this.removeDynamic(mount);
   }
 
   // ---- listeners ----------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import { CORS_HEADERS, responseHead, sendError } from '../http/responses.ts';
 import type { AuthThrottle } from '../http/auth-throttle.ts';
 import type { Credentials } from '../config/credentials.ts';
 import type { MountRegistry } from '../mounts/mount-registry.ts';
+import { isDynamicMountPath } from '../config/config-schema.ts';
 import { createFramer } from './formats/create-framer.ts';
 import { SourceSession, type BodyMode, type SourceLimits } from './source-session.ts';
 import { streamInfoFromHeaders } from './stream-info.ts';
@@ -36,22 +37,29 @@ export async function handleSourceRequest(socket: Socket, head: RequestHead, res
     sendError(socket, err, extra);
   };
   const mount = deps.registry.get(path);
-  if (!mount) {
+  // A path that is no mount, or a dynamic one, is checked against the global password ([dynamic_mounts]).
+  const dynamicCheck = !mount || deps.registry.isDynamic(path) ? deps.credentials().dynamicSource : null;
+  if (!mount && (!dynamicCheck || !isDynamicMountPath(path))) {
     return reject(new AircheckError('SOURCE_MOUNT_UNKNOWN', `mount "${path}" is not configured: push to /live or /test, or add [[mounts]] path = "${path}" to the config`));
   }
+  const dynamic = dynamicCheck !== null;
+  const sourceUser = dynamicCheck ? dynamicCheck.user : mount!.settings.source_user;
+  const whose = dynamic ? 'the dynamic mounts\' source password' : `the source password of ${path}`;
   // Failures count per (address, mount): a wrong password for one mount never locks out another.
-  if (deps.throttle.blocked(remote, `source:${path}`)) {
+  // Every dynamic path shares one key, so guessing the global password over many paths gains nothing.
+  const throttleKey: `source:${string}` = dynamic ? 'source:(dynamic)' : `source:${path}`;
+  if (deps.throttle.blocked(remote, throttleKey)) {
     return reject(new AircheckError('RATE_LIMITED', `too many failed logins for mount ${path} from this address: wait a minute, then check the source password`));
   }
   const auth = parseBasicAuth(head.headers.get('authorization') ?? '');
   if (!auth) {
     // libshout probes without credentials first and expects exactly this answer.
-    return reject(new AircheckError('SOURCE_AUTH_FAILED', `mount ${path} needs credentials: send Basic auth with user "${mount.settings.source_user}" and the mount's source password`), [WWW_AUTHENTICATE]);
+    return reject(new AircheckError('SOURCE_AUTH_FAILED', `mount ${path} needs credentials: send Basic auth with user "${sourceUser}" and ${whose}`), [WWW_AUTHENTICATE]);
   }
-  const secrets = deps.credentials().mounts.get(path);
+  const check = dynamic ? dynamicCheck : deps.credentials().mounts.get(path)?.source;
   let ok: boolean;
   try {
-    ok = secrets ? await secrets.source.verify(auth.user, auth.password, remote) : false;
+    ok = check ? await check.verify(auth.user, auth.password, remote) : false;
   } catch (err) {
     if (socket.destroyed) return;
     if (isAircheckError(err)) return reject(err); // AUTH_BUSY: too many password checks waiting
@@ -59,8 +67,8 @@ export async function handleSourceRequest(socket: Socket, head: RequestHead, res
   }
   if (socket.destroyed) return;
   if (!ok) {
-    deps.throttle.fail(remote, `source:${path}`);
-    return reject(new AircheckError('SOURCE_AUTH_FAILED', `wrong user or password for mount ${path}: use user "${mount.settings.source_user}" and the source password of ${path}`), [WWW_AUTHENTICATE]);
+    deps.throttle.fail(remote, throttleKey);
+    return reject(new AircheckError('SOURCE_AUTH_FAILED', `wrong user or password for mount ${path}: use user "${sourceUser}" and ${whose}`), [WWW_AUTHENTICATE]);
   }
   const contentType = (head.headers.get('content-type') ?? 'audio/mpeg').split(';')[0]!.trim().toLowerCase();
   try {
@@ -81,6 +89,16 @@ export async function handleSourceRequest(socket: Socket, head: RequestHead, res
       return reject(new AircheckError('HTTP_BAD_REQUEST', `Content-Length "${cl.slice(0, 40)}" is not a byte count: send a whole number, or no Content-Length for an endless stream`));
     }
     body = { kind: 'length', bytes };
+  }
+  if (dynamic) {
+    // Created last, once nothing else can refuse the source: it goes when the source leaves.
+    try {
+      deps.registry.addDynamicMount(path);
+    } catch (err) {
+      if (isAircheckError(err)) return reject(err);
+      throw err;
+    }
+    deps.log.info({ mount: path, remote, dynamicMounts: deps.registry.dynamicCount }, 'dynamic mount created');
   }
 
   const expectContinue = head.headers.get('expect')?.toLowerCase() === '100-continue';

@@ -1,0 +1,141 @@
+// Dynamic mounts (issue 11): a source over the global password ([dynamic_mounts] source_password)
+// creates a mount that is not configured; listeners play it like any mount; it disappears when the
+// source leaves. Wrong password, the max count and the feature switched off each get their code.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { getJson, startBridge, type RunningBridge } from '../helpers/bridge.ts';
+import { connectListener } from '../helpers/listener.ts';
+import { ffmpegSource } from '../helpers/peers.ts';
+import { stopAllTracked } from '../helpers/processes.ts';
+import { decodeAudio, dominantFrequencyHz } from '../helpers/audio-analysis.ts';
+
+const DYNAMIC_PASSWORD = 'night-secret-1';
+const TONE_HZ = 880;
+const MP3_BYTES_PER_S = 16_000;
+
+/** A raw `SOURCE /mount` (no audio yet): resolves with the socket and the answer's head (and body, when refused). */
+function rawSource(bridge: RunningBridge, mount: string, password: string): Promise<{ socket: net.Socket; answer: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: '127.0.0.1', port: bridge.port });
+    let got = '';
+    socket.on('error', reject);
+    socket.on('data', (buf) => {
+      got += buf.toString('latin1');
+      // An accepted source gets a head only; a refused one a head, a one-line body, then the close.
+      if (/^HTTP\/1\.[01] 200/.test(got) && got.includes('\r\n\r\n')) resolve({ socket, answer: got });
+    });
+    socket.on('close', () => resolve({ socket, answer: got }));
+    const auth = Buffer.from(`source:${password}`).toString('base64');
+    socket.write(`SOURCE ${mount} HTTP/1.0\r\nAuthorization: Basic ${auth}\r\nContent-Type: audio/mpeg\r\n\r\n`);
+  });
+}
+
+/** Icecast's status-json lists one source as an object, several as an array, none as nothing. */
+async function statusJsonMounts(bridge: RunningBridge): Promise<string[]> {
+  const source = (await getJson(`${bridge.streamUrl}/status-json.xsl`)).icestats.source;
+  const list = source === undefined ? [] : Array.isArray(source) ? source : [source];
+  return list.map((s: any) => new URL(s.listenurl).pathname);
+}
+
+/** Every mount the server has now (admin view, idle mounts included). */
+async function adminMounts(bridge: RunningBridge): Promise<string[]> {
+  return (await getJson(`${bridge.streamUrl}/admin/status.json`, { authorization: bridge.adminAuth })).mounts.map((m: any) => m.path);
+}
+
+async function until<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last = await probe();
+  while (!ok(last)) {
+    if (Date.now() > deadline) throw new Error(`${what} not reached in ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 50));
+    last = await probe();
+  }
+  return last;
+}
+
+describe('dynamic mounts', { timeout: 120_000 }, () => {
+  let bridge: RunningBridge;
+  before(async () => {
+    bridge = await startBridge({ configToml: `[dynamic_mounts]\nsource_password = "${DYNAMIC_PASSWORD}"\nmax = 2\n` });
+  });
+  after(async () => {
+    await bridge?.stop();
+    await stopAllTracked();
+  });
+
+  test('ffmpeg over the global password creates /night, a listener hears its tone, and /night goes when ffmpeg leaves', async (t) => {
+    const ffmpeg = ffmpegSource({ url: bridge.streamUrl, mount: '/night', password: DYNAMIC_PASSWORD, format: 'mp3', toneHz: TONE_HZ });
+    t.after(() => ffmpeg.stop('SIGKILL'));
+    await until('/night in status-json', () => statusJsonMounts(bridge), (mounts) => mounts.includes('/night'));
+
+    const listener = await connectListener(bridge.url('/night'));
+    t.after(() => listener.close());
+    assert.equal(listener.statusCode, 200);
+    assert.match(listener.headers['content-type'] ?? '', /audio\/mpeg/);
+    await listener.waitForAudioBytes(3 * MP3_BYTES_PER_S, 15_000);
+    const { samples, sampleRateHz } = await decodeAudio(listener.audio, { inputFormat: 'mp3' });
+    const heard = dominantFrequencyHz(samples, sampleRateHz);
+    assert.ok(heard !== null && Math.abs(heard - TONE_HZ) < 20, `the listener hears ${TONE_HZ} Hz, got ${heard}`);
+
+    await ffmpeg.stop('SIGKILL');
+    const closed = await listener.waitForClose(10_000);
+    assert.equal(closed.by, 'server', 'the server ends the listener when the dynamic mount goes');
+    await until('/night gone from the server', () => adminMounts(bridge), (mounts) => !mounts.includes('/night'));
+    assert.ok(!(await statusJsonMounts(bridge)).includes('/night'), 'status-json no longer lists /night');
+    const res = await fetch(bridge.url('/night'));
+    assert.equal(res.status, 404);
+    assert.match(await res.text(), /^MOUNT_NOT_FOUND\b/, 'no such mount any more (not an offline one)');
+  });
+
+  test('a wrong global password is refused with 401 SOURCE_AUTH_FAILED and creates nothing', async () => {
+    const { socket, answer } = await rawSource(bridge, '/wrong', 'not-the-password');
+    socket.destroy();
+    assert.match(answer, /^HTTP\/1\.[01] 401 /);
+    assert.match(answer, /SOURCE_AUTH_FAILED/);
+    assert.ok(!(await adminMounts(bridge)).includes('/wrong'));
+  });
+
+  test('a path the server answers itself (/metrics, a playlist) is not a dynamic mount: SOURCE_MOUNT_UNKNOWN', async () => {
+    for (const path of ['/metrics', '/live.m3u']) {
+      const { socket, answer } = await rawSource(bridge, path, DYNAMIC_PASSWORD);
+      socket.destroy();
+      assert.match(answer, /^HTTP\/1\.[01] 404 /, path);
+      assert.match(answer, /SOURCE_MOUNT_UNKNOWN/, path);
+    }
+  });
+
+  test('a source past dynamic_mounts.max is refused with 503 SOURCE_DYNAMIC_LIMIT naming the limit', async (t) => {
+    const held: net.Socket[] = [];
+    t.after(() => held.forEach((s) => s.destroy()));
+    for (const path of ['/one', '/two']) {
+      const { socket, answer } = await rawSource(bridge, path, DYNAMIC_PASSWORD);
+      held.push(socket);
+      assert.match(answer, /^HTTP\/1\.[01] 200 /, `${path} accepted: ${answer}`);
+    }
+    const { socket, answer } = await rawSource(bridge, '/three', DYNAMIC_PASSWORD);
+    socket.destroy();
+    assert.match(answer, /^HTTP\/1\.[01] 503 /);
+    assert.match(answer, /SOURCE_DYNAMIC_LIMIT: .*dynamic_mounts\.max = 2/);
+    held.forEach((s) => s.destroy());
+    await until('/one and /two gone', () => adminMounts(bridge), (mounts) => !mounts.includes('/one') && !mounts.includes('/two'));
+  });
+});
+
+describe('without [dynamic_mounts]', { timeout: 60_000 }, () => {
+  let bridge: RunningBridge;
+  before(async () => {
+    bridge = await startBridge();
+  });
+  after(async () => {
+    await bridge?.stop();
+    await stopAllTracked();
+  });
+
+  test('a source to an unconfigured mount still gets 404 SOURCE_MOUNT_UNKNOWN', async () => {
+    const { socket, answer } = await rawSource(bridge, '/night', DYNAMIC_PASSWORD);
+    socket.destroy();
+    assert.match(answer, /^HTTP\/1\.[01] 404 /);
+    assert.match(answer, /SOURCE_MOUNT_UNKNOWN/);
+  });
+});
