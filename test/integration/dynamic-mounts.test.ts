@@ -3,7 +3,8 @@
 // source leaves. Wrong password, the max count and the feature switched off each get their code.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
+import type net from 'node:net';
+import { rawSource } from '../helpers/raw-http.ts';
 import { getJson, startBridge, type RunningBridge } from '../helpers/bridge.ts';
 import { connectListener } from '../helpers/listener.ts';
 import { ffmpegSource } from '../helpers/peers.ts';
@@ -13,23 +14,6 @@ import { decodeAudio, dominantFrequencyHz } from '../helpers/audio-analysis.ts';
 const DYNAMIC_PASSWORD = 'night-secret-1';
 const TONE_HZ = 880;
 const MP3_BYTES_PER_S = 16_000;
-
-/** A raw `SOURCE /mount` (no audio yet): resolves with the socket and the answer's head (and body, when refused). */
-function rawSource(bridge: RunningBridge, mount: string, password: string): Promise<{ socket: net.Socket; answer: string }> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: '127.0.0.1', port: bridge.port });
-    let got = '';
-    socket.on('error', reject);
-    socket.on('data', (buf) => {
-      got += buf.toString('latin1');
-      // An accepted source gets a head only; a refused one a head, a one-line body, then the close.
-      if (/^HTTP\/1\.[01] 200/.test(got) && got.includes('\r\n\r\n')) resolve({ socket, answer: got });
-    });
-    socket.on('close', () => resolve({ socket, answer: got }));
-    const auth = Buffer.from(`source:${password}`).toString('base64');
-    socket.write(`SOURCE ${mount} HTTP/1.0\r\nAuthorization: Basic ${auth}\r\nContent-Type: audio/mpeg\r\n\r\n`);
-  });
-}
 
 /** Icecast's status-json lists one source as an object, several as an array, none as nothing. */
 async function statusJsonMounts(bridge: RunningBridge): Promise<string[]> {
@@ -89,7 +73,7 @@ describe('dynamic mounts', { timeout: 120_000 }, () => {
   });
 
   test('a wrong global password is refused with 401 SOURCE_AUTH_FAILED and creates nothing', async () => {
-    const { socket, answer } = await rawSource(bridge, '/wrong', 'not-the-password');
+    const { socket, answer } = await rawSource(bridge.host, bridge.port, '/wrong', 'not-the-password');
     socket.destroy();
     assert.match(answer, /^HTTP\/1\.[01] 401 /);
     assert.match(answer, /SOURCE_AUTH_FAILED/);
@@ -98,7 +82,7 @@ describe('dynamic mounts', { timeout: 120_000 }, () => {
 
   test('a path the server answers itself (/metrics, a playlist) is not a dynamic mount: SOURCE_MOUNT_UNKNOWN', async () => {
     for (const path of ['/metrics', '/live.m3u']) {
-      const { socket, answer } = await rawSource(bridge, path, DYNAMIC_PASSWORD);
+      const { socket, answer } = await rawSource(bridge.host, bridge.port, path, DYNAMIC_PASSWORD);
       socket.destroy();
       assert.match(answer, /^HTTP\/1\.[01] 404 /, path);
       assert.match(answer, /SOURCE_MOUNT_UNKNOWN/, path);
@@ -109,11 +93,11 @@ describe('dynamic mounts', { timeout: 120_000 }, () => {
     const held: net.Socket[] = [];
     t.after(() => held.forEach((s) => s.destroy()));
     for (const path of ['/one', '/two']) {
-      const { socket, answer } = await rawSource(bridge, path, DYNAMIC_PASSWORD);
+      const { socket, answer } = await rawSource(bridge.host, bridge.port, path, DYNAMIC_PASSWORD);
       held.push(socket);
       assert.match(answer, /^HTTP\/1\.[01] 200 /, `${path} accepted: ${answer}`);
     }
-    const { socket, answer } = await rawSource(bridge, '/three', DYNAMIC_PASSWORD);
+    const { socket, answer } = await rawSource(bridge.host, bridge.port, '/three', DYNAMIC_PASSWORD);
     socket.destroy();
     assert.match(answer, /^HTTP\/1\.[01] 503 /);
     assert.match(answer, /SOURCE_DYNAMIC_LIMIT: .*dynamic_mounts\.max = 2/);
@@ -133,7 +117,7 @@ describe('without [dynamic_mounts]', { timeout: 60_000 }, () => {
   });
 
   test('a source to an unconfigured mount still gets 404 SOURCE_MOUNT_UNKNOWN', async () => {
-    const { socket, answer } = await rawSource(bridge, '/night', DYNAMIC_PASSWORD);
+    const { socket, answer } = await rawSource(bridge.host, bridge.port, '/night', DYNAMIC_PASSWORD);
     socket.destroy();
     assert.match(answer, /^HTTP\/1\.[01] 404 /);
     assert.match(answer, /SOURCE_MOUNT_UNKNOWN/);

@@ -3,7 +3,7 @@
 // connection is reset is counted as SOURCE_CONNECTION_LOST (not SOURCE_BAD_AUDIO: its audio was fine).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
+import { rawSource } from '../helpers/raw-http.ts';
 import { getJson, startBridge, waitForMount, type RunningBridge } from '../helpers/bridge.ts';
 import { ffmpegSource } from '../helpers/peers.ts';
 import { stopAllTracked } from '../helpers/processes.ts';
@@ -14,22 +14,6 @@ async function metric(name: string, labels: string): Promise<number> {
   const text = await (await fetch(`${bridge.streamUrl}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(labels));
   return line ? Number(line.split(' ').at(-1)) : 0;
-}
-
-/** A raw `SOURCE /mount` with the right credentials: resolves with the socket and the answer's head. */
-function rawSource(mount: string, password: string): Promise<{ socket: net.Socket; head: string }> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: '127.0.0.1', port: bridge.port });
-    let got = '';
-    socket.on('error', reject);
-    socket.on('data', (buf) => {
-      got += buf.toString('latin1');
-      if (got.includes('\r\n\r\n')) resolve({ socket, head: got });
-    });
-    socket.on('close', () => resolve({ socket, head: got }));
-    const auth = Buffer.from(`source:${password}`).toString('base64');
-    socket.write(`SOURCE ${mount} HTTP/1.0\r\nAuthorization: Basic ${auth}\r\nContent-Type: audio/mpeg\r\n\r\n`);
-  });
 }
 
 /** The server's source count (admin status); no event says a source was attached or let go. */
@@ -56,7 +40,7 @@ describe('source error codes', { timeout: 60_000 }, () => {
   test('a source over limits.max_sources is refused with 503 SOURCE_LIMIT_REACHED, counted under that code', async () => {
     const ffmpeg = ffmpegSource({ url: bridge.streamUrl, mount: '/live', password: bridge.livePassword, format: 'mp3', toneHz: 440 });
     await waitForMount(bridge, '/live', (m) => m.playing === 'source');
-    const { socket, head } = await rawSource('/test', bridge.testPassword);
+    const { socket, answer: head } = await rawSource(bridge.host, bridge.port, '/test', bridge.testPassword);
     socket.destroy();
     assert.match(head, /^HTTP\/1\.0 503 /);
     assert.match(head, /\r\n\r\nSOURCE_LIMIT_REACHED: the server already has 1 sources \(limits\.max_sources\)/);
@@ -67,7 +51,7 @@ describe('source error codes', { timeout: 60_000 }, () => {
   });
 
   test('a source whose connection is reset is counted as SOURCE_CONNECTION_LOST, not SOURCE_BAD_AUDIO', async () => {
-    const { socket, head } = await rawSource('/test', bridge.testPassword);
+    const { socket, answer: head } = await rawSource(bridge.host, bridge.port, '/test', bridge.testPassword);
     assert.match(head, /^HTTP\/1\.0 200 /);
     await waitForSources(1);
     socket.resetAndDestroy();
