@@ -106,7 +106,7 @@ async function main(): Promise<void> {
       cleanups.push(() => proxy.close());
       studioUrl = `${proxy.url}/studio/`;
     }
-    const browser = await launchChromium(wav);
+    const browser = await launchChromium(wav, { autoplayFlag: true }); // the listener page plays /live with no person to click
     cleanups.push(() => browser.close());
     const tap: TapArgs = { source: WORKLET_SOURCE, options: DETECTOR_OPTIONS };
 

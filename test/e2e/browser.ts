@@ -1,5 +1,6 @@
 // Launches Debian's Chromium headless through playwright-core for the e2e tests and benchmarks, with
-// a fake microphone that loops a WAV file (FACTS.md: flags that work headless as root), and builds
+// a fake microphone that loops a WAV file (FACTS.md: flags that work headless as root; no autoplay
+// flag unless asked: tests click like a person), and builds
 // the studio (vite) when its sources changed, one process at a time, so tests serve the current code.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -16,7 +17,9 @@ export const ARTIFACTS_DIR = join(REPO_ROOT, 'test-artifacts');
 
 /**
  * env: extra environment (e.g. HOME with an NSS db trusting a test CA); args: extra flags;
- * autoplayFlag: false leaves out --autoplay-policy (a page then plays only after a user gesture).
+ * autoplayFlag: true adds --autoplay-policy=no-user-gesture-required, only for a page no person
+ * clicks (the benchmark's listener page); the studio tests click like a person, so audio that needs
+ * a user gesture gets one or the test fails.
  */
 export async function launchChromium(fakeMicWav: string, extra: { env?: Record<string, string>; args?: string[]; autoplayFlag?: boolean } = {}): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) throw new Error(`${CHROMIUM_PATH} is missing: run scripts/setup-test-env.sh (installs Debian chromium)`);
@@ -26,7 +29,7 @@ export async function launchChromium(fakeMicWav: string, extra: { env?: Record<s
     args: [
       '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      ...(extra.autoplayFlag === false ? [] : ['--autoplay-policy=no-user-gesture-required']),
+      ...(extra.autoplayFlag === true ? ['--autoplay-policy=no-user-gesture-required'] : []),
       '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
       `--use-file-for-fake-audio-capture=${fakeMicWav}`,
       ...(extra.args ?? []),

@@ -37,7 +37,7 @@ interface Setup {
 
 async function setUp(t: TestContext): Promise<Setup> {
   // Without the autoplay flag: a reload really has no user gesture.
-  const { bridge, page } = await studioFixture(t, { dj: DJ, micWav: await toneFile('wav', TONE_HZ, 10), autoplayFlag: false });
+  const { bridge, page } = await studioFixture(t, { dj: DJ, micWav: await toneFile('wav', TONE_HZ, 10) });
   const dataDir = bridge.dataDir;
   const dialogs: string[] = [];
   page.on('dialog', (d) => {
