@@ -1,5 +1,5 @@
 // The contract between framers and everything downstream (docs/design.md "Contracts"): framers
-// (shared/src/mp3/mp3-framer.ts, bridge/src/sources/formats/ogg-framer.ts) turn bytes into AudioUnits;
+// (shared/src/mp3/mp3-framer.ts, shared/src/ogg/ogg-framer.ts) turn bytes into AudioUnits;
 // the bridge's pacer, mount registry and listeners, and the users of the Opus → MP3 transcoder (the
 // /live.mp3 companion, the recording's MP3 rendition) consume them. Also the carry buffer both framers
 // use to join units split across chunks.

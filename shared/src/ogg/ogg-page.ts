@@ -1,5 +1,5 @@
 // Ogg pages (RFC 3533): CRC32, page parsing and writing, and packet reassembly across pages.
-// Fed raw source bytes by the Ogg framer (bridge/src/sources/formats/ogg-framer.ts) and packets by the
+// Fed raw source bytes by the Ogg framer (shared/src/ogg/ogg-framer.ts) and packets by the
 // recorder; feeds page views to the framer, packets to codec-headers.ts, and written pages to re-chaining.
 
 import { AircheckError } from '../errors.ts';

@@ -5,7 +5,7 @@ import { AircheckError } from '../../../../shared/src/errors.ts';
 import { writeOggPage } from '../../../../shared/src/ogg/ogg-page.ts';
 import { SUPPORTED_CONTENT_TYPES, containerForContentType, createFramer, sniffFormat } from './create-framer.ts';
 import { Mp3Framer } from '../../../../shared/src/mp3/mp3-framer.ts';
-import { OggFramer } from './ogg-framer.ts';
+import { OggFramer } from '../../../../shared/src/ogg/ogg-framer.ts';
 
 const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
 

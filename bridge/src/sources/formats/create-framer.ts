@@ -5,7 +5,7 @@
 import { AircheckError } from '../../../../shared/src/errors.ts';
 import type { StreamFramer } from '../../../../shared/src/audio-unit.ts';
 import { Mp3Framer, mpegFrameLength } from '../../../../shared/src/mp3/mp3-framer.ts';
-import { OggFramer } from './ogg-framer.ts';
+import { OggFramer } from '../../../../shared/src/ogg/ogg-framer.ts';
 
 export type ContainerKind = 'mp3' | 'ogg';
 

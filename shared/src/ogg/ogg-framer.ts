@@ -2,19 +2,19 @@
 // per Ogg page (RFC 3533), forwarded byte for byte, with header pages, chains and durations marked.
 // Fed the decoded request body by the source connection; feeds the pacer and the mount registry.
 
-import { AircheckError } from '../../../../shared/src/errors.ts';
+import { AircheckError } from '../errors.ts';
 import {
   OGG_GRANULE_NONE, OGG_MAX_PAGE_BYTES, OggPacketAssembler, checkOggPage, findOggCapture,
   oggPageLength, readOggPage,
-} from '../../../../shared/src/ogg/ogg-page.ts';
-import type { OggPage } from '../../../../shared/src/ogg/ogg-page.ts';
+} from './ogg-page.ts';
+import type { OggPage } from './ogg-page.ts';
 import {
   identifyOggCodec, isVorbisSetup, opusPacketSamples, parseOpusHead, parseOpusTags,
   parseVorbisComment, parseVorbisIdentification,
-} from '../../../../shared/src/ogg/codec-headers.ts';
-import type { CodecComments } from '../../../../shared/src/ogg/codec-headers.ts';
-import { CarryBuffer } from '../../../../shared/src/audio-unit.ts';
-import type { AudioUnit, StreamFormat, StreamFramer, UnitScanner } from '../../../../shared/src/audio-unit.ts';
+} from './codec-headers.ts';
+import type { CodecComments } from './codec-headers.ts';
+import { CarryBuffer } from '../audio-unit.ts';
+import type { AudioUnit, StreamFormat, StreamFramer, UnitScanner } from '../audio-unit.ts';
 
 /** Garbage (bytes that are not part of a valid page) tolerated between two valid pages. */
 export const OGG_MAX_GARBAGE_BYTES = 64 * 1024;
