@@ -9,6 +9,7 @@ import { EMPTY_ICY_BLOCK, buildIcyMetadataBlock } from '../listeners/icy-metadat
 import { buildOggEosPage, readOggPagePosition, titleFromCommentPage, type OggPagePosition } from '../../../shared/src/ogg/ogg-eos.ts';
 import { cleanTitle } from '../sources/stream-info.ts';
 import { commentTagsFromOggHeaderPage, nominalFromMp3Frame, nominalFromOggHeaderPage, type CommentTags, type NominalAudio } from '../sources/formats/nominal-audio.ts';
+import type { MountOutput } from './mount-output.ts';
 
 export interface StreamInfo {
   name: string;
@@ -56,6 +57,8 @@ export class Mount {
   commentTags: CommentTags | null = null;
   icyBlock: Uint8Array = EMPTY_ICY_BLOCK;
   readonly listeners = new Set<Listener>();
+  /** Outputs of this mount's own source (the recorder): never fed a fallback (mount-output.ts). */
+  readonly outputs = new Set<MountOutput>();
   readonly stats: MountStats = { listenerPeak: 0, listenerConnections: 0, drops: 0, bytesSent: 0, bytesReceived: 0 };
   private headerPages: Uint8Array[] = [];
   private headerBytes: Uint8Array = new Uint8Array(0);
@@ -109,14 +112,27 @@ export class Mount {
     this.lastOggPosition = null;
     this.nominal = null;
     this.commentTags = null;
+    for (const o of this.outputs) o.streamStarted({ mountPath: this.path, feedPath: this.path, format, info, headerPages: [] });
   }
 
   /** The stream ended: nothing more is released until the next start. */
-  endStream(): void {
+  endStream(reason = 'source ended'): void {
+    const wasLive = this.format !== null;
     this.format = null;
     this.pending = [];
     this.burst.clear();
     this.burstCache = null;
+    if (wasLive) for (const o of this.outputs) o.streamEnded(reason);
+  }
+
+  /** Units released since the last flush (what 'heard' outputs get before listeners). */
+  get pendingUnits(): readonly AudioUnit[] {
+    return this.pending;
+  }
+
+  /** The header pages of the current Ogg chain (empty for MP3). */
+  get currentHeaderPages(): readonly Uint8Array[] {
+    return this.headerPages;
   }
 
   setTitle(title: string): void {
@@ -124,6 +140,7 @@ export class Mount {
     this.commentTags = null;
     this.icyBlock = title ? buildIcyMetadataBlock(title, this.info.url || undefined) : EMPTY_ICY_BLOCK;
     for (const l of this.listeners) if (l.usesIcy) l.setIcyBlock(this.icyBlock);
+    for (const o of this.outputs) o.title?.(title);
   }
 
   /** Takes a unit released at real time by the feed. */
@@ -153,6 +170,10 @@ export class Mount {
     this.burst.push(unit);
     this.burstCache = null;
     this.pending.push(unit);
+    if (this.outputs.size > 0) {
+      const one = [unit];
+      for (const o of this.outputs) o.units(one);
+    }
   }
 
   /** Queue limit of one listener in bytes: some seconds of this mount's audio. */
