@@ -11,9 +11,11 @@ import { finalizeShow } from './finalize/finalize-show.ts';
 import { listRecordings } from './recording-catalog.ts';
 import { join } from 'node:path';
 import { DEFAULT_RETENTION_MS, adoptTrailingSegments, recoverSpool, type RecoveryReport } from './recover.ts';
-import { isVerified, manifestDurationSamples, readManifest, recorderGaps, writeManifest, type RecordingStatus, type ShowInfoEntry, type ShowManifest } from './show-manifest.ts';
+import { isVerified, manifestDurationSamples, readManifest, recorderGaps, writeManifest, type RecordingStatus, type ShowInfoEntry, type ShowManifest, type SourceEntry } from './show-manifest.ts';
+import type { StreamFormat } from '../../shared/src/audio-unit.ts';
 import { SegmentUploader, type SegmentUploadStats } from './spool/segment-uploader.ts';
 import { ShowSpool } from './spool/show-spool.ts';
+import { SourceRecording } from './source-recording.ts';
 import type { SpoolFs } from './spool/spool-fs.ts';
 import type { RecordingStore } from './store-contract.ts';
 
@@ -51,6 +53,10 @@ export interface ShowInfo {
   opusHead: Uint8Array;
   channels: number;
   preSkipSamples: number;
+  /** A source's stream kept as received (source-recording.ts): its format, who sent it, its chain's header pages. */
+  sourceFormat?: StreamFormat;
+  source?: SourceEntry;
+  chainHeaders?: () => readonly Uint8Array[];
   /** The recording started failing, or records again: tell the DJ (the broadcast goes on). */
   onHealth?: (health: RecordingHealth) => void;
 }
@@ -97,6 +103,8 @@ export interface RecordingConsumer {
   flush(): void;
   /** Set by the session: safeSeq moved. */
   onSafe: (() => void) | null;
+  /** A source's show: its source was away this long (it came back within the grace period). */
+  onSourceGap(durationSamples: number, cause: ErrorCode, reason: string): void;
 }
 
 export interface RecordingSummary {
@@ -120,6 +128,10 @@ export interface RecordingSummary {
   /** The show's name and description as the DJ set them in the studio ('' when never set). */
   showName: string;
   showDescription: string;
+  /** The recording's format: the studio's Ogg Opus, or a source's stream as received. */
+  format: StreamFormat;
+  /** Who made it (absent in manifests written before sources were recorded: the studio). */
+  source: SourceEntry | null;
 }
 
 export class Recorder {
@@ -150,6 +162,7 @@ export class Recorder {
         preSkipSamples: show.preSkipSamples, segmentSamples: Math.round(this.#opts.segmentSeconds * 48000),
         log: this.#opts.log, now, resume: resume?.manifest ?? undefined, onWritten: () => consumer.onSafe?.(),
         fs: this.#opts.spoolFs, retryMs: this.#opts.spoolRetryMs,
+        sourceFormat: show.sourceFormat, source: show.source, chainHeaders: show.chainHeaders,
         onFailed: (err: AircheckError) => {
           this.#opts.onError?.(err.code);
           const m = s.manifest;
@@ -207,6 +220,9 @@ export class Recorder {
       onStudioGap: (cause, reason) => {
         if (spool) spool.onStudioGap(cause, reason);
       },
+      onSourceGap: (durationSamples, cause, reason) => {
+        if (spool) spool.onSourceGap(durationSamples, cause, reason);
+      },
       onShow: (show) => {
         if (spool) spool.onShow(show);
         else showBeforeAudio = { ...show };
@@ -238,6 +254,17 @@ export class Recorder {
       for (const segment of resume.manifest.segments) (uploader as SegmentUploader | null)?.segmentClosed(segment);
     }
     return consumer;
+  }
+
+  /**
+   * The recording of a source client's show, its stream kept as received (source-recording.ts):
+   * same spool, finalize, store and verify as a studio show. dj: a name safe in a show id (the mount's).
+   */
+  createSourceRecording(show: { dj: string; format: StreamFormat; channels: number; source: SourceEntry }): SourceRecording {
+    return new SourceRecording(show.format, (chainHeaders) => this.createConsumer({
+      dj: show.dj, opusHead: new Uint8Array(0), channels: show.channels, preSkipSamples: 0,
+      sourceFormat: show.format, source: show.source, chainHeaders,
+    }));
   }
 
   /**
@@ -353,6 +380,7 @@ export function summarize(m: ShowManifest): RecordingSummary {
     mp3: m.rendition?.storeLocation ? 'verified' : m.renditionError ? 'failed' : m.rendition ? 'made' : null,
     restored: !!m.restoredFromStoreAt,
     showName: m.show?.name ?? '', showDescription: m.show?.description ?? '',
+    format: m.sourceFormat ?? 'ogg-opus', source: m.source ?? null,
   };
 }
 

@@ -11,6 +11,9 @@ import { mkdir, readFile, readdir, rename, rm, stat, truncate } from 'node:fs/pr
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { checkOggPage, readOggPage } from '../../shared/src/ogg/ogg-page.ts';
+import type { AudioUnit, StreamFormat } from '../../shared/src/audio-unit.ts';
+import { Mp3Framer } from '../../shared/src/mp3/mp3-framer.ts';
+import { OggFramer } from '../../shared/src/ogg/ogg-framer.ts';
 import { isOpusHead, isOpusTags, opusPacketSamples } from '../../shared/src/ogg/codec-headers.ts';
 import { createHash } from 'node:crypto';
 import type { Mp3BitrateKbps } from '../../shared/src/mp3/opus-to-mp3.ts';
@@ -19,7 +22,7 @@ import { fsyncDir } from './spool/spool-fs.ts';
 import { SPOOL_COPY_MANIFEST, manifestKey, recordingKey, showIdOfSpoolKey, spoolCopyPrefix } from './store/recording-key.ts';
 import { digestFile } from './verify/local-digest.ts';
 import { CUE_FILE } from './finalize/cue-sheet.ts';
-import { FINAL_FILE, RENDITION_FILE, SEGMENT_FILE_RE, isVerified, readManifest, recorderGaps, writeManifest, type SegmentEntry, type ShowManifest } from './show-manifest.ts';
+import { FINAL_FILE_RE, RENDITION_FILE, SEGMENT_FILE_RE, isVerified, readManifest, recorderGaps, writeManifest, type SegmentEntry, type ShowManifest } from './show-manifest.ts';
 import { RESERVE_FILE } from './spool/show-spool.ts';
 import type { RecordingStore } from './store-contract.ts';
 import { finalizeShow, finishRendition, renditionPending } from './finalize/finalize-show.ts';
@@ -188,7 +191,7 @@ export async function adoptTrailingSegments(dir: string, m: ShowManifest, opts: 
     if (index <= lastIndex) continue;
     const path = join(dir, file);
     const bytes = new Uint8Array(await readFile(path));
-    const { validBytes, frames, durationSamples } = scanSegment(bytes);
+    const { validBytes, frames, durationSamples, prefixBytes } = m.sourceFormat ? scanStreamSegment(bytes, m.sourceFormat) : { ...scanSegment(bytes), prefixBytes: 0 };
     if (frames === 0) {
       // not even one whole page of audio: left out of the recording
       if (opts.forResume) await rm(path, { force: true });
@@ -199,6 +202,7 @@ export async function adoptTrailingSegments(dir: string, m: ShowManifest, opts: 
       index, file, firstSeq: seqAt(framesBefore), lastSeq: seqAt(framesBefore + frames - 1), frames, durationSamples, sizeBytes: validBytes,
       sha256: createHash('sha256').update(bytes.subarray(0, validBytes)).digest('hex'),
       crc32c: crc32cToBase64(crc32c(bytes.subarray(0, validBytes))), recovered: true,
+      ...(prefixBytes > 0 ? { prefixBytes } : {}),
     };
     m.segments.push(entry);
     framesBefore += frames;
@@ -232,6 +236,31 @@ export function scanSegment(bytes: Uint8Array): { validBytes: number; frames: nu
   return { validBytes: offset, frames, durationSamples };
 }
 
+/**
+ * A source's segment kept as received (MP3 frames / Ogg pages): how much of it is whole units, the
+ * audio they carry and the leading header pages (a chain's copy, dropped at finalize where it continues).
+ */
+export function scanStreamSegment(bytes: Uint8Array, format: StreamFormat): { validBytes: number; frames: number; durationSamples: number; prefixBytes: number } {
+  const framer = format === 'mp3' ? new Mp3Framer() : new OggFramer();
+  let units: AudioUnit[] = [];
+  try {
+    units = framer.push(bytes);
+  } catch {
+    // garbage after the last whole unit: what was framed before it counts (none here: the framer threw at once)
+  }
+  let validBytes = 0;
+  let durationUs = 0;
+  let prefixBytes = 0;
+  let leading = true;
+  for (const u of units) {
+    validBytes = u.data.byteOffset - bytes.byteOffset + u.data.byteLength;
+    durationUs += u.durationUs;
+    if (leading && u.isHeader) prefixBytes += u.data.byteLength;
+    else leading = false;
+  }
+  return { validBytes, frames: units.length, durationSamples: Math.round((durationUs * 48) / 1000), prefixBytes };
+}
+
 function isOlderThan(m: ShowManifest, now: Date, ms: number): boolean {
   const ended = Date.parse(m.endedAt ?? m.startedAt);
   return Number.isFinite(ended) && now.getTime() - ended > ms;
@@ -240,7 +269,7 @@ function isOlderThan(m: ShowManifest, now: Date, ms: number): boolean {
 async function removeAudio(dir: string, m: ShowManifest, at: Date): Promise<void> {
   for (const f of await readdir(dir)) {
     // The CUE sheet goes with the audio it indexes (the manifest's tracklist stays).
-    if (SEGMENT_FILE_RE.test(f) || f === FINAL_FILE || f === RENDITION_FILE || f === CUE_FILE) await rm(join(dir, f), { force: true });
+    if (SEGMENT_FILE_RE.test(f) || FINAL_FILE_RE.test(f) || f === RENDITION_FILE || f === CUE_FILE) await rm(join(dir, f), { force: true });
   }
   m.spoolRemovedAt = at.toISOString();
   await writeManifest(dir, m);

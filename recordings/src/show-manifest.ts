@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isErrorCode, type ErrorCode } from '../../shared/src/errors.ts';
+import type { StreamFormat } from '../../shared/src/audio-unit.ts';
 import { writeJsonAtomic, type SpoolFs } from './spool/spool-fs.ts';
 
 export const MANIFEST_FILE = 'manifest.json';
@@ -36,6 +37,8 @@ export interface SegmentEntry {
   sha256: string;
   /** CRC-32C of the file, S3's base64 form (absent in manifests written before segments were uploaded). */
   crc32c?: string;
+  /** A source's Ogg stream: bytes at the start copying the chain's header pages (dropped where the chain continues). */
+  prefixBytes?: number;
   /** True for a trailing segment recovery cut at its last complete page after a crash. */
   recovered?: boolean;
 }
@@ -59,6 +62,13 @@ export interface GapEntry {
   reason?: string;
   /** Why the studio never delivered these frames, when it said (STUDIO_TAB_LOST: its tab was reloaded or crashed). */
   studioCause?: ErrorCode;
+  /**
+   * A source's show (sourceFormat set): why the source's audio stopped (it disconnected, stalled,
+   * was replaced) before it came back within the grace period. Not the recorder's fault.
+   */
+  sourceCause?: ErrorCode;
+  /** Where the gap is in the recorded audio (ms from its start); a source's show keeps no silence for it. */
+  offsetMs?: number;
   /** ISO time the recorder started dropping frames. */
   since?: string;
   /** Still going on (the recorder is dropping frames now, or the bridge stopped during it). */
@@ -145,6 +155,14 @@ export interface ShowManifest {
   renditionError?: string | null;
   /** When recovery rebuilt this show from the store's spool copy (the local spool was lost). */
   restoredFromStoreAt?: string | null;
+  /**
+   * Set when the recording is a source's stream kept as received (MP3 stays MP3, Ogg Vorbis stays
+   * Vorbis, Ogg Opus stays Opus): segments and the final file hold its frames / pages byte for byte,
+   * gaps are listed (with offsetMs) but hold no silence. Absent: the studio's Opus frames (opusHead).
+   */
+  sourceFormat?: StreamFormat;
+  /** Who made the show: the studio's DJ, or a source client (address, user agent, ice-name). */
+  source?: SourceEntry;
   /** Every now-playing change, in order (absent in older manifests). */
   tracklist?: TrackEntry[];
   /** The show's name and description as the DJ last set them in the studio (absent: never set). */
@@ -155,11 +173,35 @@ export interface ShowManifest {
   spoolRemovedAt: string | null;
 }
 
-export function segmentFileName(index: number): string {
-  return `segment-${String(index).padStart(6, '0')}.opus`;
+/** Who fed the recording. */
+export interface SourceEntry {
+  kind: 'studio' | 'client';
+  /** The mount the source fed when the show started. */
+  mount?: string;
+  /** The client's address (after trusted proxies), user agent and ice-name, as it said. */
+  address?: string;
+  userAgent?: string;
+  iceName?: string;
 }
 
-export const SEGMENT_FILE_RE = /^segment-(\d{6,})\.opus$/;
+/** File extension of a recording's segments and final file: its own format's. */
+export function recordingExt(m: Pick<ShowManifest, 'sourceFormat'>): 'opus' | 'mp3' | 'ogg' {
+  return m.sourceFormat === 'mp3' ? 'mp3' : m.sourceFormat === 'ogg-vorbis' ? 'ogg' : 'opus';
+}
+
+/** The finalized file's name: show.opus for the studio, recording.<ext> for a source's stream (show.mp3 is the rendition). */
+export function finalFileName(m: Pick<ShowManifest, 'sourceFormat'>): string {
+  return m.sourceFormat ? `recording.${recordingExt(m)}` : FINAL_FILE;
+}
+
+export function segmentFileName(index: number, ext: 'opus' | 'mp3' | 'ogg' = 'opus'): string {
+  return `segment-${String(index).padStart(6, '0')}.${ext}`;
+}
+
+export const SEGMENT_FILE_RE = /^segment-(\d{6,})\.(?:opus|mp3|ogg)$/;
+
+/** Every final file name a spool directory may hold. */
+export const FINAL_FILE_RE = /^(?:show\.opus|recording\.(?:mp3|ogg|opus))$/;
 
 /**
  * The manifest in dir. Its error codes are checked (they reach metrics, alerts and the CLI as
@@ -168,7 +210,7 @@ export const SEGMENT_FILE_RE = /^segment-(\d{6,})\.opus$/;
  */
 export async function readManifest(dir: string): Promise<ShowManifest> {
   const m = JSON.parse(await readFile(join(dir, MANIFEST_FILE), 'utf8')) as ShowManifest;
-  const codes: [string, unknown][] = [['errorCode', m.errorCode ?? null], ...(m.gaps ?? []).flatMap((g, i): [string, unknown][] => [[`gaps[${i}].cause`, g.cause ?? null], [`gaps[${i}].studioCause`, g.studioCause ?? null]])];
+  const codes: [string, unknown][] = [['errorCode', m.errorCode ?? null], ...(m.gaps ?? []).flatMap((g, i): [string, unknown][] => [[`gaps[${i}].cause`, g.cause ?? null], [`gaps[${i}].studioCause`, g.studioCause ?? null], [`gaps[${i}].sourceCause`, g.sourceCause ?? null]])];
   if (m.tracklist !== undefined && !(Array.isArray(m.tracklist) && m.tracklist.every((t) => typeof t?.offsetMs === 'number' && t.offsetMs >= 0
     && typeof t.at === 'string' && typeof t.artist === 'string' && typeof t.title === 'string'))) {
     throw new Error(`${join(dir, MANIFEST_FILE)}: tracklist is not a list of { offsetMs, at, artist, title } (written by another version, or edited by hand)`);
@@ -193,6 +235,7 @@ export function writeManifest(dir: string, manifest: ShowManifest, fs?: SpoolFs)
 
 /** Duration of the recording in 48 kHz samples: the final file's, or what the spool holds so far. */
 export function manifestDurationSamples(m: ShowManifest): number {
-  if (m.final) return m.final.durationSamples;
+  // A source's stream keeps no silence for its gaps: the show lasted its audio plus its gaps.
+  if (m.final) return m.final.durationSamples + (m.sourceFormat ? m.gaps.reduce((n, g) => n + g.durationSamples, 0) : 0);
   return m.segments.reduce((n, s) => n + s.durationSamples, 0) + m.gaps.reduce((n, g) => n + g.durationSamples, 0);
 }

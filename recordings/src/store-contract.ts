@@ -4,8 +4,13 @@
 // data. Recovery reads the spool copy back when the local spool was lost. Implemented by
 // store/s3-store.ts (R2 / any S3) and store/local-store.ts (embedded).
 
-/** What a stored object holds; decides how verification reads its duration. */
-export type RecordingFormat = 'ogg-opus' | 'mp3';
+import type { StreamFormat } from '../../shared/src/audio-unit.ts';
+
+/**
+ * What a stored object holds; decides how verification reads its duration. `stream:<format>`: a
+ * source's stream kept as received (MP3 frames, Ogg chains), its length read from all its frames.
+ */
+export type RecordingFormat = 'ogg-opus' | 'mp3' | `stream:${StreamFormat}`;
 
 export interface PutAndVerifyInput {
   key: string;
@@ -17,9 +22,10 @@ export interface PutAndVerifyInput {
   crc32c: string;
   /**
    * Ogg Opus: 48 kHz samples as the last granule position counts them (pre-skip included).
-   * MP3: playable samples at 48 kHz.
+   * MP3: playable samples at 48 kHz. stream:*: the audio its frames / granule positions carry, 48 kHz.
+   * null: checksums only (a piece of a source's stream, a spool segment, has no duration of its own to check).
    */
-  durationSamples: number;
+  durationSamples: number | null;
   /** Default 'ogg-opus'. */
   format?: RecordingFormat;
   /** Stored next to the object as `<key without extension>.manifest.json`; omitted: no manifest. */

@@ -11,6 +11,8 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { spawnTracked } from './processes.ts';
 import type { TrackedProcess } from './processes.ts';
+import type { TestContext } from 'node:test';
+import { S3Client } from '@aws-sdk/client-s3';
 
 /** Where scripts/setup-s3-server.sh puts the chroot (same variable, same default). */
 export const CEPH_ROOT = process.env.AIRCHECK_CEPH_ROOT ?? '/var/lib/aircheck-test/ceph-root';
@@ -450,4 +452,20 @@ export function signedFetch(cfg: SigningConfig, method: string, path: string, in
   // Buffers from Buffer.alloc/concat/from are backed by a plain ArrayBuffer.
   const body = (init.body ?? null) as Uint8Array<ArrayBuffer> | null;
   return fetch(target, { method, headers: sendHeaders, body });
+}
+
+/** A Ceph RGW of the test's own, a bucket, a client, and the AIRCHECK_S3_* that point a bridge at it (stopped after the test). */
+export async function testBucket(t: TestContext): Promise<{ bucket: string; client: S3Client; bucketEnv: Record<string, string> }> {
+  const missing = s3ServerUnavailableReason();
+  if (missing) throw new Error(`the S3 test server is not set up (${missing}): run bash scripts/setup-s3-server.sh as root`);
+  const s3 = await startS3Server({ memoryCapBytes: 256 * 1024 * 1024 });
+  t.after(() => s3.stop());
+  const bucket = await s3.createBucket();
+  const client = new S3Client(s3.clientConfig);
+  t.after(() => client.destroy());
+  const bucketEnv = {
+    AIRCHECK_S3_ENDPOINT: s3.endpoint, AIRCHECK_S3_BUCKET: bucket, AIRCHECK_S3_ACCESS_KEY_ID: s3.accessKeyId,
+    AIRCHECK_S3_SECRET_ACCESS_KEY: s3.secretAccessKey, AIRCHECK_S3_FORCE_PATH_STYLE: 'true',
+  };
+  return { bucket, client, bucketEnv };
 }

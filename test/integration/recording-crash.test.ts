@@ -2,7 +2,7 @@
 // mid-show loses no frame the bridge had acknowledged, and acks kept up with the show to the last
 // page in progress (the restarted bridge recovers and finalizes the show); a normal
 // show across /test → /live and a forced reconnect is one recording, as long as what was sent, no gap.
-import { describe, test, type TestContext } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,8 +15,8 @@ import { studioShows } from '../helpers/studio-shows.ts';
 import { readManifest } from '../../recordings/src/show-manifest.ts';
 import { DEFAULT_PAGE_DURATION_SAMPLES } from '../../shared/src/ogg/opus-muxer.ts';
 import { manifestKey, renditionKey } from '../../recordings/src/store/recording-key.ts';
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { startS3Server, s3ServerUnavailableReason } from '../helpers/s3-server.ts';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { testBucket } from '../helpers/s3-server.ts';
 
 const TONE_HZ = 440;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -24,22 +24,6 @@ const shows = studioShows(TONE_HZ);
 
 const setup = () => shows.setup('aircheck-rec-');
 const studio = shows.studio;
-
-/** A Ceph RGW of this test's own, a bucket, a client, and the AIRCHECK_S3_* that point a bridge at it. */
-async function bucketFor(t: TestContext) {
-  const missing = s3ServerUnavailableReason();
-  if (missing) throw new Error(`the S3 test server is not set up (${missing}): run bash scripts/setup-s3-server.sh as root`);
-  const s3 = await startS3Server({ memoryCapBytes: 256 * 1024 * 1024 });
-  t.after(() => s3.stop());
-  const bucket = await s3.createBucket();
-  const client = new S3Client(s3.clientConfig);
-  t.after(() => client.destroy());
-  const bucketEnv = {
-    AIRCHECK_S3_ENDPOINT: s3.endpoint, AIRCHECK_S3_BUCKET: bucket, AIRCHECK_S3_ACCESS_KEY_ID: s3.accessKeyId,
-    AIRCHECK_S3_SECRET_ACCESS_KEY: s3.secretAccessKey, AIRCHECK_S3_FORCE_PATH_STYLE: 'true',
-  };
-  return { bucket, client, bucketEnv };
-}
 
 async function checkFile(path: string): Promise<void> {
   const streams = await new Promise<string>((resolve, reject) =>
@@ -143,7 +127,7 @@ describe('recording', { timeout: 180_000 }, () => {
   });
 
   test('with a bucket configured by AIRCHECK_S3_*, the show is uploaded and verified in the bucket', async (t) => {
-    const { bucket, client, bucketEnv } = await bucketFor(t);
+    const { bucket, client, bucketEnv } = await testBucket(t);
     const { dataDir, source } = await setup();
     const bridge = await startBridge({ dataDir, env: { ...bucketEnv, AIRCHECK_RECORDINGS_MP3_KBPS: '128' } });
     try {
@@ -205,7 +189,7 @@ describe('recording', { timeout: 180_000 }, () => {
   });
 
   test('the disk dies mid-show: a bridge on a new disk rebuilds the show from the segments already in the bucket', async (t) => {
-    const { bucket, client, bucketEnv } = await bucketFor(t);
+    const { bucket, client, bucketEnv } = await testBucket(t);
     const { dataDir, source } = await setup();
     const env = { ...bucketEnv, AIRCHECK_RECORDINGS_SEGMENT_SECONDS: '2' };
     const list = async () => ((await client.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? []).map((o) => o.Key!);

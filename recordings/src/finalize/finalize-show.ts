@@ -12,12 +12,13 @@ import type { Logger } from 'pino';
 import { AircheckError, isAircheckError } from '../../../shared/src/errors.ts';
 import type { Mp3BitrateKbps } from '../../../shared/src/mp3/opus-to-mp3.ts';
 import { persistMove } from '../recording-catalog.ts';
-import { isVerified, FINAL_FILE, RENDITION_FILE, recorderGaps, writeManifest, type ShowManifest } from '../show-manifest.ts';
+import { isVerified, RENDITION_FILE, finalFileName, recorderGaps, recordingExt, writeManifest, type ShowManifest } from '../show-manifest.ts';
 import type { RecordingStore } from '../store-contract.ts';
 import { fsyncDir, spoolError, writeFileDurably } from '../spool/spool-fs.ts';
 import { CUE_FILE, buildCueSheet } from './cue-sheet.ts';
 import { cueKey, manifestKey, recordingKey, renditionKey, spoolCopyPrefix } from '../store/recording-key.ts';
 import { concatenateSegments } from './concatenate.ts';
+import { concatenateStream } from './concatenate-stream.ts';
 import { renderMp3OffThread } from './mp3-rendition-worker.ts';
 
 export interface FinalizeDeps {
@@ -37,8 +38,14 @@ export async function finalizeShow(dir: string, manifest: ShowManifest, deps: Fi
     if (m.status !== 'finalizing') await persistMove(dir, m, 'finalizing', now());
     if (!m.final || !(await sizeMatches(join(dir, m.final.file), m.final.sizeBytes))) {
       if (m.segments.length === 0) throw new AircheckError('REC_FINALIZE_FAILED', `show ${m.showId} has no complete segment in "${dir}": nothing was recorded to finalize`);
-      const tmp = join(dir, `.${FINAL_FILE}.tmp`);
-      const r = await concatenateSegments({
+      const finalFile = finalFileName(m);
+      const tmp = join(dir, `.${finalFile}.tmp`);
+      // A source's stream is joined as received (MP3 stays MP3, Ogg Vorbis stays Vorbis); the studio's frames into Ogg Opus.
+      const r = m.sourceFormat ? await concatenateStream({
+        segments: m.segments.map((s) => ({ path: join(dir, s.file), prefixBytes: s.prefixBytes ?? 0 })), format: m.sourceFormat, outPath: tmp,
+      }).catch((err) => {
+        throw spoolError(err, 'writing the finalized show', tmp);
+      }) : await concatenateSegments({
         segmentPaths: m.segments.map((s) => join(dir, s.file)),
         opusHead: new Uint8Array(Buffer.from(m.opusHead, 'base64')),
         gaps: m.gaps,
@@ -48,9 +55,9 @@ export async function finalizeShow(dir: string, manifest: ShowManifest, deps: Fi
       }).catch((err) => {
         throw spoolError(err, 'writing the finalized show', tmp);
       });
-      await rename(tmp, join(dir, FINAL_FILE));
+      await rename(tmp, join(dir, finalFile));
       await fsyncDir(dir);
-      m.final = { file: FINAL_FILE, sizeBytes: r.sizeBytes, sha256: r.sha256, crc32c: r.crc32c, durationSamples: r.durationSamples };
+      m.final = { file: finalFile, sizeBytes: r.sizeBytes, sha256: r.sha256, crc32c: r.crc32c, durationSamples: r.durationSamples };
       m.rendition = null; // made from the final file: a new final file needs a new rendition
       await writeManifest(dir, m);
       log.info({ durationMs: Math.round(r.durationSamples / 48), sizeBytes: r.sizeBytes, segments: m.segments.length, gaps: m.gaps.length }, 'recording finalized');
@@ -65,7 +72,7 @@ export async function finalizeShow(dir: string, manifest: ShowManifest, deps: Fi
       log.warn('no recording store configured: the finalized show stays in the spool');
       return m;
     }
-    const key = recordingKey(m.showId, new Date(m.startedAt), deps.store.keyPrefix);
+    const key = recordingKey(m.showId, new Date(m.startedAt), deps.store.keyPrefix, recordingExt(m));
     const result = await deps.store.putAndVerify({
       key,
       filePath: join(dir, m.final.file),
@@ -73,6 +80,7 @@ export async function finalizeShow(dir: string, manifest: ShowManifest, deps: Fi
       sha256: m.final.sha256,
       crc32c: m.final.crc32c,
       durationSamples: m.final.durationSamples,
+      ...(m.sourceFormat ? { format: `stream:${m.sourceFormat}` as const } : {}),
       // Stored only once verified: it says so, and whether the recorder left gaps (each with its cause).
       manifest: { ...m, status: recorderGaps(m).length > 0 ? 'verified_with_gaps' : 'verified' },
     });
@@ -94,7 +102,8 @@ export async function finalizeShow(dir: string, manifest: ShowManifest, deps: Fi
         log.warn({ err: (err as Error).message }, 'the CUE sheet could not be stored beside the recording; the tracklist is in its stored manifest');
       });
       await removeSpoolCopy(deps.store, m.showId, log);
-      if (deps.mp3BitrateKbps) await finishRendition(dir, m, { ...deps, mp3BitrateKbps: deps.mp3BitrateKbps });
+      // The MP3 rendition is made from the studio's Opus; a source's recording is kept in its own format only.
+      if (deps.mp3BitrateKbps && !m.sourceFormat) await finishRendition(dir, m, { ...deps, mp3BitrateKbps: deps.mp3BitrateKbps });
     } else {
       await persistMove(dir, m, 'failed', now(), { reason: `store did not verify the recording: ${result.reason}`, code: result.code });
       log.error({ code: result.code, reason: result.reason }, 'recording not verified by the store; the spool is kept');
@@ -114,7 +123,7 @@ export async function finalizeShow(dir: string, manifest: ShowManifest, deps: Fi
 
 /** Whether a verified show still lacks its stored MP3 rendition (recovery finishes it). */
 export function renditionPending(m: ShowManifest, mp3BitrateKbps: Mp3BitrateKbps | null | undefined): boolean {
-  return !!mp3BitrateKbps && isVerified(m.status) && m.spoolRemovedAt === null && m.final !== null
+  return !!mp3BitrateKbps && !m.sourceFormat && isVerified(m.status) && m.spoolRemovedAt === null && m.final !== null
     && !m.renditionError && !(m.rendition?.storeLocation && m.rendition.bitrateKbps === mp3BitrateKbps);
 }
 

@@ -11,7 +11,7 @@
 import type { Logger } from 'pino';
 import type { ErrorCode } from '../../../shared/src/errors.ts';
 import type { SegmentEntry, ShowManifest } from '../show-manifest.ts';
-import type { RecordingStore } from '../store-contract.ts';
+import type { RecordingFormat, RecordingStore } from '../store-contract.ts';
 import { SPOOL_COPY_MANIFEST, spoolCopyPrefix } from '../store/recording-key.ts';
 import { join } from 'node:path';
 
@@ -115,7 +115,9 @@ export class SegmentUploader {
     if (!segment.crc32c) return { code: 'REC_VERIFY_FAILED', reason: `segment ${segment.file} has no CRC-32C in the manifest` };
     const result = await store.putAndVerify({
       key: this.#prefix + segment.file, filePath: join(dir, segment.file), sizeBytes: segment.sizeBytes,
-      sha256: segment.sha256, crc32c: segment.crc32c, durationSamples: segment.durationSamples,
+      sha256: segment.sha256, crc32c: segment.crc32c,
+      // A source's segment is a piece of its stream (an Ogg one may open inside a chain): checksums only.
+      ...(this.#opts.manifest.sourceFormat ? { format: `stream:${this.#opts.manifest.sourceFormat}` as RecordingFormat, durationSamples: null } : { durationSamples: segment.durationSamples }),
     });
     if (!result.verified) return { code: result.code, reason: result.reason };
     const stored = [...this.#stored, segment];

@@ -13,8 +13,10 @@ import type { Logger } from 'pino';
 import { AircheckError, ignoreCleanupError, type ErrorCode } from '../../../shared/src/errors.ts';
 import type { AudioFrame } from '../../../shared/src/protocol/audio-frame.ts';
 import { moveTo } from '../recording-catalog.ts';
-import { MANIFEST_VERSION, manifestDurationSamples, segmentFileName, writeManifest, type GapEntry, type SegmentEntry, type ShowManifest } from '../show-manifest.ts';
+import type { StreamFormat } from '../../../shared/src/audio-unit.ts';
+import { MANIFEST_VERSION, manifestDurationSamples, recordingExt, segmentFileName, writeManifest, type GapEntry, type SegmentEntry, type ShowManifest, type SourceEntry } from '../show-manifest.ts';
 import { SegmentWriter } from './segment-writer.ts';
+import { PassthroughSegment } from './passthrough-segment.ts';
 import { fsyncDir, nodeSpoolFs, spoolError, type SpoolFs } from './spool-fs.ts';
 
 /** Bytes waiting for the disk before the spool counts as stuck (≈ 60 s at 510 kbps): the recording fails. */
@@ -62,7 +64,18 @@ export interface ShowSpoolOptions {
   resume?: ShowManifest;
   /** Frames up to seq are in the segment file (they survive a crash of the process): writtenSeq moved. */
   onWritten?: (seq: number) => void;
+  /**
+   * A source's stream kept as received (show-manifest.ts sourceFormat): each frame is one MP3 frame
+   * or Ogg page, written byte for byte (passthrough-segment.ts); gaps hold no silence.
+   */
+  sourceFormat?: StreamFormat;
+  source?: SourceEntry;
+  /** Ogg source: the current chain's header pages, copied at the start of a segment that opens inside it. */
+  chainHeaders?: () => readonly Uint8Array[];
 }
+
+/** What a segment file is written through: the studio's Opus muxer, or a source's stream as received. */
+type SpoolSegment = SegmentWriter | PassthroughSegment;
 
 export class ShowSpool {
   readonly dir: string;
@@ -71,9 +84,9 @@ export class ShowSpool {
   readonly #log: Logger;
   readonly #now: () => Date;
   readonly #serial = randomInt(1, 0xffff_ffff);
-  #segment: SegmentWriter | null = null;
+  #segment: SpoolSegment | null = null;
   /** Segments whose file may be open (not closed yet): closed when the spool fails. */
-  readonly #open = new Set<SegmentWriter>();
+  readonly #open = new Set<SpoolSegment>();
   #segmentIndex = 0;
   #segmentFirstSeq = 0;
   #segmentLastSeq = 0;
@@ -128,6 +141,8 @@ export class ShowSpool {
       startedAt: at, endedAt: null, endReason: null,
       opusHead: Buffer.from(opts.opusHead).toString('base64'), channels: opts.channels, preSkipSamples: opts.preSkipSamples,
       segmentSamples: opts.segmentSamples,
+      ...(opts.sourceFormat ? { sourceFormat: opts.sourceFormat } : {}),
+      ...(opts.source ? { source: opts.source } : {}),
       status: 'recording', reason: null, errorCode: null, history: [{ status: 'recording', at }],
       firstSeq: null, lastSeq: null, segments: [], gaps: [], final: null, storeLocation: null, spoolRemovedAt: null,
     };
@@ -217,7 +232,12 @@ export class ShowSpool {
     if (!this.#segment) {
       this.#segmentIndex++;
       this.#segmentFirstSeq = frame.seq;
-      this.#segment = new SegmentWriter(join(this.dir, segmentFileName(this.#segmentIndex)), this.#opts.opusHead, this.#serial, this.#fs);
+      const file = join(this.dir, segmentFileName(this.#segmentIndex, recordingExt(this.manifest)));
+      if (this.#opts.sourceFormat) {
+        // An Ogg segment opening inside a chain starts with a copy of its header pages (not at a BOS page).
+        const insideChain = this.#opts.sourceFormat !== 'mp3' && !((frame.packet[5] ?? 0) & 0x02);
+        this.#segment = new PassthroughSegment(file, insideChain ? (this.#opts.chainHeaders?.() ?? []) : [], this.#fs);
+      } else this.#segment = new SegmentWriter(file, this.#opts.opusHead, this.#serial, this.#fs);
       this.#open.add(this.#segment);
     }
     const segment = this.#segment;
@@ -265,6 +285,22 @@ export class ShowSpool {
     });
   }
 
+  /**
+   * A source's show: its source was away for durationSamples (it left and a source came back within
+   * the grace period) — a gap with the reason it stopped; no silence is kept for it.
+   */
+  onSourceGap(durationSamples: number, cause: ErrorCode, reason: string): void {
+    if (this.#ended) return;
+    const afterSeq = this.#nextSeq !== null ? this.#nextSeq - 1 : -1;
+    const gap: GapEntry = {
+      afterSeq, missingFrames: 0, framesBefore: this.#framesWritten, durationSamples: Math.max(0, Math.round(durationSamples)),
+      sourceCause: cause, reason, offsetMs: Math.round(this.#positionSamples / 48), since: this.#now().toISOString(),
+    };
+    this.manifest.gaps.push(gap);
+    this.#log.warn({ ...gap }, 'recording has a gap: the source was away and came back within the grace period; the show continues');
+    this.#enqueue('record a gap in the manifest', () => writeManifest(this.dir, this.manifest, this.#fs));
+  }
+
   /** The studio said why the frames it skips next never came: the next gap carries the cause. */
   onStudioGap(cause: ErrorCode, reason: string): void {
     if (!this.#ended) this.#studioGapCause = { cause, reason };
@@ -289,7 +325,7 @@ export class ShowSpool {
   }
 
   /** pagedSeq: the last seq in the completed pages (written once the flush is done). */
-  #flushSoon(segment: SegmentWriter, bytes: number, pagedSeq: number): void {
+  #flushSoon(segment: SpoolSegment, bytes: number, pagedSeq: number): void {
     this.#queuedBytes += bytes;
     if (this.#queuedBytes > MAX_QUEUED_BYTES) {
       this.#fail(spoolError(Object.assign(new Error('spool writes are not completing'), { code: 'ETIMEDOUT' }), `writing segment (${this.#queuedBytes} bytes waiting)`, segment.path));
@@ -308,7 +344,7 @@ export class ShowSpool {
   #closeSegment(): void {
     const segment = this.#segment!;
     this.#segment = null;
-    const entry = { index: this.#segmentIndex, file: segmentFileName(this.#segmentIndex), firstSeq: this.#segmentFirstSeq, lastSeq: this.#segmentLastSeq };
+    const entry = { index: this.#segmentIndex, file: segmentFileName(this.#segmentIndex, recordingExt(this.manifest)), firstSeq: this.#segmentFirstSeq, lastSeq: this.#segmentLastSeq };
     this.#enqueue('close a segment', async () => {
       const summary = await segment.close();
       this.#open.delete(segment);

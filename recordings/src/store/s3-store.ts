@@ -337,7 +337,10 @@ export class S3RecordingStore implements RecordingStore {
   }
 }
 
-const CONTENT_TYPES: Record<RecordingFormat, string> = { 'ogg-opus': 'audio/ogg', mp3: 'audio/mpeg' };
+const CONTENT_TYPES: Record<RecordingFormat, string> = {
+  'ogg-opus': 'audio/ogg', mp3: 'audio/mpeg',
+  'stream:mp3': 'audio/mpeg', 'stream:ogg-opus': 'audio/ogg', 'stream:ogg-vorbis': 'audio/ogg', 'stream:aac': 'audio/aac',
+};
 
 function isNotFound(err: unknown): boolean {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };

@@ -6,11 +6,13 @@
 
 import { createHash } from 'node:crypto';
 import type { RecordingFormat } from '../store-contract.ts';
+import type { StreamFormat } from '../../../shared/src/audio-unit.ts';
 import { compositeCrc32c, crc32c, crc32cToBase64 } from './crc32c.ts';
 import { hex8 } from './local-digest.ts';
 import type { LocalDigest } from './local-digest.ts';
 import { MP3_HEAD_READ_BYTES, mp3Duration, mp3HeadBytesNeeded } from './mp3-duration.ts';
 import { HEAD_READ_BYTES, TAIL_READ_BYTES, opusDuration } from './ogg-duration.ts';
+import { StreamDuration } from './stream-duration.ts';
 
 /**
  * Duration tolerance: one 20 ms Opus frame (960 samples at 48 kHz). The stored duration comes
@@ -60,7 +62,7 @@ export interface VerifyExpectation {
    * like the last granule position (pre-skip included). MP3: playable samples at 48 kHz (what the
    * rendition decodes to: the Opus file's last granule position − pre-skip).
    */
-  durationSamples: number;
+  durationSamples: number | null;
   /** Default DURATION_TOLERANCE_SAMPLES (Ogg Opus) or MP3_DURATION_TOLERANCE_SAMPLES (MP3). */
   toleranceSamples?: number;
 }
@@ -100,7 +102,11 @@ async function verify(reader: StoredObjectReader, expect: VerifyExpectation): Pr
   const checked = await compareChecksum(reader, info, local);
   if (!checked.ok) return fail(checked.reason);
 
-  if (expect.format === 'mp3') return verifyMp3Duration(reader, info.sizeBytes, expect, checked.method);
+  // A piece of a stream (a source's spool segment): size and checksum are the whole check.
+  if (expect.durationSamples === null) return { verified: true, checksum: checked.method, lastGranule: 0, playableSamples: 0 };
+  const timed = expect as TimedExpectation;
+  if (expect.format === 'mp3') return verifyMp3Duration(reader, info.sizeBytes, timed, checked.method);
+  if (expect.format?.startsWith('stream:')) return verifyStreamDuration(reader, timed, checked.method);
 
   // 3. Duration from the last granule position (ranged reads of both ends).
   const size = info.sizeBytes;
@@ -120,7 +126,7 @@ async function verify(reader: StoredObjectReader, expect: VerifyExpectation): Pr
 }
 
 /** 3 (MP3). Duration from the Info frame at the head (after an ID3v2 tag, read again when it is larger than the first read). */
-async function verifyMp3Duration(reader: StoredObjectReader, size: number, expect: VerifyExpectation, checksum: string): Promise<VerifyOutcome> {
+async function verifyMp3Duration(reader: StoredObjectReader, size: number, expect: TimedExpectation, checksum: string): Promise<VerifyOutcome> {
   const fail = (reason: string): VerifyOutcome => ({ verified: false, reason });
   if (size === 0) return fail('MP3 duration unreadable: the stored object is empty');
   let head = await reader.readRange(0, Math.min(size, MP3_HEAD_READ_BYTES) - 1);
@@ -134,6 +140,20 @@ async function verifyMp3Duration(reader: StoredObjectReader, size: number, expec
   }
   return { verified: true, checksum, lastGranule: duration.playableSamples48k, playableSamples: duration.playableSamples48k };
 }
+
+/** 3 (a source's stream kept as received). Every frame read back: the audio its frames / granules carry. */
+async function verifyStreamDuration(reader: StoredObjectReader, expect: TimedExpectation, checksum: string): Promise<VerifyOutcome> {
+  const duration = new StreamDuration(expect.format!.slice('stream:'.length) as StreamFormat);
+  for await (const chunk of reader.readAll()) duration.push(chunk);
+  const tolerance = expect.toleranceSamples ?? DURATION_TOLERANCE_SAMPLES;
+  if (Math.abs(duration.samples48k - expect.durationSamples) > tolerance) {
+    return { verified: false, reason: `duration mismatch: the stored stream's ${duration.units} frames/pages carry ${duration.samples48k} samples (48 kHz), the recording holds ${expect.durationSamples} (tolerance ${tolerance})` };
+  }
+  return { verified: true, checksum, lastGranule: duration.samples48k, playableSamples: duration.samples48k };
+}
+
+/** An expectation with a duration to check (not a spool segment's). */
+type TimedExpectation = VerifyExpectation & { durationSamples: number };
 
 type Checked = { ok: true; method: string } | { ok: false; reason: string };
 

@@ -183,6 +183,15 @@ export interface LameExtension {
   tagCrcValid: boolean;
 }
 
+/** Whether the Layer III frame at frame[0] carries a Xing/Info header (a file's header frame, no audio). Cheap. */
+export function isInfoFrame(frame: Uint8Array): boolean {
+  const info = mpegFrameInfo(frame, 0);
+  if (!info || info.layer !== 3) return false;
+  const at = 4 + layer3SideInfoBytes(info.mpegVersion, info.channels);
+  const [a, b, c, d] = [frame[at], frame[at + 1], frame[at + 2], frame[at + 3]];
+  return (a === 0x49 && b === 0x6e && c === 0x66 && d === 0x6f) || (a === 0x58 && b === 0x69 && c === 0x6e && d === 0x67); // "Info", "Xing"
+}
+
 /**
  * Reads the Xing/Info header in the Layer III frame at frame[0] (the whole frame). A string when there
  * is none or it is cut short. The frame's own header must already have been checked (mpegFrameInfo).

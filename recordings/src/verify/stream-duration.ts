@@ -1,0 +1,35 @@
+// The length of a source's stream kept as received (MP3 frames, Ogg Opus or Vorbis pages, chains
+// included), read from the audio itself with the same framers the bridge reads sources with: the
+// MPEG frame headers' sample counts, the Ogg granule positions. Pure and incremental. Fed by the
+// finalizer (concatenate-stream.ts) and by verification of the stored object (verify-object.ts).
+import type { StreamFormat, StreamFramer } from '../../../shared/src/audio-unit.ts';
+import { Mp3Framer } from '../../../shared/src/mp3/mp3-framer.ts';
+import { OggFramer } from '../../../shared/src/ogg/ogg-framer.ts';
+
+export class StreamDuration {
+  readonly #framer: StreamFramer;
+  #us = 0;
+  #units = 0;
+
+  constructor(format: StreamFormat) {
+    this.#framer = format === 'mp3' ? new Mp3Framer() : new OggFramer();
+  }
+
+  /** Throws (SOURCE_BAD_AUDIO) on bytes that are not the stream's format. */
+  push(chunk: Uint8Array): void {
+    for (const u of this.#framer.push(chunk)) {
+      this.#us += u.durationUs;
+      this.#units++;
+    }
+  }
+
+  /** MP3 frames or Ogg pages read so far. */
+  get units(): number {
+    return this.#units;
+  }
+
+  /** The audio read so far, in 48 kHz samples (the unit every manifest counts in). */
+  get samples48k(): number {
+    return Math.round((this.#us * 48) / 1000);
+  }
+}
