@@ -1,7 +1,7 @@
 // Aircheck on an IPv6 address (`AIRCHECK_HOST=::1`, and `::`) end to end: the banner's URL is bracketed, an
 // ffmpeg source pushes over [::1], a listener plays over [::1], the status JSON's listenurl and the
-// playlists link to [::1], and a studio show goes live on /live, which needs the bridge's own live
-// push (the internal URL built from server.host) to connect over IPv6.
+// playlists link to [::1], and a studio show goes live on /live over IPv6 (its push feeds the mounts in
+// process: no internal URL built from server.host).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -64,7 +64,7 @@ for (const host of ['::1', '::']) describe(`Aircheck on AIRCHECK_HOST=${host}`, 
     assert.equal(m3u.trim().split('\n').at(-1), `${bridge.streamUrl}/test?token=${bridge.testToken}`);
   });
 
-  test('a studio show goes live on /live: the internal push reaches the bridge over IPv6', async () => {
+  test('a studio show goes live on /live over IPv6: listeners over [::1] hear the studio tone', async () => {
     const { source } = await shows.setup('aircheck-ipv6-tone-', 10);
     const dj = await shows.studio(bridge, source);
     dj.startAudio();

@@ -184,26 +184,37 @@ describe('resolveCredentials failures', () => {
   });
 });
 
-describe('the internal source credential and the MP3 companion mounts', () => {
-  it('accepts the bridge\'s in-memory credential on every mount, and nothing else for the companions', async () => {
+describe('the MP3 companion mounts (fed by the studio in process, no internal credential)', () => {
+  it('take no socket source without a password of their own: not the old internal user, not /live\'s password', async () => {
     const creds = await resolveCredentials(configFor(freshDataDir()));
-    const { user, password } = creds.internalSource;
-    assert.equal(user, 'aircheck-bridge');
-    for (const path of ['/live', '/test', '/live.mp3', '/test.mp3']) {
-      assert.equal(await creds.mounts.get(path)!.source.verify(user, password), true, path);
-      assert.equal(await creds.mounts.get(path)!.source.verify(user, `${password}x`), false, path);
+    const live = generatedSecret(creds, /source password for \/live/);
+    for (const path of ['/live.mp3', '/test.mp3']) {
+      assert.equal(await creds.mounts.get(path)!.source.verify('source', live), false, path);
+      assert.equal(await creds.mounts.get(path)!.source.verify('aircheck-bridge', ''), false, path);
     }
-    assert.equal(await creds.mounts.get('/live.mp3')!.source.verify('source', ''), false);
-    assert.ok(!creds.generated.some((g) => g.secret === password || /\.mp3/.test(g.what)), 'never printed, nothing generated for companions');
+    assert.equal(await creds.mounts.get('/live')!.source.verify('aircheck-bridge', live), false, 'the internal user is gone from every mount');
+    assert.equal(await creds.mounts.get('/live')!.source.verify('source', live), true);
+    assert.ok(!creds.generated.some((g) => /\.mp3/.test(g.what)), 'nothing generated for companions');
+    assert.ok(!('internalSource' in creds));
   });
 
-  it('gives /test.mp3 the listener token of /test, and never stores the internal credential', async () => {
-    const dataDir = freshDataDir();
-    const creds = await resolveCredentials(configFor(dataDir));
+  it('gives /test.mp3 the listener token of /test', async () => {
+    const creds = await resolveCredentials(configFor(freshDataDir()));
     const token = creds.mounts.get('/test')!.listenerToken!;
     assert.equal(creds.listenerTokenOk('/test.mp3', token), true);
     assert.equal(creds.listenerTokenOk('/test.mp3', 'wrong-token-123'), false);
-    assert.ok(!readFileSync(join(dataDir, 'credentials.json'), 'utf8').includes(creds.internalSource.password));
+  });
+
+  it('a credentials.json from before (the internal credential was never stored in it) loads unchanged, its secrets still accepted', async () => {
+    const dataDir = freshDataDir();
+    const first = await resolveCredentials(configFor(dataDir));
+    const live = generatedSecret(first, /source password for \/live/);
+    const file = join(dataDir, 'credentials.json');
+    const before = readFileSync(file, 'utf8');
+    const again = await resolveCredentials(configFor(dataDir));
+    assert.deepEqual(again.generated, [], 'nothing new generated');
+    assert.equal(readFileSync(file, 'utf8'), before, 'the file is not rewritten');
+    assert.equal(await again.mounts.get('/live')!.source.verify('source', live), true);
   });
 });
 

@@ -20,25 +20,15 @@ export interface MountSecrets {
   listenerToken: string | null;
 }
 
-/** The user the bridge's own source client (the studio's live push) authenticates as, on every mount. */
-export const INTERNAL_SOURCE_USER = 'aircheck-bridge';
-
-/**
- * Its password: random per process, held only in memory (never stored, logged or printed), so it
- * survives SIGHUP reloads and dies with the process.
- */
-const INTERNAL_SOURCE_PASSWORD = generateSecret() + generateSecret();
-
 /**
  * The studio's MP3 companion mounts and the mount they accompany: they get no generated source
- * password (only the bridge pushes to them, with the internal credential) and share its listener token.
+ * password (only the studio's push feeds them, in process: bridge/src/mounts/mount-source.ts) and
+ * share its listener token.
  */
 const COMPANION_OF: Readonly<Record<string, string>> = { '/live.mp3': '/live', '/test.mp3': '/test' };
 
 export interface Credentials {
   admin: PasswordCheck;
-  /** The internal source credential for the bridge's own pushes to its stream port. */
-  internalSource: { readonly user: string; readonly password: string };
   mounts: ReadonlyMap<string, MountSecrets>;
   /** The global source password of dynamic mounts (`[dynamic_mounts]`), hashed; null = dynamic mounts off. */
   dynamicSource: PasswordCheck | null;
@@ -70,15 +60,9 @@ async function makeCheck(user: string, stored: string): Promise<PasswordCheck> {
   };
 }
 
-/** A mount's source check that also accepts the bridge's internal credential. */
-function withInternalSource(external: PasswordCheck | null): PasswordCheck {
-  return {
-    user: external?.user ?? INTERNAL_SOURCE_USER,
-    async verify(user: string, password: string, client?: string) {
-      if (safeEqual(user, INTERNAL_SOURCE_USER)) return safeEqual(password, INTERNAL_SOURCE_PASSWORD);
-      return external ? external.verify(user, password, client) : false;
-    },
-  };
+/** The source check of a mount fed in process only (a companion, a rung without a password): no client gets in. */
+function refuseEverySource(user: string): PasswordCheck {
+  return { user, verify: async () => false };
 }
 
 function readStore(path: string): StoreFile {
@@ -132,12 +116,13 @@ export async function resolveCredentials(config: Config, options: { deferWrite?:
   const admin = await makeCheck(config.admin.user, await secretFor('admin', config.admin.password, 'admin (web and /admin)', config.admin.user, true));
   const mounts = new Map<string, MountSecrets>();
   const companions: [string, string, boolean][] = [];
+  // Ladder rungs are fed in process only (bridge/src/ladder/): no source password is generated for them.
+  const rungPaths = new Set(config.mounts.flatMap((m) => m.ladder.map((r) => r.path)));
   for (const m of config.mounts) {
     const companionOf = Object.hasOwn(COMPANION_OF, m.path) ? COMPANION_OF[m.path] : undefined;
-    const external = companionOf && !m.source_password
-      ? null
+    const source = (companionOf || rungPaths.has(m.path)) && !m.source_password
+      ? refuseEverySource(m.source_user)
       : await makeCheck(m.source_user, await secretFor(`source:${m.path}`, m.source_password, `source password for ${m.path}`, m.source_user, true));
-    const source = withInternalSource(external);
     if (companionOf && m.private && !m.listener_token) {
       companions.push([m.path, companionOf, true]);
       mounts.set(m.path, { source, listenerToken: null });
@@ -167,7 +152,6 @@ export async function resolveCredentials(config: Config, options: { deferWrite?:
   return {
     persist,
     admin,
-    internalSource: { user: INTERNAL_SOURCE_USER, password: INTERNAL_SOURCE_PASSWORD },
     mounts,
     dynamicSource,
     generated,

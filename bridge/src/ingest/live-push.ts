@@ -1,16 +1,20 @@
 // The live push: one of a DJ session's frame consumers. Muxes the studio's Opus packets into Ogg
 // (shared/src/ogg/opus-muxer.ts) for /test or /live and encodes the MP3 companion (/test.mp3,
-// /live.mp3), each pushed by a real Icecast source client. Moving the target opens the new mounts
-// first (a refusal leaves everything as it was), then switches between two frames: nothing upstream
-// restarts and no frame is skipped. Fed by dj-session.ts; feeds mounts through the stream port.
+// /live.mp3), each fed in process through an InProcessSource (mounts/mount-source.ts, kind 'studio'):
+// no connection, no credential. Moving the target claims the new mounts first (a refusal leaves
+// everything as it was), then switches between two frames: nothing upstream restarts and no frame is
+// skipped. Fed by dj-session.ts; feeds the mount registry.
 import { randomInt } from 'node:crypto';
 import type { Logger } from 'pino';
 import { AircheckError, failureGoesToCaller, isAircheckError, type ErrorCode } from '../../../shared/src/errors.ts';
 import { OpusMuxer, type NowPlaying } from '../../../shared/src/ogg/opus-muxer.ts';
 import { AUDIO_FRAME_FLAG_DISCONTINUITY, type AudioFrame } from '../../../shared/src/protocol/audio-frame.ts';
 import { LiveEdge } from './live-edge.ts';
-import { IcecastSourceClient, updateSourceMetadata } from './icecast-source-client.ts';
 import { OpusToMp3, type Mp3BitrateKbps } from '../../../shared/src/mp3/opus-to-mp3.ts';
+import { InProcessSource, type MountSourceHost } from '../mounts/mount-source.ts';
+import { emptyInfo, type StreamInfo } from '../mounts/mount.ts';
+import { OggFramer } from '../../../shared/src/ogg/ogg-framer.ts';
+import { FIELD_MAX_CHARS, cleanText } from '../sources/stream-info.ts';
 
 /** What a session hands every frame to: the live push now, the recorder next. */
 export interface FrameConsumer {
@@ -55,9 +59,8 @@ export interface PushMounts {
 }
 
 export interface LivePushDeps {
-  /** `http://host:port` of the server to push to (the bridge's own stream port). */
-  baseUrl: () => string;
-  credentials: () => { user: string; password: string };
+  /** The mounts' source side (the registry): the push claims its mounts there, in process. */
+  sources: MountSourceHost;
   mounts: Readonly<Record<PushTarget, PushMounts>>;
   log: Logger;
   /** The stream name listeners see while the DJ has not named the show (the station's name). */
@@ -65,31 +68,30 @@ export interface LivePushDeps {
   /** The MP3 companion's bitrate unless the DJ picks another, and the ones the DJ may pick (`[studio]`). */
   mp3BitrateKbps?: number;
   mp3BitratesKbps?: readonly number[];
-  /**
-   * The show's name or description changed while the push feeds mount (PROTOCOL.md §4.13): the mount
-   * shows them from now on (status, new listeners' icy-name). A new push connection sends them as
-   * ice-name / ice-description itself.
-   */
-  setStreamInfo?: (mount: string, info: ShowInfoText) => void;
-  /** A push connection dropped or came back without being asked (state changes unsolicited). */
+  /** The push lost its mounts or got them back without being asked (state changes unsolicited). */
   onAirChanged: () => void;
 }
 
-/** Bytes queued towards a mount before the push counts as stuck and is restarted (≈ 10 s at 510 kbps). */
-const MAX_PENDING_BYTES = 640 * 1024;
+/** After the mounts were taken from the push (an admin's killsource, a shutdown): retry this often. */
 const RECONNECT_DELAY_MS = 1000;
 /**
  * No frame on air for this long (a network cut the WebSocket has not noticed yet, a frozen tab): the
  * studio counts as away and the push lets go of its mounts, so listeners hear the fallback at once.
  */
 export const STUDIO_AWAY_MS = 1500;
-/** Frames at the live edge held while the push (re)connects to its mounts; the oldest go first. */
+/** Frames at the live edge held while the push (re)claims its mounts; the oldest go first. */
 const MAX_WAITING_US = 200_000;
+
+/** One mount the push feeds: its source, and (Ogg) the framer that turns the muxer's pages into units. */
+interface LegMount {
+  source: InProcessSource;
+  framer: OggFramer | null;
+}
 
 interface Leg {
   target: PushTarget;
-  opus: IcecastSourceClient;
-  mp3: IcecastSourceClient;
+  opus: LegMount;
+  mp3: LegMount;
 }
 
 export class LivePush implements FrameConsumer {
@@ -158,12 +160,20 @@ export class LivePush implements FrameConsumer {
       this.#mp3WantedKbps = kbps as Mp3BitrateKbps;
     }
     this.#show = { name: show.name, description: show.description };
+    // Status pages and listeners joining from now on see it (icy-name, server_name).
     const leg = this.#leg;
-    if (leg) for (const mount of this.mountsOf(leg.target)) this.#deps.setStreamInfo?.(mount, this.#streamInfo());
+    if (leg) for (const m of [leg.opus, leg.mp3]) m.source.setInfo(this.#streamInfo(leg.target));
   }
 
-  #streamInfo(): ShowInfoText {
-    return { name: this.#show.name || this.#deps.streamName, description: this.#show.description };
+  /** What the mounts of `target` show: the show's name (else the station's) and description, as ice-* headers did. */
+  #streamInfo(target: PushTarget): StreamInfo {
+    return {
+      ...emptyInfo(),
+      name: cleanText(this.#show.name || this.#deps.streamName, FIELD_MAX_CHARS.name),
+      description: cleanText(this.#show.description, FIELD_MAX_CHARS.description),
+      public: target === 'live',
+      userAgent: 'Aircheck',
+    };
   }
 
   /** The target whose mounts accepted this push and receive its audio now. */
@@ -180,8 +190,8 @@ export class LivePush implements FrameConsumer {
   }
 
   /**
-   * Moves the push to target (null: stop pushing). Resolves once the new mounts accepted the source;
-   * rejects with the server's code (MOUNT_IN_USE when another source is there), changing nothing.
+   * Moves the push to target (null: stop pushing). Resolves once the new mounts are the push's;
+   * rejects with the registry's code (MOUNT_IN_USE when another source is there), changing nothing.
    */
   setTarget(target: PushTarget | null): Promise<void> {
     const run = this.#switching.then(() => this.#switchTo(target));
@@ -206,15 +216,18 @@ export class LivePush implements FrameConsumer {
       this.#nowPlaying = { artist: '', title: '' };
       return;
     }
-    const leg = await this.#open(target);
     // A bitrate the DJ chose off air: the new leg gets an encoder at that rate (the old one is
-    // flushed into the old leg first).
+    // flushed into the old leg first). Made before the mounts are claimed: nothing waits between the
+    // claim and the switch.
     const mp3 = this.#mp3.bitrateKbps === this.#mp3WantedKbps ? null
-      : await OpusToMp3.create({ channels: this.#channels, bitrateKbps: this.#mp3WantedKbps }).catch((err) => {
-        leg.opus.close();
-        leg.mp3.close();
-        throw err;
-      });
+      : await OpusToMp3.create({ channels: this.#channels, bitrateKbps: this.#mp3WantedKbps });
+    let leg: Leg;
+    try {
+      leg = this.#open(target);
+    } catch (err) {
+      mp3?.close();
+      throw err;
+    }
     this.#wanted = target;
     this.#cancelReconnect();
     this.#closeLeg();
@@ -229,9 +242,10 @@ export class LivePush implements FrameConsumer {
     this.#nowPlaying = { ...nowPlaying };
     const leg = this.#leg;
     if (!leg) return Promise.resolve();
-    // Opus listeners: a new chain with fresh OpusTags. MP3 listeners: ICY metadata via updinfo.
-    leg.opus.write(concat(this.#muxer.beginChain(randomSerial(), this.#nowPlaying)));
-    return this.#sendMp3Title(leg);
+    // Opus listeners: a new chain with fresh OpusTags. MP3 listeners: ICY metadata (the mount's title).
+    this.#feed(leg.opus, this.#muxer.beginChain(randomSerial(), this.#nowPlaying));
+    this.#sendMp3Title(leg);
+    return Promise.resolve();
   }
 
   onFrame(frame: AudioFrame): void {
@@ -268,16 +282,19 @@ export class LivePush implements FrameConsumer {
   }
 
   #air(leg: Leg, frame: AudioFrame): void {
-    for (const page of this.#muxer.push(frame.packet, frame.durationSamples)) leg.opus.write(page);
+    this.#feed(leg.opus, this.#muxer.push(frame.packet, frame.durationSamples));
     try {
-      for (const unit of this.#mp3.push(frame.packet)) leg.mp3.write(unit.data);
+      leg.mp3.source.push(this.#mp3.push(frame.packet));
     } catch (err) {
       this.#deps.log.warn({ err: (err as Error).message }, 'MP3 companion could not encode a packet');
     }
-    if (leg.opus.pendingBytes > MAX_PENDING_BYTES || leg.mp3.pendingBytes > MAX_PENDING_BYTES) {
-      this.#deps.log.warn({ mount: this.#deps.mounts[leg.target].opus }, 'push is not draining; reconnecting it');
-      this.#legLost(leg);
-    }
+  }
+
+  /** Ogg pages from the muxer to the Opus mount, framed into units (durations, headers, chains). */
+  #feed(mount: LegMount, pages: Uint8Array[]): void {
+    if (pages.length === 0 || !mount.framer) return;
+    const units = mount.framer.push(concat(pages));
+    if (units.length > 0) mount.source.push(units);
   }
 
   /** A frame for the air while no leg is open: kept (bounded) until the mounts take the push. */
@@ -309,21 +326,22 @@ export class LivePush implements FrameConsumer {
     this.#mp3.close();
   }
 
-  async #open(target: PushTarget): Promise<Leg> {
+  /**
+   * Claims the target's two mounts (in process). Throws the registry's AircheckError (MOUNT_IN_USE,
+   * SOURCE_LIMIT_REACHED), holding neither mount. Nothing plays on them until #startLeg.
+   */
+  #open(target: PushTarget): Leg {
     const mounts = this.#deps.mounts[target];
-    const { user, password } = this.#deps.credentials();
-    const base = this.#deps.baseUrl();
-    const { name, description } = this.#streamInfo();
-    const common = { user, password, name, description, public: target === 'live' };
-    const opus = await IcecastSourceClient.connect({ ...common, url: `${base}${mounts.opus}`, contentType: 'application/ogg' });
-    let mp3: IcecastSourceClient;
+    const claim = (mountPath: string) => InProcessSource.claim(this.#deps.sources, { kind: 'studio', mountPath, remoteAddress: 'studio' });
+    const opus = claim(mounts.opus);
+    let mp3: InProcessSource;
     try {
-      mp3 = await IcecastSourceClient.connect({ ...common, url: `${base}${mounts.mp3}`, contentType: 'audio/mpeg' });
+      mp3 = claim(mounts.mp3);
     } catch (err) {
-      opus.close();
+      opus.end('studio push refused');
       throw err;
     }
-    return { target, opus, mp3 };
+    return { target, opus: { source: opus, framer: new OggFramer() }, mp3: { source: mp3, framer: null } };
   }
 
   #startLeg(leg: Leg): void {
@@ -335,17 +353,21 @@ export class LivePush implements FrameConsumer {
       if (this.#leg && Date.now() - this.#lastAiredMs >= STUDIO_AWAY_MS) this.studioAway(`no audio from the studio for ${STUDIO_AWAY_MS} ms`);
     }, 250);
     this.#awayTimer.unref();
-    this.#muxer.endChain(); // a chain left open by a lost connection ends there, not on the new one
-    leg.opus.write(concat(this.#muxer.beginChain(randomSerial(), this.#nowPlaying)));
-    const lost = (error: AircheckError | null) => {
+    this.#muxer.endChain(); // a chain left open by a lost leg ends there, not on the new one
+    const info = this.#streamInfo(leg.target);
+    leg.opus.source.start('ogg-opus', info);
+    leg.mp3.source.start('mp3', info);
+    this.#feed(leg.opus, this.#muxer.beginChain(randomSerial(), this.#nowPlaying));
+    // Taken from the push (an admin's killsource, a shutdown): let go of the other mount, retry.
+    const lost = (reason: string, error: AircheckError | null) => {
       if (this.#leg !== leg) return;
-      this.#deps.log.warn({ mount: this.#deps.mounts[leg.target].opus, code: error?.code, reason: error?.message }, 'push connection lost; reconnecting');
+      this.#deps.log.warn({ mount: this.#deps.mounts[leg.target].opus, code: error?.code, reason }, 'studio push lost its mount; claiming it again');
       this.#legLost(leg);
     };
-    leg.opus.onClose(lost);
-    leg.mp3.onClose(lost);
+    leg.opus.source.onEnded = lost;
+    leg.mp3.source.onEnded = lost;
     this.#deps.log.info({ mounts: this.mountsOf(leg.target) }, 'studio push started');
-    void this.#sendMp3Title(leg);
+    this.#sendMp3Title(leg);
     for (const frame of this.#waiting.splice(0)) if (this.#leg === leg) this.#air(leg, frame);
   }
 
@@ -353,22 +375,23 @@ export class LivePush implements FrameConsumer {
     const leg = this.#leg;
     if (!leg) return;
     this.#leg = null;
-    leg.opus.write(concat(this.#muxer.endChain()));
+    this.#feed(leg.opus, this.#muxer.endChain());
     try {
-      for (const unit of this.#mp3.flush()) leg.mp3.write(unit.data);
+      leg.mp3.source.push(this.#mp3.flush());
     } catch {
       // flush after an encoder error: nothing more to send
     }
-    leg.opus.close();
-    leg.mp3.close();
+    // What was queued reaches the mounts now; their listeners move to the fallback at once.
+    leg.opus.source.end('studio push stopped');
+    leg.mp3.source.end('studio push stopped');
     this.#deps.log.info({ mounts: this.mountsOf(leg.target) }, 'studio push stopped');
   }
 
   #legLost(leg: Leg): void {
     if (this.#leg !== leg) return;
     this.#leg = null;
-    leg.opus.close();
-    leg.mp3.close();
+    leg.opus.source.end('studio push lost its other mount');
+    leg.mp3.source.end('studio push lost its other mount');
     this.#deps.onAirChanged();
     this.#scheduleReconnect();
   }
@@ -382,14 +405,18 @@ export class LivePush implements FrameConsumer {
       this.#switching = this.#switching.then(async () => {
         if (this.#wanted !== wanted || this.#leg || this.#ended) return;
         try {
-          this.#startLeg(await this.#open(wanted));
+          this.#startLeg(this.#open(wanted));
           this.#deps.onAirChanged();
         } catch (err) {
-          this.#deps.log.warn({ code: isAircheckError(err) ? err.code : undefined, reason: (err as Error).message }, 'push reconnect failed; retrying');
+          const code = isAircheckError(err) ? err.code : undefined;
+          // Shutting down: the session is suspended for the restart, which claims the mounts again.
+          if (code === 'SERVER_SHUTTING_DOWN') return;
+          this.#deps.log.warn({ code, reason: (err as Error).message }, 'studio push could not claim its mounts; retrying');
           this.#scheduleReconnect();
         }
       });
     }, delayMs);
+    this.#reconnectTimer.unref();
   }
 
   #cancelReconnect(): void {
@@ -397,15 +424,11 @@ export class LivePush implements FrameConsumer {
     this.#reconnectTimer = null;
   }
 
-  async #sendMp3Title(leg: Leg): Promise<void> {
+  /** MP3 listeners' now-playing: the mount's title (ICY metadata, status), as /admin/metadata sets it. */
+  #sendMp3Title(leg: Leg): void {
     const { artist, title } = this.#nowPlaying;
     const song = artist && title ? `${artist} - ${title}` : title || artist;
-    if (!song) return;
-    try {
-      await updateSourceMetadata(leg.mp3.target, song);
-    } catch (err) {
-      this.#deps.log.warn({ mount: this.#deps.mounts[leg.target].mp3, code: isAircheckError(err) ? err.code : undefined }, 'MP3 now-playing update failed');
-    }
+    if (song) leg.mp3.source.setTitle(song);
   }
 }
 

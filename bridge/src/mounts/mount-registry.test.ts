@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { isAircheckError } from '../../../shared/src/errors.ts';
 import { MountSchema } from '../config/config-schema.ts';
 import type { DropReason, Listener } from '../listeners/listener.ts';
-import type { SourceSession } from '../sources/source-session.ts';
+import type { MountSource } from './mount-source.ts';
 import { emptyInfo } from './mount.ts';
 import { MountRegistry, type RegistryObserver } from './mount-registry.ts';
 
@@ -30,8 +30,8 @@ function registry(maxDynamicMounts = 4): { registry: MountRegistry; removed: str
   return { registry: r, removed };
 }
 
-function fakeSession(mountPath: string): SourceSession {
-  return { mountPath, state: 'streaming', remoteAddress: '127.0.0.1', kill() {}, tick() {} } as unknown as SourceSession;
+function fakeSession(mountPath: string): MountSource {
+  return { kind: 'socket', mountPath, state: 'streaming', remoteAddress: '127.0.0.1', kill() {}, tick() {} };
 }
 
 function fakeListener(requestedPath: string): Listener & { closedWith: { reason: DropReason; graceful: boolean } | null } {
@@ -53,7 +53,7 @@ function fakeListener(requestedPath: string): Listener & { closedWith: { reason:
 }
 
 /** A dynamic mount with a streaming source, as source-request.ts builds it. */
-function startDynamic(r: MountRegistry, path: string): SourceSession {
+function startDynamic(r: MountRegistry, path: string): MountSource {
   r.claimSource(path);
   r.addDynamicMount(path);
   const session = fakeSession(path);

@@ -7,6 +7,7 @@ import type { AudioUnit, StreamFormat, StreamFramer } from '../../../shared/src/
 import { containerForContentType, createFramer, sniffFormat } from './formats/create-framer.ts';
 import { ChunkedDecoder } from '../http/chunked-decoder.ts';
 import { Pacer } from './pacer.ts';
+import type { MountSource } from '../mounts/mount-source.ts';
 
 export type BodyMode = { kind: 'stream' } | { kind: 'chunked' } | { kind: 'length'; bytes: number };
 
@@ -27,7 +28,8 @@ export interface SourceLimits {
 
 const SNIFF_BYTES = 4;
 
-export class SourceSession {
+export class SourceSession implements MountSource {
+  readonly kind = 'socket' as const;
   readonly mountPath: string;
   readonly socket: Socket;
   readonly remoteAddress: string;
