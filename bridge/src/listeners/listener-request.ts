@@ -65,7 +65,9 @@ export function handleListenerRequest(socket: Socket, head: RequestHead, deps: L
     if (!feed || !feed.format) {
       throw new AircheckError('MOUNT_OFFLINE', `mount ${path} has no source right now and no fallback: try again when the show is on`);
     }
-    const wantsIcy = head.headers.get('icy-metadata') === '1' && feed.format === 'mp3';
+    // ICY metadata for every format a player asks it for, Ogg too: Ogg listeners keep one logical stream
+    // (README.md), so a title change reaches them this way (GStreamer, ffmpeg and mpv ask; VLC and browsers do not).
+    const wantsIcy = head.headers.get('icy-metadata') === '1';
     const headers = listenerHeaders(mount, feed, wantsIcy);
     socket.setTimeout(0);
     if (head.method === 'HEAD') {

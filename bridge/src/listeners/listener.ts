@@ -4,6 +4,7 @@
 import type { Socket } from 'node:net';
 import type { StreamFormat } from '../../../shared/src/audio-unit.ts';
 import { EMPTY_ICY_BLOCK, IcyInterleaver, buildIcyMetadataBlock } from './icy-metadata.ts';
+import { OggContinuity, type OggChainSeed } from '../../../shared/src/ogg/ogg-continuity.ts';
 
 /** StreamTitle='': clears a title the player shows. */
 const CLEARED_ICY_BLOCK = buildIcyMetadataBlock('');
@@ -35,6 +36,8 @@ export class Listener {
   bytesSent = 0;
   closed = false;
   private readonly icy: IcyInterleaver | null;
+  /** Ogg: re-muxes into one logical stream from the first chain change on; null while bytes pass untouched. */
+  private ogg: OggContinuity | null = null;
   private icyBlock: Uint8Array = EMPTY_ICY_BLOCK;
   private readonly onClose: (listener: Listener, reason: DropReason) => void;
 
@@ -68,6 +71,25 @@ export class Listener {
   }
 
   /**
+   * Ogg listeners: a chain change comes next (a move to another feed, or a new chain or an EOS page
+   * in this feed), `seed` describing the chain the listener is on. From now on its pages are
+   * re-muxed into one logical stream (README.md "Ogg listeners keep one stream"). Idempotent.
+   */
+  continueOggStream(seed: OggChainSeed): void {
+    if (this.ogg !== null || (this.format !== 'ogg-opus' && this.format !== 'ogg-vorbis')) return;
+    try {
+      this.ogg = OggContinuity.resume(seed);
+    } catch {
+      // Header pages it cannot read: chains reach the player as they are (as before re-muxing).
+    }
+  }
+
+  /** Whether this listener's pages are re-muxed (after its first chain change). */
+  get remuxesOgg(): boolean {
+    return this.ogg !== null;
+  }
+
+  /**
    * Queues bytes for the listener. Returns false (and drops the listener) when its queue is over
    * `queueLimitBytes`: a slow listener is cut loose, it never holds back the source or others.
    */
@@ -76,6 +98,10 @@ export class Listener {
     if (this.socket.writableLength > queueLimitBytes) {
       this.close('slow');
       return false;
+    }
+    if (this.ogg !== null) {
+      chunk = this.ogg.push(chunk);
+      if (chunk.byteLength === 0) return true;
     }
     if (this.icy) {
       const slices = this.icy.interleave(chunk, this.icyBlock);

@@ -310,7 +310,9 @@ export function rewriteOggPage(
   page: Uint8Array,
   changes: { serial?: number; sequence?: number; granulePosition?: bigint; headerType?: number },
 ): Uint8Array {
-  const out = page.slice();
+  // A copy even when `page` is a Node Buffer (whose slice() is a view): pages are shared by listeners.
+  const out = new Uint8Array(page.length);
+  out.set(page);
   if (changes.headerType !== undefined) out[5] = changes.headerType & 0x07;
   if (changes.granulePosition !== undefined) writeI64(out, 6, changes.granulePosition);
   if (changes.serial !== undefined) writeU32(out, 14, changes.serial);
