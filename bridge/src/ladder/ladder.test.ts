@@ -1,0 +1,185 @@
+// The ladder on a real MountRegistry with in-process sources and a fake encoder: it follows what the
+// parent's listeners hear (source → fallback mount → source) with one encoder per stream, while each
+// rung's source — and so its listeners' connections — stays; titles reach the rungs.
+import { strict as assert } from 'node:assert';
+import { test } from 'node:test';
+import type { AudioUnit } from '../../../shared/src/audio-unit.ts';
+import { MountSchema, type RungConfig } from '../config/config-schema.ts';
+import { MountRegistry, type RegistryObserver } from '../mounts/mount-registry.ts';
+import { InProcessSource } from '../mounts/mount-source.ts';
+import { emptyInfo } from '../mounts/mount.ts';
+import type { EncoderBackend, EncoderEvents, EncoderInput } from './encoder-backend.ts';
+import { Ladder } from './ladder.ts';
+
+const observer: RegistryObserver = {
+  sourceStarted() {}, sourceEnded() {}, listenerJoined() {}, listenerLeft() {}, listenerMoved() {}, bytesSent() {}, bytesReceived() {}, mountRemoved() {},
+};
+const RUNGS: RungConfig[] = [
+  { path: '/live-64.mp3', codec: 'mp3', bitrate_kbps: 64, channels: 2 },
+  { path: '/live.opus', codec: 'opus', bitrate_kbps: 64, channels: 2 },
+];
+
+/** MPEG-1 Layer III, 128 kbps, 44.1 kHz: 417-byte frames of 26.122 ms. */
+function mp3Frame(): Uint8Array {
+  const f = new Uint8Array(417);
+  f.set([0xff, 0xfb, 0x90, 0x64]);
+  return f;
+}
+const unit = (data: Uint8Array): AudioUnit => ({ data, durationUs: 26_122, isHeader: false, isSyncPoint: true, newStream: false });
+
+class FakeEncoder implements EncoderBackend {
+  written = 0;
+  killed = false;
+  droppedBytes = 0;
+  readonly input: EncoderInput;
+  readonly title: string;
+  readonly events: EncoderEvents;
+  constructor(input: EncoderInput, title: string, events: EncoderEvents) {
+    this.input = input;
+    this.title = title;
+    this.events = events;
+  }
+  write(bytes: Uint8Array): void {
+    this.written += bytes.length;
+  }
+  close(): void {}
+  kill(): void {
+    this.killed = true;
+  }
+}
+
+function setup() {
+  const registry = new MountRegistry({
+    mounts: [MountSchema.parse({ path: '/live', fallback_mount: '/fb' }), MountSchema.parse({ path: '/fb' }), ...RUNGS.map((r) => MountSchema.parse({ path: r.path }))],
+    limits: { maxListeners: 100, maxSources: 100, listenerQueueSeconds: 15, maxDynamicMounts: 0 },
+    observer,
+    fileFeedFor: () => null,
+  });
+  const encoders: FakeEncoder[] = [];
+  const logged: string[] = [];
+  const ladder = new Ladder(registry, {
+    parentPath: '/live', rungs: RUNGS, engineName: 'fake',
+    createEncoder: (input, _rungs, title, events) => {
+      const e = new FakeEncoder(input, title, events);
+      encoders.push(e);
+      return e;
+    },
+    log: { info: () => {}, warn: (_o: unknown, m: string) => logged.push(m), error: (_o: unknown, m: string) => logged.push(m) } as never,
+  });
+  ladder.start();
+  let now = 1_000_000;
+  const tick = () => registry.tick((now += 100));
+  const source = (path: string) => {
+    const s = InProcessSource.claim(registry, { kind: 'socket', mountPath: path, remoteAddress: 'test' });
+    s.start('mp3', emptyInfo());
+    return s;
+  };
+  return { registry, ladder, encoders, tick, source, logged };
+}
+
+test('a rung follows its parent: one encoder per stream (source, fallback, source), the rung sources stay', () => {
+  const { registry, encoders, tick, source } = setup();
+  const live = source('/live');
+  const fb = source('/fb');
+  live.push([unit(mp3Frame()), unit(mp3Frame())]);
+  fb.push([unit(mp3Frame())]);
+  tick();
+  assert.equal(encoders.length, 1);
+  assert.equal(encoders[0]!.input.format, 'mp3');
+  assert.equal(encoders[0]!.written, 834, 'both frames of /live, none of /fb');
+  const rungSource = registry.sourceOf('/live-64.mp3');
+  assert.ok(rungSource, 'the rung mount has its in-process source');
+  assert.equal(registry.get('/live-64.mp3')!.format, 'mp3');
+  assert.equal(registry.get('/live.opus')!.format, 'ogg-opus');
+
+  // The encoder's output reaches the rung's mount as framed units with their durations.
+  const heard: AudioUnit[] = [];
+  registry.attachHeardOutput('/live-64.mp3', { name: 'probe', streamStarted() {}, streamEnded() {}, units: (u) => heard.push(...u) });
+  encoders[0]!.events.output(0, Buffer.concat([mp3Frame(), mp3Frame(), mp3Frame()]));
+  tick();
+  assert.deepEqual(heard.map((u) => u.data.length), [417, 417, 417]);
+  assert.equal(heard.reduce((n, u) => n + u.durationUs, 0), Math.floor((3 * 1152 * 1e6) / 44100), '3 frames of 1152 samples at 44.1 kHz');
+
+  // The source leaves: the fallback mount's audio goes through a new encoder; the rungs keep their sources.
+  live.end('gone');
+  fb.push([unit(mp3Frame())]);
+  tick();
+  fb.push([unit(mp3Frame())]);
+  tick();
+  assert.equal(encoders.length, 2);
+  assert.equal(encoders[0]!.killed, true);
+  assert.ok(encoders[1]!.written > 0, 'the fallback is encoded');
+  assert.equal(registry.sourceOf('/live-64.mp3'), rungSource, 'same rung source: its listeners stay connected');
+
+  const back = source('/live');
+  back.push([unit(mp3Frame())]);
+  tick();
+  assert.equal(encoders.length, 3);
+  assert.equal(registry.sourceOf('/live-64.mp3'), rungSource);
+});
+
+test('titles: ICY rungs get it at once, Ogg rungs through a new encoder (a new chain with the title)', () => {
+  const { registry, encoders, tick, source } = setup();
+  const live = source('/live');
+  live.push([unit(mp3Frame())]);
+  tick();
+  assert.equal(encoders.length, 1);
+  live.setTitle('Artist - Song');
+  live.push([unit(mp3Frame())]);
+  tick();
+  assert.equal(registry.get('/live-64.mp3')!.title, 'Artist - Song');
+  live.push([unit(mp3Frame())]);
+  tick();
+  assert.equal(encoders.length, 2, 'restarted once for the Ogg rung');
+  assert.equal(encoders[1]!.title, 'Artist - Song');
+
+  // The source leaves; the fallback mount has no title: the rungs do not keep the old one.
+  const fb = source('/fb');
+  live.end('gone');
+  fb.push([unit(mp3Frame())]);
+  tick();
+  assert.equal(registry.get('/live-64.mp3')!.title, '');
+  assert.equal(encoders.at(-1)!.title, '', 'the Ogg rung\'s new chain has no stale title');
+});
+
+test('nothing left to play ends the rungs; an encoder failure ends them and logs LADDER_ENCODER_FAILED', async () => {
+  const { registry, encoders, tick, source, logged } = setup();
+  const live = source('/live');
+  live.push([unit(mp3Frame())]);
+  tick();
+  const { AircheckError } = await import('../../../shared/src/errors.ts');
+  encoders[0]!.events.exited(new AircheckError('LADDER_ENCODER_FAILED', 'ffmpeg exited'));
+  assert.equal(registry.sourceOf('/live-64.mp3'), undefined);
+  assert.deepEqual(logged, ['ladder encoder failed']);
+  live.push([unit(mp3Frame())]);
+  tick();
+  assert.equal(encoders.length, 1, 'no restart before the retry delay');
+  live.kill('admin');
+  tick();
+  assert.equal(registry.sourceOf('/live.opus'), undefined);
+});
+
+test('LadderManager: an unchanged ladder keeps running on reload; newIn names only new or changed ones', async () => {
+  const { LadderManager } = await import('./ladder-manager.ts');
+  const { registry } = setup();
+  const created: string[] = [];
+  const plan = (kbps: number) => [{
+    mount: MountSchema.parse({ path: '/fb', ladder: [{ path: '/fb-x.mp3', codec: 'mp3', bitrate_kbps: kbps }] }),
+    choice: { engineName: 'wasm' as const, createEncoder: () => new FakeEncoder({ format: 'mp3' }, '', { output() {}, exited() {} }) },
+    key: String(kbps),
+  }];
+  const log = { info: (_o: { mount: string }) => created.push(_o.mount), warn() {}, error() {} };
+  const m = new LadderManager(registry, log as never);
+  assert.deepEqual(m.newIn(plan(64)), ['/fb']);
+  m.apply(plan(64));
+  const first = m.get('/fb');
+  assert.deepEqual(m.newIn(plan(64)), []);
+  m.apply(plan(64));
+  assert.equal(m.get('/fb'), first, 'unchanged: the same ladder');
+  assert.deepEqual(m.newIn(plan(128)), ['/fb']);
+  m.apply(plan(128));
+  assert.notEqual(m.get('/fb'), first, 'changed: rebuilt');
+  m.apply([]);
+  assert.equal(m.get('/fb'), undefined);
+  assert.deepEqual(created, ['/fb', '/fb']);
+});

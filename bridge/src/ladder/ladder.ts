@@ -1,0 +1,251 @@
+// A transcoded ladder: the derived mounts (rungs) of one parent mount. Attached to the parent as a
+// 'heard' output (mount-output.ts), so it follows what the parent's listeners hear — its source, the
+// fallback while the source is away, the source again — and feeds each rung's mount as an in-process
+// source (mount-source.ts). The parent's audio is decoded once and every rung encoded by one encoder
+// off the event loop (encoder-backend.ts: ffmpeg child process or WebAssembly worker), restarted at
+// every new parent stream (a new decoder for whatever format comes) while the rungs' sources, and so
+// their listeners' connections, stay. Titles: ICY for MP3/AAC rungs; Ogg rungs get a new chain whose
+// comment header carries the title (the encoder restarts on a title change). Fed by the registry's
+// tick; feeds the rungs' mounts.
+import type { Logger } from 'pino';
+import { AircheckError } from '../../../shared/src/errors.ts';
+import type { AudioUnit, StreamFramer } from '../../../shared/src/audio-unit.ts';
+import type { RungConfig } from '../config/config-schema.ts';
+import type { MountOutput, StreamStart } from '../mounts/mount-output.ts';
+import { InProcessSource, type MountSourceHost } from '../mounts/mount-source.ts';
+import type { StreamInfo } from '../mounts/mount.ts';
+import type { EncoderBackend, EncoderEvents, EncoderInput } from './encoder-backend.ts';
+import { rungFormat, rungFramer, rungInfo, rungUsesIcy } from './rung-format.ts';
+
+/** The registry as the ladder sees it. */
+export interface LadderHost extends MountSourceHost {
+  attachHeardOutput(path: string, output: MountOutput, format: null): () => void;
+}
+
+export type CreateEncoder = (input: EncoderInput, rungs: readonly RungConfig[], title: string, events: EncoderEvents) => EncoderBackend;
+
+export interface LadderOptions {
+  parentPath: string;
+  rungs: readonly RungConfig[];
+  /** Which encoder: engine.ts chooseEncoder(). */
+  createEncoder: CreateEncoder;
+  /** For logs and status: 'ffmpeg' or 'wasm'. */
+  engineName: string;
+  log: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /** After an encoder failure, the next start waits this long (default 5 s). */
+  retryAfterMs?: number;
+  now?: () => number;
+}
+
+interface Rung {
+  readonly config: RungConfig;
+  source: InProcessSource | null;
+  framer: StreamFramer;
+  /** Units the rung's mount refused (its queue full): counted, never waited for. */
+  droppedUnits: number;
+}
+
+export class Ladder implements MountOutput {
+  readonly name: string;
+  readonly parentPath: string;
+  readonly engineName: string;
+  readonly #host: LadderHost;
+  readonly #opts: LadderOptions;
+  readonly #rungs: Rung[];
+  readonly #now: () => number;
+  #detach: (() => void) | null = null;
+  #encoder: EncoderBackend | null = null;
+  #encoderStarts = 0;
+  #input: EncoderInput | null = null;
+  #info: StreamInfo | null = null;
+  #title = '';
+  /** Header pages of the parent's current Ogg chain (copies): a restarted decoder needs them first. */
+  #oggHeaders: Uint8Array[] = [];
+  #restartNeeded = false;
+  #retryAtMs = 0;
+  /** Encoder failures since start (status, tests). */
+  failures = 0;
+  lastError: AircheckError | null = null;
+
+  constructor(host: LadderHost, opts: LadderOptions) {
+    this.#host = host;
+    this.#opts = opts;
+    this.parentPath = opts.parentPath;
+    this.engineName = opts.engineName;
+    this.name = `ladder of ${opts.parentPath}`;
+    this.#now = opts.now ?? Date.now;
+    this.#rungs = opts.rungs.map((config) => ({ config, source: null, framer: rungFramer(config), droppedUnits: 0 }));
+  }
+
+  /** Follows the parent from now on. */
+  start(): void {
+    if (this.#detach) return;
+    this.#detach = this.#host.attachHeardOutput(this.parentPath, this, null);
+  }
+
+  /** Detaches, stops the encoder and ends every rung's source (shutdown, reload). */
+  stop(reason = 'ladder stopped'): void {
+    this.#detach?.();
+    this.#detach = null;
+    this.#stopEncoder();
+    this.#input = null;
+    for (const r of this.#rungs) this.#endRung(r, reason);
+  }
+
+  /** How many encoders were started (one per parent stream, plus restarts). */
+  get encoderStarts(): number {
+    return this.#encoderStarts;
+  }
+
+  get rungPaths(): string[] {
+    return this.#rungs.map((r) => r.config.path);
+  }
+
+  // ---- MountOutput ----------------------------------------------------------------------------
+
+  streamStarted(start: StreamStart): void {
+    this.#stopEncoder();
+    if (start.format === 'aac') {
+      // Never a parent's format (sources are MP3 or Ogg); a rung of a rung is refused at config load.
+      this.#input = null;
+      return;
+    }
+    this.#input = { format: start.format };
+    this.#info = start.info;
+    // A new feed brings its own title (the registry calls title() next when it has one): the old one goes.
+    if (this.#title !== '') {
+      this.#title = '';
+      for (const r of this.#rungs) if (rungUsesIcy(r.config)) r.source?.setTitle('');
+    }
+    this.#oggHeaders = start.headerPages.map(copyBytes);
+    this.#restartNeeded = true;
+    for (const r of this.#rungs) this.#startRung(r);
+  }
+
+  title(title: string): void {
+    if (title === this.#title) return;
+    this.#title = title;
+    for (const r of this.#rungs) if (rungUsesIcy(r.config)) r.source?.setTitle(title);
+    // Ogg rungs carry the title in a new chain's comment header: the encoder starts again.
+    if (this.#encoder && this.#rungs.some((r) => !rungUsesIcy(r.config))) this.#restartNeeded = true;
+  }
+
+  units(units: readonly AudioUnit[]): void {
+    if (!this.#input) return;
+    let parts: Uint8Array[] = [];
+    const flush = () => {
+      if (parts.length === 0) return;
+      this.#encoder?.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+      parts = [];
+    };
+    for (const u of units) {
+      if (u.newStream) {
+        // A new Ogg chain of the same feed (a source's title change, a file loop): a fresh decoder.
+        this.#oggHeaders = [];
+        if (this.#encoder) {
+          flush();
+          this.#restartNeeded = true;
+        }
+      }
+      if (this.#restartNeeded && this.#now() >= this.#retryAtMs) {
+        flush();
+        this.#restartEncoder();
+      }
+      if (!this.#encoder) continue;
+      const copy = copyBytes(u.data);
+      if (u.isHeader) this.#oggHeaders.push(copy);
+      parts.push(copy);
+    }
+    flush();
+  }
+
+  streamEnded(reason: string): void {
+    this.#stopEncoder();
+    this.#input = null;
+    for (const r of this.#rungs) this.#endRung(r, `parent ${this.parentPath}: ${reason}`);
+  }
+
+  // ---- internals ------------------------------------------------------------------------------
+
+  #restartEncoder(): void {
+    this.#stopEncoder();
+    this.#restartNeeded = false;
+    if (!this.#input) return;
+    for (const r of this.#rungs) {
+      r.framer = rungFramer(r.config);
+      this.#startRung(r);
+    }
+    const encoder = this.#opts.createEncoder(this.#input, this.#rungs.map((r) => r.config), this.#title, {
+      output: (i, bytes) => {
+        if (this.#encoder !== encoder) return;
+        this.#rungOutput(this.#rungs[i]!, bytes);
+      },
+      exited: (error) => {
+        if (this.#encoder !== encoder) return;
+        this.#encoder = null;
+        if (error === null) return;
+        this.failures++;
+        this.lastError = error;
+        this.#retryAtMs = this.#now() + (this.#opts.retryAfterMs ?? 5000);
+        this.#restartNeeded = true;
+        this.#opts.log.error({ mount: this.parentPath, engine: this.engineName, code: error.code, err: error.message }, 'ladder encoder failed');
+        for (const r of this.#rungs) this.#endRung(r, 'ladder encoder failed', error);
+      },
+    });
+    this.#encoder = encoder;
+    this.#encoderStarts++;
+    if (this.#oggHeaders.length > 0) encoder.write(Buffer.concat(this.#oggHeaders));
+  }
+
+  #stopEncoder(): void {
+    const e = this.#encoder;
+    this.#encoder = null;
+    e?.kill();
+  }
+
+  #rungOutput(r: Rung, bytes: Uint8Array): void {
+    let units: AudioUnit[];
+    try {
+      units = r.framer.push(bytes);
+    } catch (err) {
+      this.#opts.log.error({ mount: r.config.path, err: (err as Error).message }, 'ladder rung output unreadable');
+      r.framer = rungFramer(r.config);
+      return;
+    }
+    if (units.length === 0 || !r.source || r.source.state !== 'streaming') return;
+    if (!r.source.push(units)) r.droppedUnits += units.length;
+  }
+
+  /** Claims the rung's mount and starts its stream, unless its source already streams. */
+  #startRung(r: Rung): void {
+    if (!this.#info) return;
+    const info = rungInfo(this.#info, r.config);
+    if (r.source && r.source.state === 'streaming') {
+      r.source.setInfo(info);
+      return;
+    }
+    try {
+      const source = InProcessSource.claim(this.#host, { kind: 'rung', mountPath: r.config.path, remoteAddress: this.name });
+      source.onEnded = () => {
+        if (r.source === source) r.source = null;
+      };
+      r.source = source;
+      source.start(rungFormat(r.config), info);
+      if (this.#title && rungUsesIcy(r.config)) source.setTitle(this.#title);
+    } catch (err) {
+      r.source = null;
+      this.#opts.log.warn({ mount: r.config.path, parent: this.parentPath, err: (err as Error).message }, 'ladder rung cannot take its mount');
+    }
+  }
+
+  #endRung(r: Rung, reason: string, error: AircheckError | null = null): void {
+    const s = r.source;
+    r.source = null;
+    s?.end(reason, error);
+  }
+}
+
+/** A copy with its own memory (Buffer's slice() would be a view). */
+function copyBytes(bytes: Uint8Array): Uint8Array {
+  return Uint8Array.prototype.slice.call(bytes);
+}

@@ -1,0 +1,149 @@
+// The ladder's WebAssembly encoder, on a worker thread (wasm-ladder.ts starts one per parent stream):
+// decodes the parent (MP3: mpg123-decoder; Ogg Opus: opus-decoder; Ogg Vorbis:
+// @wasm-audio-decoders/ogg-vorbis) once and encodes every MP3 rung (LAME in wasm-media-encoders,
+// which also resamples). Protocol with wasm-ladder.ts: in {bytes} | {close}; out {rung, bytes} |
+// {ack, bytes} | {error} | {done}. No system package needed.
+import { parentPort, workerData } from 'node:worker_threads';
+import { MPEGDecoder } from 'mpg123-decoder';
+import { OpusDecoder } from 'opus-decoder';
+import { OggVorbisDecoder } from '@wasm-audio-decoders/ogg-vorbis';
+import { createMp3Encoder } from 'wasm-media-encoders';
+import { OggFramer } from '../../../shared/src/ogg/ogg-framer.ts';
+import { OggPacketAssembler, readOggPage, oggPageLength } from '../../../shared/src/ogg/ogg-page.ts';
+import { isOpusHead, isOpusTags, parseOpusHead } from '../../../shared/src/ogg/codec-headers.ts';
+import type { RungConfig } from '../config/config-schema.ts';
+import type { EncoderInput } from './encoder-backend.ts';
+import { rungSampleRate } from './rung-format.ts';
+
+export interface WasmLadderWorkerData {
+  input: EncoderInput;
+  rungs: RungConfig[];
+}
+
+type Mp3Encoder = Awaited<ReturnType<typeof createMp3Encoder>>;
+type Pcm = { channelData: Float32Array[]; sampleRate: number };
+
+const port = parentPort!;
+const { input, rungs } = workerData as WasmLadderWorkerData;
+
+/** Decodes the parent's bytes into PCM, whatever its format. */
+interface Decoder {
+  decode(bytes: Uint8Array): Promise<Pcm[]>;
+  /** End of input: what the decoder still holds (the Vorbis parser holds a page until the next begins). */
+  flush(): Promise<Pcm[]>;
+}
+
+const pcmOf = (r: { samplesDecoded: number; channelData: Float32Array[]; sampleRate: number }): Pcm[] =>
+  r.samplesDecoded > 0 ? [{ channelData: r.channelData, sampleRate: r.sampleRate }] : [];
+
+function mp3Decoder(): Decoder {
+  const d = new MPEGDecoder();
+  return {
+    async decode(bytes) {
+      await d.ready;
+      return pcmOf(d.decode(bytes));
+    },
+    flush: async () => [],
+  };
+}
+
+function vorbisDecoder(): Decoder {
+  const d = new OggVorbisDecoder();
+  return {
+    async decode(bytes) {
+      await d.ready;
+      return pcmOf(await d.decode(bytes));
+    },
+    async flush() {
+      await d.ready;
+      return pcmOf(await d.flush());
+    },
+  };
+}
+
+function opusDecoder(): Decoder {
+  const framer = new OggFramer();
+  const assembler = new OggPacketAssembler();
+  let d: OpusDecoder<48000> | null = null;
+  return {
+    async decode(bytes) {
+      const out: Pcm[] = [];
+      for (const unit of framer.push(bytes)) {
+        const page = readOggPage(unit.data, 0, oggPageLength(unit.data, 0));
+        for (const p of assembler.push(page)) {
+          if (isOpusHead(p.data)) {
+            const head = parseOpusHead(p.data);
+            d?.free();
+            d = new OpusDecoder({ channels: head.channels, preSkip: head.preSkip, sampleRate: 48000 });
+            await d.ready;
+            continue;
+          }
+          if (isOpusTags(p.data) || !d) continue;
+          const r = d.decodeFrame(p.data);
+          if (r.samplesDecoded > 0) out.push({ channelData: r.channelData, sampleRate: 48000 });
+        }
+      }
+      return out;
+    },
+    flush: async () => [],
+  };
+}
+
+const decoder: Decoder = input.format === 'mp3' ? mp3Decoder() : input.format === 'ogg-opus' ? opusDecoder() : vorbisDecoder();
+
+/** One LAME encoder per rung, set up at the first PCM (its input rate and channels). */
+const encoders: (Mp3Encoder | null)[] = rungs.map(() => null);
+let inputRate = 0;
+
+async function encode(pcm: Pcm): Promise<void> {
+  if (pcm.sampleRate !== inputRate) {
+    inputRate = pcm.sampleRate;
+    for (let i = 0; i < rungs.length; i++) {
+      const r = rungs[i]!;
+      const e = await createMp3Encoder();
+      e.configure({ sampleRate: inputRate, channels: r.channels, bitrate: r.bitrate_kbps as 128, outputSampleRate: rungSampleRate(r) as 44100 });
+      encoders[i] = e;
+    }
+  }
+  for (let i = 0; i < rungs.length; i++) {
+    const channels = rungs[i]!.channels;
+    const data = fitChannels(pcm.channelData, channels);
+    const bytes = encoders[i]!.encode(data);
+    if (bytes.length > 0) send(i, Uint8Array.prototype.slice.call(bytes));
+  }
+}
+
+/** Mono ↔ stereo: a stereo rung of a mono parent doubles it; a mono rung of a stereo parent averages. */
+function fitChannels(ch: Float32Array[], want: 1 | 2): Float32Array[] {
+  if (ch.length === want) return ch;
+  if (want === 2) return [ch[0]!, ch[0]!];
+  const left = ch[0]!;
+  const right = ch[1] ?? left;
+  const mono = new Float32Array(left.length);
+  for (let i = 0; i < mono.length; i++) mono[i] = (left[i]! + right[i]!) / 2;
+  return [mono];
+}
+
+function send(rung: number, bytes: Uint8Array): void {
+  port.postMessage({ rung, bytes }, [bytes.buffer as ArrayBuffer]);
+}
+
+// One message at a time, in order (decoders are async).
+let chain: Promise<void> = Promise.resolve();
+port.on('message', (msg: { bytes?: Uint8Array; close?: true }) => {
+  chain = chain.then(async () => {
+    if (msg.bytes) {
+      for (const pcm of await decoder.decode(msg.bytes)) await encode(pcm);
+      port.postMessage({ ack: msg.bytes.byteLength });
+    } else if (msg.close) {
+      for (const pcm of await decoder.flush()) await encode(pcm);
+      for (let i = 0; i < rungs.length; i++) {
+        const rest = encoders[i]?.finalize();
+        if (rest && rest.length > 0) send(i, Uint8Array.prototype.slice.call(rest));
+      }
+      port.postMessage({ done: true });
+    }
+  }).catch((err: unknown) => {
+    port.postMessage({ error: err instanceof Error ? err.message : String(err) });
+  });
+});
