@@ -25,6 +25,9 @@ declare -A PEER_PACKAGES=(
   [openssl]=openssl
   [nginx]=nginx-light  # test/integration/reverse-proxy.test.ts: the README's proxy setups
   [caddy]=caddy
+  [cvlc]=vlc-bin  # test/integration/ogg-players.test.ts: VLC through a fallback and return (plugins below)
+  [mpv]=mpv  # the same test's measured players (AIRCHECK_MEASURE_PLAYERS=1)
+  [ogg123]=vorbis-tools
 )
 
 # GStreamer element → Debian package that provides it (libshout's default handshake tests drive
@@ -35,6 +38,8 @@ declare -A GST_PLUGIN_PACKAGES=(
   [vorbisenc]=gstreamer1.0-plugins-base
   [oggmux]=gstreamer1.0-plugins-base
   [audiotestsrc]=gstreamer1.0-plugins-base
+  [souphttpsrc]=gstreamer1.0-plugins-good  # test/integration/ogg-players.test.ts: souphttpsrc ! decodebin
+  [opusdec]=gstreamer1.0-plugins-base
 )
 
 APT_UPDATED=0
@@ -88,6 +93,15 @@ ensure_gst_plugins() {
   fi
 }
 
+# VLC's demuxers, decoders and file audio output (test/integration/ogg-players.test.ts) are plugins,
+# found by their files.
+ensure_vlc_plugins() {
+  if ! compgen -G '/usr/lib/*/vlc/plugins/demux/libogg_plugin.so' >/dev/null; then
+    apt_install vlc-plugin-base
+    ACTIONS+=("installed vlc-plugin-base")
+  fi
+}
+
 # Debian's chromium for the e2e tests (test/e2e/, driven by playwright-core at /usr/bin/chromium;
 # Playwright's own browser download cannot work here). Only a file test when it is present.
 ensure_browser() {
@@ -106,6 +120,7 @@ ensure_s3_server() {
 main() {
   ensure_peers
   ensure_gst_plugins
+  ensure_vlc_plugins
   ensure_browser
   ensure_s3_server
   if ((${#ACTIONS[@]} == 0)); then

@@ -20,10 +20,12 @@ import { FileFeed } from './mounts/file-feed.ts';
 import type { StreamFormat } from '../../shared/src/audio-unit.ts';
 import { isAircheckError, type ErrorCode } from '../../shared/src/errors.ts';
 import { handleSourceRequest } from './sources/source-request.ts';
-import { FIELD_MAX_CHARS, cleanText } from './sources/stream-info.ts';
 import { handleListenerRequest } from './listeners/listener-request.ts';
 import { sendBufferCapUnavailable } from './listeners/send-buffer.ts';
 import { Metrics } from './admin/metrics.ts';
+import { PushManager, planPushes } from './outputs/push-manager.ts';
+import { LadderManager, planLadders } from './ladder/ladder-manager.ts';
+import { RelayManager, planRelays } from './sources/relay/relay-manager.ts';
 import { createHttpApp } from './admin/http-app.ts';
 import type { ServerFacts } from './admin/status.ts';
 import { DjAccounts } from './ingest/dj-accounts.ts';
@@ -34,6 +36,8 @@ import { createStaticHandler } from './web/static-files.ts';
 import { LOGINS_FILE, StudioLogins } from './ingest/studio-logins.ts';
 import { createStudioWs } from './ingest/studio-ws.ts';
 import { Recorder } from '../../recordings/src/recorder.ts';
+import { SourceRecorders } from './outputs/source-recorder.ts';
+import { HEALTH_LEVELS, HealthMonitor, nodeProbes, type HealthThresholds } from './admin/health.ts';
 import { limitedSpaceFs } from '../../recordings/src/spool/limited-space-fs.ts';
 import type { Mp3BitrateKbps } from '../../shared/src/mp3/opus-to-mp3.ts';
 import type { RecordingStore } from '../../recordings/src/store-contract.ts';
@@ -50,6 +54,8 @@ const BUNDLED_FILES: Record<StreamFormat, string> = {
   mp3: resolvePath(BUNDLED_DIR, 'fallback.mp3'),
   'ogg-opus': resolvePath(BUNDLED_DIR, 'fallback.opus'),
   'ogg-vorbis': resolvePath(BUNDLED_DIR, 'fallback.ogg'),
+  // No AAC loop is bundled: an AAC mount (a ladder rung) that names the bundled fallback gets the MP3 one.
+  aac: resolvePath(BUNDLED_DIR, 'fallback.mp3'),
 };
 
 export interface Bridge {
@@ -103,29 +109,69 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
     return feed;
   };
 
+  // Metric series per mount, all dynamic mounts under one label: a source inventing paths cannot grow the series.
+  const mountLabel = (path: string) => (registry.isDynamic(path) ? '(dynamic)' : path);
   const registry: MountRegistry = new MountRegistry({
     mounts: config.mounts,
     limits: registryLimits(config),
     fileFeedFor,
     observer: {
-      sourceStarted: (m) => metrics.sources.set({ mount: m.path }, 1),
+      sourceStarted: (m) => {
+        if (registry.isDynamic(m.path)) metrics.sources.inc({ mount: '(dynamic)' });
+        else metrics.sources.set({ mount: m.path }, 1);
+      },
       sourceEnded: (m, _reason, error) => {
-        metrics.sources.set({ mount: m.path }, 0);
-        if (error) metrics.sourceErrors.inc({ mount: m.path, code: error.code });
+        if (registry.isDynamic(m.path)) metrics.sources.dec({ mount: '(dynamic)' });
+        else metrics.sources.set({ mount: m.path }, 0);
+        if (error) metrics.sourceErrors.inc({ mount: mountLabel(m.path), code: error.code });
+        // A relay preempted by this source takes its mount back.
+        relays.sourceEnded(m.path);
       },
       listenerJoined: (m) => {
-        metrics.listeners.inc({ mount: m.path });
-        metrics.listenerConnections.inc({ mount: m.path });
+        metrics.listeners.inc({ mount: mountLabel(m.path) });
+        metrics.listenerConnections.inc({ mount: mountLabel(m.path) });
       },
-      listenerLeft: (path, reason) => metrics.listenerLeft(path, reason),
+      listenerLeft: (path, reason) => metrics.listenerLeft(mountLabel(path), reason),
       listenerMoved: (from, to) => {
-        metrics.listeners.dec({ mount: from });
-        metrics.listeners.inc({ mount: to });
+        metrics.listeners.dec({ mount: mountLabel(from) });
+        metrics.listeners.inc({ mount: mountLabel(to) });
       },
-      bytesSent: (m, bytes) => metrics.bytesSent.inc({ mount: m.isFileFeed ? 'fallback-file' : m.path }, bytes),
-      bytesReceived: (path, bytes) => metrics.bytesReceived.inc({ mount: path }, bytes),
-      // A dynamic mount's "source present" series goes with it (counters keep their totals).
-      mountRemoved: (path) => metrics.sources.remove({ mount: path }),
+      bytesSent: (m, bytes) => metrics.bytesSent.inc({ mount: m.isFileFeed ? 'fallback-file' : mountLabel(m.path) }, bytes),
+      bytesReceived: (path, bytes) => metrics.bytesReceived.inc({ mount: mountLabel(path) }, bytes),
+    },
+  });
+  // Pushes to external Icecast servers ([[mounts.push]]): 'heard' outputs of their mounts.
+  const configDir = (c: Config) => (c.configFile ? resolvePath(c.configFile, '..') : process.cwd());
+  const pushes = new PushManager({
+    attachHeardOutput: (path, output, format) => registry.attachHeardOutput(path, output, format),
+    log,
+    metrics: {
+      connected: (mount, target, up) => metrics.pushConnected.set({ mount, target }, up ? 1 : 0),
+      bytes: (mount, target, bytes) => metrics.pushBytes.inc({ mount, target }, bytes),
+      reconnect: (mount, target) => metrics.pushReconnects.inc({ mount, target }),
+      error: (mount, target, code) => metrics.pushErrors.inc({ mount, target, code }),
+      dropped: (mount, target, bytes) => metrics.pushDroppedBytes.inc({ mount, target }, bytes),
+      removed: (mount, target) => metrics.pushConnected.remove({ mount, target }),
+    },
+  });
+  // Transcoded ladders ([[mounts.ladder]]): 'heard' outputs of their mounts feeding rung mounts; an
+  // encoder no engine has fails the start here (LADDER_CODEC_UNAVAILABLE).
+  const ladders = new LadderManager(registry, log);
+  ladders.apply(planLadders(config.mounts));
+  // Pull relays ([mounts.relay]): in-process sources of their mounts fed from an upstream stream;
+  // started once the ticker runs (start()), refused new connections while the server is critical.
+  const relays = new RelayManager({
+    registry,
+    log,
+    stallMs: () => config.limits.source_timeout_ms,
+    userAgent: `Aircheck/${VERSION} (relay)`,
+    refuseNewWork: (what) => health.refuseNewWork(what),
+    metrics: {
+      connected: (mount, up) => metrics.relayConnected.set({ mount }, up ? 1 : 0),
+      bytes: (mount, bytes) => metrics.relayBytes.inc({ mount }, bytes),
+      reconnect: (mount) => metrics.relayReconnects.inc({ mount }),
+      error: (mount, code) => metrics.relayErrors.inc({ mount, code }),
+      removed: (mount) => metrics.relayConnected.remove({ mount }),
     },
   });
   // Validate configured fallback files at start, not when the first source drops.
@@ -176,6 +222,25 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
     onSegmentUpload: (result) => metrics.segmentUploads.inc({ result }),
   });
 
+  // Health from CPU, memory and event-loop delay: /health, metrics; from critical on, new load is refused.
+  const health = new HealthMonitor(nodeProbes(), healthThresholds(config));
+  const sampleHealth = () => {
+    const h = health.sample();
+    metrics.healthLevel.set(HEALTH_LEVELS.indexOf(h.level));
+    metrics.eventLoopDelayP99.set(h.eventLoopP99Ms / 1000);
+    if (h.level !== 'healthy') log.warn({ level: h.level, reasons: h.reasons }, 'server health');
+  };
+  let healthTimer: NodeJS.Timeout | null = null;
+
+  // Every show recorded, whatever its source: source clients on mounts marked `record` (/live by default).
+  const sourceRecorders = new SourceRecorders({
+    createRecording: (show) => recorder.createSourceRecording(show),
+    sourceOf: (path) => registry.sourceOf(path),
+    graceMs: () => config.recordings.source_grace_seconds * 1000,
+    log,
+  });
+  sourceRecorders.sync(registry.all());
+
   // The dead-man's switch: one alert per scheduled show without a verified recording, per failed recording.
   const { alerts } = config;
   const deadMansSwitch = new DeadMansSwitch({
@@ -201,7 +266,6 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
   // across a restart or crash of the bridge.
   const logins = new StudioLogins(undefined, { file: resolvePath(config.data_dir, LOGINS_FILE), log });
   const djSessions = new DjSessions({ file: resolvePath(config.data_dir, SESSIONS_FILE), log, resumableMs: config.limits.studio_resumable_seconds * 1000 });
-  const internalBaseUrl = () => `http://${urlHost(loopbackFor(config.server.host))}:${streamPort}`;
   const studioApi = createStudioApi({
     accounts: () => djAccounts,
     logins,
@@ -223,20 +287,13 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
     checkToken: (token) => logins.check(token)?.name ?? null,
     createPush: (opusHead, channels, preSkipSamples, onAirChanged) =>
       LivePush.create(opusHead, channels, preSkipSamples, {
-        baseUrl: internalBaseUrl,
-        credentials: () => credentials.internalSource,
+        // In process: the push claims /test(.mp3) or /live(.mp3) in the registry (no connection, no credential).
+        sources: registry,
         mounts: { test: { opus: '/test', mp3: '/test.mp3' }, live: { opus: '/live', mp3: '/live.mp3' } },
         log,
         streamName: config.server.name,
         mp3BitrateKbps: config.studio.mp3_bitrate_kbps,
         mp3BitratesKbps: config.studio.mp3_bitrates_kbps,
-        // The DJ renamed the show while on a mount: status pages and listeners joining from now on see
-        // it (a new push connection carries it as ice-name / ice-description).
-        setStreamInfo: (path, show) => {
-          const mount = registry.get(path);
-          if (!mount?.hasSource) return;
-          mount.info = { ...mount.info, name: cleanText(show.name, FIELD_MAX_CHARS.name), description: cleanText(show.description, FIELD_MAX_CHARS.description) };
-        },
         onAirChanged,
       }),
     // Every frame of a show goes to the live push and to the recorder, from the first frame,
@@ -277,6 +334,9 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
     log,
     streamBaseUrl: (req) => baseUrlFor(streamPort)(req),
     studioStatus,
+    pushesOf: (path) => pushes.statusOf(path),
+    relayOf: (path) => relays.statusOf(path),
+    health: () => health.report,
   });
   const streamHttp = http.createServer({ requestTimeout: 30_000, headersTimeout: 10_000, maxHeaderSize: config.limits.max_head_bytes }, (req, res) => {
     res.shouldKeepAlive = false;
@@ -305,16 +365,17 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
     isMount: (path) => registry.get(path) !== undefined,
     onSource: (socket, head, rest) => {
       handleSourceRequest(socket, head, rest, {
+        refuseNewWork: (what) => health.refuseNewWork(what),
         registry,
         credentials: () => credentials,
         throttle,
         limits: () => ({ sourceTimeoutMs: config.limits.source_timeout_ms, sourceLeadMs: config.limits.source_lead_ms }),
         log,
         onSourceEvent: (result, mount, code) => {
-          metrics.sourceConnections.inc({ mount, result });
+          metrics.sourceConnections.inc({ mount: mountLabel(mount), result });
           if (code) metrics.requestRejections.inc({ code });
         },
-        onBytes: (mount, bytes) => metrics.bytesReceived.inc({ mount }, bytes),
+        onBytes: (mount, bytes) => metrics.bytesReceived.inc({ mount: mountLabel(mount) }, bytes),
       }).catch((err) => {
         log.error({ err }, 'source request failed');
         socket.destroy();
@@ -386,6 +447,10 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
       // Before anyone can connect: sessions a previous run left resumable come back (their shows are
       // continued, so the recovery below leaves them alone), so a studio's resume finds them.
       await studioWs.restoreSessions();
+      // A push's password_file that cannot be read stops the start here (CONFIG_INVALID names it).
+      pushes.apply(planPushes(config.mounts, configDir(config)));
+      // A relay's password_file that cannot be read, or an on-demand relay without fallback, stops the start here.
+      const relayPlan = planRelays(config.mounts, configDir(config));
       streamPort = await listen(streamServer, config.server.stream_port);
       let webPort = streamPort;
       const tlsFiles = tlsFilesOf(config);
@@ -398,6 +463,10 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
       if (!sameWebPort()) webPort = await listen(webServer, config.server.web_port);
       tlsReloader?.watch();
       startTicker();
+      sampleHealth(); // memory now; the event-loop histogram starts here and its first window is measured 2 s later
+      healthTimer = setInterval(sampleHealth, 2000);
+      healthTimer.unref();
+      relays.apply(relayPlan);
       deadMansSwitch.start(config.alerts.check_interval_seconds * 1000);
       log.info({ store: storeHandle.describe }, 'recordings are stored and verified here');
       // Stale multipart uploads are aborted, then shows a crash left in the spool are finalized, in the
@@ -414,6 +483,12 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
       return { streamUrl: streamUrls[0]!, webUrl: webUrls[0]!, streamUrls, webUrls, host: config.server.host };
     },
     reload(newConfig, newCredentials) {
+      // First what can fail (a push's password_file): a failed reload changes nothing.
+      const pushPlan = planPushes(newConfig.mounts, configDir(newConfig));
+      const ladderPlan = planLadders(newConfig.mounts);
+      // From critical health on, a reload that would start a ladder is refused (SERVER_OVERLOADED), changing nothing.
+      for (const path of ladders.newIn(ladderPlan)) health.refuseNewWork(`a new ladder on ${path}`);
+      const relayPlan = planRelays(newConfig.mounts, configDir(newConfig));
       config = newConfig;
       credentials = newCredentials;
       throttle.maxPerMinute = config.limits.auth_failures_per_minute;
@@ -423,9 +498,14 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
       else if (!!tlsReloader !== !!tlsFiles) log.warn({}, 'turning HTTPS on or off on the web port needs a restart; the web port keeps its current scheme');
       registry.limits = registryLimits(config);
       registry.applyMounts(config.mounts);
+      sourceRecorders.sync(registry.all());
+      pushes.apply(pushPlan);
+      ladders.apply(ladderPlan);
+      relays.apply(relayPlan);
       djAccounts = new DjAccounts(config.data_dir, config.djs);
       preloadFallbacks();
       deadMansSwitch.setSchedule(config.schedule);
+      health.thresholds = healthThresholds(config);
       log.info({ mounts: config.mounts.map((m) => m.path) }, 'configuration reloaded');
     },
     async stop(graceMs = 5000) {
@@ -436,8 +516,14 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
       tlsReloader?.close();
       // Studio shows are suspended, not ended: the restarted bridge resumes them (PROTOCOL.md §7.5).
       const suspended = studioWs.closeAll();
+      // Source clients' shows end here and are finalized (a restart starts a new show for them).
+      sourceRecorders.closeAll('the bridge stopped');
       recorder.close();
       deadMansSwitch.close();
+      if (healthTimer) clearInterval(healthTimer);
+      pushes.close();
+      ladders.close();
+      relays.close();
       // Play out what was already released, then end every connection.
       registry.tick(Date.now());
       registry.closeAll();
@@ -449,6 +535,10 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
       storeHandle.close();
     },
   };
+}
+
+function healthThresholds(config: Config): HealthThresholds {
+  return { cpuPercent: config.health.cpu_percent, memoryPercent: config.health.memory_percent, eventLoopP99Ms: config.health.event_loop_p99_ms };
 }
 
 function registryLimits(config: Config) {

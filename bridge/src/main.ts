@@ -52,7 +52,17 @@ async function main(): Promise<number> {
     throw err;
   }
   const log = createLogger(config.log.level);
-  const bridge = createBridge(config, credentials, log);
+  let bridge: ReturnType<typeof createBridge>;
+  try {
+    bridge = createBridge(config, credentials, log);
+  } catch (err) {
+    // What the machine lacks for the config (e.g. LADDER_CODEC_UNAVAILABLE): the code and the fix, no stack.
+    if (isAircheckError(err)) {
+      process.stderr.write(`aircheck: ${err.code}: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
   process.on('SIGHUP', () => {
     void (async () => {
       try {

@@ -4,7 +4,8 @@
 // /live.mp3 companion, the recording's MP3 rendition) consume them. Also the carry buffer both framers
 // use to join units split across chunks.
 
-export type StreamFormat = 'mp3' | 'ogg-opus' | 'ogg-vorbis';
+/** 'aac': AAC ADTS frames, produced only by a ladder rung (bridge/src/ladder/), never accepted from a source. */
+export type StreamFormat = 'mp3' | 'ogg-opus' | 'ogg-vorbis' | 'aac';
 
 /** One unit of audio as it travels source → mount → listener. Bytes are forwarded exactly as received. */
 export interface AudioUnit {

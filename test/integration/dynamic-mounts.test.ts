@@ -61,12 +61,20 @@ describe('dynamic mounts', { timeout: 120_000 }, () => {
     const { samples, sampleRateHz } = await decodeAudio(listener.audio, { inputFormat: 'mp3' });
     const heard = dominantFrequencyHz(samples, sampleRateHz);
     assert.ok(heard !== null && Math.abs(heard - TONE_HZ) < 20, `the listener hears ${TONE_HZ} Hz, got ${heard}`);
+    // Metrics: every dynamic mount under one label, so a source inventing paths cannot grow the series.
+    const metrics = await (await fetch(`${bridge.streamUrl}/metrics`)).text();
+    assert.match(metrics, /^aircheck_listeners\{mount="\(dynamic\)"\} 1$/m);
+    assert.match(metrics, /^aircheck_sources\{mount="\(dynamic\)"\} 1$/m);
+    assert.doesNotMatch(metrics, /mount="\/night"/, 'no series named after the dynamic path');
 
     await ffmpeg.stop('SIGKILL');
     const closed = await listener.waitForClose(10_000);
     assert.equal(closed.by, 'server', 'the server ends the listener when the dynamic mount goes');
     await until('/night gone from the server', () => adminMounts(bridge), (mounts) => !mounts.includes('/night'));
     assert.ok(!(await statusJsonMounts(bridge)).includes('/night'), 'status-json no longer lists /night');
+    const after = await (await fetch(`${bridge.streamUrl}/metrics`)).text();
+    assert.match(after, /^aircheck_listeners\{mount="\(dynamic\)"\} 0$/m);
+    assert.match(after, /^aircheck_sources\{mount="\(dynamic\)"\} 0$/m);
     const res = await fetch(bridge.url('/night'));
     assert.equal(res.status, 404);
     assert.match(await res.text(), /^MOUNT_NOT_FOUND\b/, 'no such mount any more (not an offline one)');
@@ -121,5 +129,46 @@ describe('without [dynamic_mounts]', { timeout: 60_000 }, () => {
     socket.destroy();
     assert.match(answer, /^HTTP\/1\.[01] 404 /);
     assert.match(answer, /SOURCE_MOUNT_UNKNOWN/);
+  });
+});
+
+describe('health: from critical on, new dynamic mounts are refused', { timeout: 60_000 }, () => {
+  let bridge: RunningBridge;
+  before(async () => {
+    // Real measurements against thresholds any running process passes: memory is critical at once.
+    bridge = await startBridge({
+      configToml: `[dynamic_mounts]\nsource_password = "${DYNAMIC_PASSWORD}"\n\n[health]\nmemory_percent = [0.001, 0.002, 100]\n`,
+    });
+  });
+  after(async () => {
+    await bridge?.stop();
+    await stopAllTracked();
+  });
+
+  test('/health says critical (503, why), the metric says 2, and a source that would create a mount gets 503 SERVER_OVERLOADED', async () => {
+    // The first window is measured 2 s after start: wait for it (the metric moves with it).
+    const health = await until('a measured health', async () => {
+      const res = await fetch(`${bridge.streamUrl}/health.json`);
+      return { status: res.status, body: await res.json() as any };
+    }, (h) => h.body.level !== 'healthy', 10_000);
+    assert.equal(health.status, 503);
+    assert.equal(health.body.level, 'critical');
+    assert.match(health.body.reasons.join('\n'), /critical: memory at/);
+    const text = await fetch(`${bridge.streamUrl}/health`);
+    assert.equal(text.status, 503);
+    assert.match(await text.text(), /^critical\ncritical: memory at /);
+    const metrics = await (await fetch(`${bridge.streamUrl}/metrics`)).text();
+    assert.match(metrics, /^aircheck_health_level 2$/m);
+    assert.match(metrics, /^aircheck_event_loop_delay_p99_seconds \d/m);
+
+    const { socket, answer } = await rawSource(bridge.host, bridge.port, '/night', DYNAMIC_PASSWORD);
+    socket.destroy();
+    assert.match(answer, /^HTTP\/1\.[01] 503 /);
+    assert.match(answer, /SERVER_OVERLOADED/);
+    assert.ok(!(await adminMounts(bridge)).includes('/night'), 'no mount was created');
+    // What already runs goes on: a configured mount still takes its source.
+    const live = await rawSource(bridge.host, bridge.port, '/live', bridge.livePassword);
+    live.socket.destroy();
+    assert.match(live.answer, /^HTTP\/1\.[01] 200 /);
   });
 });

@@ -140,6 +140,9 @@ export class HealthMonitor {
 /** The real probes: process CPU and RSS, the machine's (or the cgroup's) memory, monitorEventLoopDelay. */
 export function nodeProbes(): HealthProbes {
   let histogram: IntervalHistogram | null = null;
+  // Node's histogram records the whole interval between its timer's runs (an idle loop reads about
+  // the resolution): the delay is what lies beyond it.
+  const resolutionMs = 10;
   const limit = cgroupMemoryLimit() ?? totalmem();
   return {
     cpuUsage: () => process.cpuUsage(),
@@ -148,11 +151,11 @@ export function nodeProbes(): HealthProbes {
     cores: () => availableParallelism(),
     eventLoopP99Ms() {
       if (!histogram) {
-        histogram = monitorEventLoopDelay({ resolution: 10 });
+        histogram = monitorEventLoopDelay({ resolution: resolutionMs });
         histogram.enable();
         return 0;
       }
-      const p99 = histogram.count > 0 ? histogram.percentile(99) / 1e6 : 0;
+      const p99 = histogram.count > 0 ? Math.max(0, histogram.percentile(99) / 1e6 - resolutionMs) : 0;
       histogram.reset();
       return p99;
     },

@@ -1,6 +1,7 @@
 // Every request that is not a source or a mount GET: Icecast's status and admin endpoints, our
 // status JSON, Prometheus metrics, health, and the web player page. Runs on node:http for both the
 // stream port (handed over by the stream server) and the web port.
+import type { HealthReport } from './health.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { AircheckError, isAircheckError } from '../../../shared/src/errors.ts';
@@ -27,6 +28,12 @@ export interface HttpAppDeps {
   streamBaseUrl: (req: IncomingMessage) => string;
   /** The studio section of the admin status (bridge/src/ingest/dj-session.ts). */
   studioStatus?: () => unknown;
+  /** Each mount's pushes to external servers, in the admin status (bridge/src/outputs/push-manager.ts). */
+  pushesOf?: (path: string) => readonly unknown[];
+  /** Each mount's pull relay (null: none), in the admin status (bridge/src/sources/relay/relay-manager.ts). */
+  relayOf?: (path: string) => unknown;
+  /** The process's health now (health.ts): /health, /health.json. */
+  health?: () => HealthReport;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
@@ -124,7 +131,7 @@ export function createHttpApp(deps: HttpAppDeps) {
     },
     async '/admin/status.json'(req, res) {
       await authenticate(req);
-      const status = aircheckStatus(deps.registry, deps.facts, true) as Record<string, unknown>;
+      const status = aircheckStatus(deps.registry, deps.facts, true, deps.pushesOf, deps.relayOf) as Record<string, unknown>;
       json(res, deps.studioStatus ? { ...status, studio: deps.studioStatus() } : status);
     },
   };
@@ -139,8 +146,16 @@ export function createHttpApp(deps: HttpAppDeps) {
     async '/metrics'(_req, res) {
       send(res, 200, deps.metrics.registry.contentType, await deps.metrics.registry.metrics());
     },
+    // ok (healthy), or the level and why; 503 from critical on, for load balancers and monitors.
     '/health'(_req, res) {
-      send(res, 200, 'text/plain; charset=utf-8', 'ok\n');
+      const h = deps.health?.();
+      if (!h || h.level === 'healthy') return send(res, 200, 'text/plain; charset=utf-8', 'ok\n');
+      send(res, h.level === 'warning' ? 200 : 503, 'text/plain; charset=utf-8', `${h.level}\n${h.reasons.join('\n')}\n`);
+    },
+    '/health.json'(_req, res) {
+      const h = deps.health?.() ?? null;
+      const body = JSON.stringify(h ?? { level: 'healthy', reasons: [] });
+      send(res, h && (h.level === 'critical' || h.level === 'overloaded') ? 503 : 200, 'application/json; charset=utf-8', body);
     },
     '/'(req, res) {
       send(res, 200, 'text/html; charset=utf-8', webPlayerPage(deps.registry, deps.facts, deps.streamBaseUrl(req)));

@@ -33,6 +33,18 @@ export class Metrics {
   readonly segmentUploads: Counter<'result'>;
   readonly alerts: Counter<'kind'>;
   readonly alertChecks: Counter;
+  readonly pushConnected: Gauge<'mount' | 'target'>;
+  readonly pushBytes: Counter<'mount' | 'target'>;
+  readonly pushReconnects: Counter<'mount' | 'target'>;
+  readonly pushErrors: CodeCounter<'mount' | 'target'>;
+  readonly pushDroppedBytes: Counter<'mount' | 'target'>;
+  readonly relayConnected: Gauge<'mount'>;
+  readonly relayBytes: Counter<'mount'>;
+  readonly relayReconnects: Counter<'mount'>;
+  readonly relayErrors: CodeCounter<'mount'>;
+  /** The process's health (health.ts): 0 healthy, 1 warning, 2 critical, 3 overloaded; and the loop's delay. */
+  readonly healthLevel: Gauge;
+  readonly eventLoopDelayP99: Gauge;
 
   constructor() {
     const registers = [this.registry];
@@ -54,6 +66,19 @@ export class Metrics {
     this.alertChecks = new Counter({ name: 'aircheck_alert_checks_total', help: "Passes of the dead-man's switch over the schedule and the recordings (rises every alerts.check_interval_seconds)", registers });
     this.ingestConsumerErrors = new Counter({ name: 'aircheck_ingest_consumer_errors_total', help: "Studio frames a show's consumer (the live push, the recorder) threw on, by code (logged once per show)", labelNames: ['code'], registers });
     this.alertDeliveryFailures = new Counter({ name: 'aircheck_alert_delivery_failures_total', help: 'Alerts that could not be delivered to a target after every retry (ALERT_DELIVERY_FAILED)', labelNames: ['target'], registers });
+    // Pushes to external servers ([[mounts.push]]): labelled by mount and the target's configured name.
+    this.pushConnected = new Gauge({ name: 'aircheck_push_connected', help: '1 while the push to the target is connected and streaming', labelNames: ['mount', 'target'], registers });
+    this.pushBytes = new Counter({ name: 'aircheck_push_bytes_total', help: 'Audio bytes handed to the connection of a push target', labelNames: ['mount', 'target'], registers });
+    this.pushReconnects = new Counter({ name: 'aircheck_push_reconnects_total', help: 'Reconnect attempts of a push target after a failure (after its backoff)', labelNames: ['mount', 'target'], registers });
+    this.pushErrors = new Counter({ name: 'aircheck_push_errors_total', help: 'Push failures by code (PUSH_REFUSED, PUSH_UNREACHABLE, PUSH_CONNECTION_LOST)', labelNames: ['mount', 'target', 'code'], registers });
+    this.pushDroppedBytes = new Counter({ name: 'aircheck_push_dropped_bytes_total', help: "Audio dropped from a slow push target's queue (oldest first)", labelNames: ['mount', 'target'], registers });
+    this.healthLevel = new Gauge({ name: 'aircheck_health_level', help: 'Health from CPU, memory and event-loop delay ([health] thresholds): 0 healthy, 1 warning, 2 critical (new dynamic mounts, relays, ladders refused), 3 overloaded', registers });
+    this.eventLoopDelayP99 = new Gauge({ name: 'aircheck_event_loop_delay_p99_seconds', help: "The event loop's delay, p99 over the last health sample (monitorEventLoopDelay)", registers });
+    // Pull relays ([mounts.relay]): labelled by the relay's mount (configured paths only).
+    this.relayConnected = new Gauge({ name: 'aircheck_relay_connected', help: '1 while the relay of the mount is connected to its upstream and delivering audio', labelNames: ['mount'], registers });
+    this.relayBytes = new Counter({ name: 'aircheck_relay_bytes_received_total', help: 'Bytes received from the upstream of a relay', labelNames: ['mount'], registers });
+    this.relayReconnects = new Counter({ name: 'aircheck_relay_reconnects_total', help: 'Reconnect attempts of a relay after a failure (after its backoff)', labelNames: ['mount'], registers });
+    this.relayErrors = new Counter({ name: 'aircheck_relay_errors_total', help: 'Relay failures by code (RELAY_UPSTREAM_REFUSED, RELAY_UPSTREAM_UNREACHABLE, RELAY_UPSTREAM_LOST, RELAY_BAD_AUDIO, RELAY_UNSUPPORTED_FORMAT)', labelNames: ['mount', 'code'], registers });
     this.requestRejections = new Counter({ name: 'aircheck_request_rejections_total', help: 'Connections refused before routing, by code', labelNames: ['code'], registers });
   }
 

@@ -149,14 +149,19 @@ export interface MountStatus {
   playing: 'source' | 'fallback-mount' | 'fallback-file' | 'nothing';
   fallbackMount: string | null;
   drops: number;
+  /** Admin status only: the mount's pushes to external servers (outputs/push-target.ts PushTargetStatus). */
+  pushes?: readonly unknown[];
+  /** Admin status only: the mount's pull relay (sources/relay/pull-relay.ts RelayStatus), null when it has none. */
+  relay?: unknown;
 }
 
-/** GET /status.json: our own status, `mounts` always an array. */
-export function aircheckStatus(registry: MountRegistry, facts: ServerFacts, includePrivate: boolean): unknown {
+/** GET /status.json: our own status, `mounts` always an array. pushesOf (admin only): each mount's pushes. */
+export function aircheckStatus(registry: MountRegistry, facts: ServerFacts, includePrivate: boolean, pushesOf?: (path: string) => readonly unknown[], relayOf?: (path: string) => unknown): unknown {
   const mounts: MountStatus[] = registry
     .all()
     .filter((m) => !m.settings.hidden && (includePrivate || !m.settings.private))
-    .map((m) => mountStatus(registry, m));
+    .map((m) => (pushesOf ? { ...mountStatus(registry, m), pushes: pushesOf(m.path) } : mountStatus(registry, m)))
+    .map((st) => (relayOf ? { ...st, relay: relayOf(st.path) } : st));
   return {
     server: {
       name: facts.name,

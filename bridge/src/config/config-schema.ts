@@ -12,7 +12,7 @@ export const MOUNT_PATH_HINT =
   "use lowercase letters, digits, '-', '_', '.', starting with '/', at most 64 characters";
 
 /** Paths the server answers itself (pages, APIs): never a mount, configured or dynamic. */
-export const RESERVED_MOUNT_PATHS: ReadonlySet<string> = new Set(['/admin', '/status-json.xsl', '/status.json', '/metrics', '/health', '/studio', '/api', '/assets']);
+export const RESERVED_MOUNT_PATHS: ReadonlySet<string> = new Set(['/admin', '/status-json.xsl', '/status.json', '/metrics', '/health', '/health.json', '/studio', '/api', '/assets']);
 
 /** Whether a source may create a dynamic mount at `path`: a valid mount path the server does not answer itself (playlists included). */
 export function isDynamicMountPath(path: string): boolean {
@@ -28,6 +28,122 @@ const secret = (what: string) =>
     .string()
     .min(8, { message: `${what} is too short: use at least 8 characters (or leave it unset to have one generated)` })
     .max(256);
+
+/** MP3 CBR bitrates (MPEG-1 Layer III; 32–320 kbps). */
+export const MP3_RUNG_BITRATES = [32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320] as const;
+/** What each rung codec accepts (bridge/src/ladder/): bitrate range (kbps) and sample rates. */
+export const RUNG_CODEC_LIMITS = {
+  mp3: { minKbps: 32, maxKbps: 320, rates: [32000, 44100, 48000] },
+  aac: { minKbps: 16, maxKbps: 320, rates: [8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000] },
+  vorbis: { minKbps: 32, maxKbps: 500, rates: [8000, 11025, 16000, 22050, 32000, 44100, 48000] },
+  opus: { minKbps: 6, maxKbps: 510, rates: [48000] },
+} as const;
+
+/** A derived mount of a ladder: the parent's audio (fallback included) re-encoded (bridge/src/ladder/). */
+export const RungSchema = z
+  .object({
+    path: mountPath.describe('the derived mount, e.g. "/live-64.mp3"'),
+    codec: z.enum(['mp3', 'aac', 'vorbis', 'opus']).describe('mp3 (CBR), aac (AAC-LC in ADTS; needs ffmpeg), vorbis (Ogg), opus (Ogg)'),
+    bitrate_kbps: z.number().int().describe('MP3: a CBR bitrate 32–320; AAC 16–320; Vorbis 32–500 (average); Opus 6–510'),
+    sample_rate_hz: z.number().int().optional().describe('default: 44100 (MP3, AAC, Vorbis), 48000 (Opus, the only rate it takes)'),
+    channels: z.union([z.literal(1), z.literal(2)]).default(2).describe('1 or 2'),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    const limits = RUNG_CODEC_LIMITS[r.codec];
+    if (r.codec === 'mp3' && !(MP3_RUNG_BITRATES as readonly number[]).includes(r.bitrate_kbps)) {
+      ctx.addIssue({ code: 'custom', path: ['bitrate_kbps'], message: `MP3 CBR bitrate ${r.bitrate_kbps} kbps does not exist: use one of ${MP3_RUNG_BITRATES.join(', ')}` });
+    } else if (r.bitrate_kbps < limits.minKbps || r.bitrate_kbps > limits.maxKbps) {
+      ctx.addIssue({ code: 'custom', path: ['bitrate_kbps'], message: `${r.codec} bitrate ${r.bitrate_kbps} kbps is out of range: use ${limits.minKbps}–${limits.maxKbps}` });
+    }
+    if (r.sample_rate_hz !== undefined && !(limits.rates as readonly number[]).includes(r.sample_rate_hz)) {
+      ctx.addIssue({ code: 'custom', path: ['sample_rate_hz'], message: `${r.codec} cannot encode at ${r.sample_rate_hz} Hz: use one of ${limits.rates.join(', ')}` });
+    }
+  });
+
+export type RungConfig = z.infer<typeof RungSchema>;
+
+/** A push of a mount to an external Icecast server (bridge/src/outputs/push-target.ts). */
+export const PushSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, { message: "invalid push name: use 1–64 of a–z, A–Z, 0–9, '.', '_', '-' (it labels the status and metrics)" })
+      .optional()
+      .describe('names the target in status, logs and metrics; default "HOST:PORT/MOUNT"'),
+    host: z.string().min(1).max(253).describe('the Icecast server to push to (name or address)'),
+    port: z.number().int().min(1).max(65535).default(8000).describe("the server's source port"),
+    mount: z
+      .string()
+      .regex(/^\/[^\s?#\u0000-\u001f\u007f]{0,255}$/, { message: "invalid target mount: start with '/', no spaces, '?' or '#', at most 256 characters" })
+      .describe('the mount on that server, e.g. "/live"'),
+    user: z.string().min(1).max(64).default('source').describe('source user on that server'),
+    password: z.string().min(1).max(256).optional().describe('source password on that server (sent as given; never logged or shown); or password_file'),
+    password_file: z.string().min(1).optional().describe('a file holding the password (its first line), read at start and on SIGHUP; instead of password'),
+    tls: z.boolean().default(false).describe("connect over TLS (the server's certificate is checked against the system's CAs)"),
+    format: z
+      .enum(['mp3', 'ogg-opus', 'ogg-vorbis', 'aac'])
+      .optional()
+      .describe("push only audio of this format (the mount's source, else its fallback in that format); unset = whatever the mount plays, reconnecting when the format changes"),
+    from: mountPath
+      .optional()
+      .describe('push what listeners of this mount hear instead, e.g. a ladder rung of the enclosing mount ("/live-64.mp3"); default the enclosing mount'),
+    public: z.boolean().default(false).describe('ask the server to list the stream in directories (ice-public)'),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    if ((p.password === undefined) === (p.password_file === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['password'],
+        message: `the push to ${p.host}:${p.port}${p.mount} needs exactly one of password and password_file: ${p.password === undefined ? 'set one' : 'remove one'}`,
+      });
+    }
+  });
+
+export type PushConfig = z.infer<typeof PushSchema>;
+
+/** Three ascending thresholds: where a health measure enters warning, critical and overloaded. */
+function healthThresholds(field: string, defaults: [number, number, number], what: string) {
+  return z
+    .tuple([z.number().min(0), z.number().min(0), z.number().min(0)])
+    .refine(([w, c, o]) => w <= c && c <= o, { message: `health.${field} must be [warning, critical, overloaded] in ascending order, e.g. [${defaults.join(', ')}]` })
+    .default(defaults)
+    .describe(`${what}: [warning, critical, overloaded], default [${defaults.join(', ')}]`);
+}
+
+/** A pull relay: the mount is fed by an upstream Icecast/SHOUTcast/HTTP stream (bridge/src/sources/relay/). */
+export const RelaySchema = z
+  .object({
+    url: z
+      .string()
+      .max(2048)
+      .superRefine((value, ctx) => {
+        let url: URL | null;
+        try {
+          url = new URL(value);
+        } catch {
+          url = null;
+        }
+        if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') {
+          ctx.addIssue({ code: 'custom', message: `relay url ${JSON.stringify(value.replace(/\/\/[^/@]*@/, '//…@').slice(0, 120))} is not an http(s) URL: write the stream's address, e.g. "http://radio.example:8000/live"` });
+        }
+      })
+      .describe('the upstream stream, e.g. "http://radio.example:8000/live" (http or https; MP3, Ogg Opus/Vorbis, AAC ADTS); user:password@ in it is Basic auth'),
+    user: z.string().min(1).max(256).optional().describe('Basic auth user for the upstream (overrides one in url)'),
+    password: z.string().min(1).max(256).optional().describe('Basic auth password for the upstream (never logged or shown); or password_file'),
+    password_file: z.string().min(1).optional().describe('a file holding the upstream password (its first line), read at start and on SIGHUP; instead of password'),
+    on_demand: z.boolean().default(false).describe('connect only while the mount (or a mount falling back to it) has listeners, disconnect 10 s after the last leaves; needs fallback_file or fallback_mount'),
+    icy_metadata: z.boolean().default(true).describe('ask the upstream for ICY metadata (Icy-MetaData: 1) and make its StreamTitle the mount\'s title'),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    if (r.password !== undefined && r.password_file !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['password_file'], message: 'the relay has both password and password_file: remove one' });
+    }
+  });
+
+export type RelayConfig = z.infer<typeof RelaySchema>;
 
 export const MountSchema = z
   .object({
@@ -51,6 +167,29 @@ export const MountSchema = z
     genre: z.string().max(256).optional().describe('overrides ice-genre'),
     url: z.string().max(1024).optional().describe('overrides ice-url'),
     hidden: z.boolean().default(false).describe('leave out of the public status pages'),
+    record: z
+      .boolean()
+      .optional()
+      .describe('record every show a source client sends here, in its own format (default: true for /live, false elsewhere; the studio records its shows itself)'),
+    push: z
+      .array(PushSchema)
+      .max(16)
+      .default([])
+      .superRefine((list, ctx) => {
+        const seen = new Set<string>();
+        list.forEach((p, i) => {
+          const key = p.name ?? `${p.host}:${p.port}${p.mount}`;
+          if (seen.has(key)) ctx.addIssue({ code: 'custom', path: [i, p.name ? 'name' : 'mount'], message: `push target "${key}" is listed twice on this mount: give each [[mounts.push]] its own name or target` });
+          seen.add(key);
+        });
+      })
+      .describe('[[mounts.push]]: external Icecast servers this mount is pushed to (host, port, mount, user, password or password_file, tls, name), each with its own queue and backoff'),
+    ladder: z.array(RungSchema).max(16).default([]).describe('derived mounts: this mount\'s audio re-encoded ([[mounts.ladder]] path, codec, bitrate_kbps, sample_rate_hz, channels)'),
+    ladder_engine: z
+      .enum(['auto', 'ffmpeg', 'wasm'])
+      .default('auto')
+      .describe('ladder encoder: auto = a system ffmpeg when found (faster, has AAC), else WebAssembly on a worker thread (MP3 only)'),
+    relay: RelaySchema.optional().describe('[mounts.relay]: pull this mount from an upstream stream (url, user, password or password_file, on_demand, icy_metadata); a live source preempts it'),
   })
   .strict();
 
@@ -141,11 +280,26 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    health: z
+      .object({
+        cpu_percent: healthThresholds('cpu_percent', [70, 90, 98], 'CPU share of all cores (%)'),
+        memory_percent: healthThresholds('memory_percent', [70, 85, 95], "resident memory share of the machine's or the container's limit (%)"),
+        event_loop_p99_ms: healthThresholds('event_loop_p99_ms', [50, 200, 1000], "the event loop's delay, p99 over the last 2 s (ms)"),
+      })
+      .strict()
+      .prefault({})
+      .describe('/health levels: warning, critical, overloaded thresholds of each measure; from critical on, new dynamic mounts, relays and ladders are refused'),
     recordings: z
       .object({
         segment_seconds: z.number().min(1).max(600).default(10).describe('audio per spool segment; a crash loses at most the segment being written'),
         spool_dir: z.string().min(1).optional().describe('where shows are spooled while recording and finalizing (default <data_dir>/spool)'),
         retention_hours: z.number().min(0).default(24).describe('verified shows keep their spool audio this long, then it is removed (unverified: never)'),
+        source_grace_seconds: z
+          .number()
+          .min(0)
+          .max(600)
+          .default(10)
+          .describe('a source that reconnects to a recorded mount within this time continues the same show (one recording, the time away a gap)'),
         upload_segments: z.boolean().default(true).describe('copy each closed segment to the bucket during the show, so a lost disk loses at most the last segments (not with the embedded local store, which shares the spool\'s disk)'),
         mp3_kbps: z
           .number()

@@ -81,6 +81,9 @@ describe('loadConfig defaults', () => {
       burst_seconds: 2,
       fallback_file: 'bundled',
       hidden: false,
+      push: [],
+      ladder: [],
+      ladder_engine: 'auto',
     });
     assert.equal(mount(config, '/test').private, true);
     assert.equal(mount(config, '/test').fallback_file, undefined);

@@ -191,6 +191,27 @@ function mountProblems(entries: readonly { path?: unknown; fallback_mount?: unkn
   });
 }
 
+/** Ladder rungs (bridge/src/ladder/): each rung path once, never a mount that has a ladder or a source password of its own. */
+function ladderProblems(entries: readonly { path?: unknown; ladder?: unknown; source_password?: unknown }[], problems: string[]): void {
+  const parents = new Set<string>(['/live', '/test']);
+  for (const m of entries) if (typeof m?.path === 'string' && Array.isArray(m.ladder) && m.ladder.length > 0) parents.add(m.path);
+  const withPassword = new Set<string>();
+  for (const m of entries) if (typeof m?.path === 'string' && typeof m.source_password === 'string') withPassword.add(m.path);
+  const rungOf = new Map<string, string>();
+  entries.forEach((m, i) => {
+    if (typeof m?.path !== 'string' || !Array.isArray(m.ladder)) return;
+    m.ladder.forEach((r: any, j: number) => {
+      if (typeof r?.path !== 'string') return;
+      const where = `mounts[${i}].ladder[${j}].path`;
+      if (rungOf.has(r.path)) problems.push(`${where}: "${r.path}" is already a rung of ${rungOf.get(r.path)}; give each rung its own path`);
+      else if (parents.has(r.path)) problems.push(`${where}: "${r.path}" is a mount with sources of its own; a rung needs a path of its own, e.g. "${m.path}-64.mp3"`);
+      else if (withPassword.has(r.path)) problems.push(`${where}: "${r.path}" has a source_password: a rung is fed by the ladder only; remove the password from its [[mounts]] entry`);
+      else if (RESERVED_PATHS.has(r.path)) problems.push(`${where}: "${r.path}" is reserved for the server's own pages; pick another path`);
+      rungOf.set(r.path, m.path as string);
+    });
+  });
+}
+
 /** HTTPS on the web port: both files or neither, and a port of its own (sources and listeners speak plain HTTP on the stream port). */
 function webProblems(cfg: RawConfig, problems: string[]): void {
   const { tls_cert_file: cert, tls_key_file: key } = cfg.web;
@@ -241,6 +262,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) for (const issue of parsed.error.issues) problems.push(formatIssue(issue, raw));
   mountProblems(Array.isArray(raw.mounts) ? raw.mounts : [], problems);
+  ladderProblems(Array.isArray(raw.mounts) ? raw.mounts : [], problems);
   if (parsed.success) webProblems(parsed.data, problems);
   if (problems.length > 0 || !parsed.success) {
     throw new AircheckError('CONFIG_INVALID', `configuration is invalid:\n  - ${problems.join('\n  - ')}`);
@@ -260,6 +282,16 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       mounts.push(m);
     }
   });
+  // Each ladder rung is a mount of its own (a configured entry with its path keeps its settings).
+  for (const parent of [...mounts]) {
+    for (const rung of parent.ladder) {
+      if (mounts.some((m) => m.path === rung.path)) continue;
+      mounts.push(MountSchema.parse({
+        path: rung.path, private: parent.private, hidden: parent.hidden,
+        ...(parent.listener_token ? { listener_token: parent.listener_token } : {}),
+      }));
+    }
+  }
 
   const dataDir = resolvePath(cwd, cfg.data_dir);
   const config = {

@@ -55,8 +55,11 @@ const EXAMPLES: Record<string, string> = {
   description: '"Live jazz every Friday"',
   genre: '"Jazz"',
   url: '"https://radio.example.org/"',
+  record: 'true',
   tls_cert_file: '"/etc/letsencrypt/live/radio.example.org/fullchain.pem"',
   tls_key_file: '"/etc/letsencrypt/live/radio.example.org/privkey.pem"',
+  // A mount's optional table, shown inline ([mounts.relay] in a file reads the same).
+  relay: '{ url = "http://radio.example.org:8000/jazz" }',
 };
 export const EXAMPLE_MARK = '# example; unset by default';
 
@@ -64,9 +67,12 @@ function renderFields(shape: Record<string, any>, envPrefix: string | null): str
   const lines: string[] = [];
   for (const [key, field] of Object.entries(shape)) {
     const inner = unwrap(field);
-    const isArray = inner?._zod?.def?.type === 'array';
+    const isArray = inner?._zod?.def?.type === 'array' || inner?._zod?.def?.type === 'tuple';
     // Tables ([[mounts]], …) are rendered on their own; a list of numbers or strings is a key here.
-    if (inner?._zod?.def?.type === 'object' || (isArray && unwrap(inner._zod.def.element)?._zod?.def?.type === 'object')) continue;
+    // A mount's own lists of tables ([[mounts.push]], …) show as their empty default, with their description.
+    const tableList = isArray && unwrap(inner._zod.def.element)?._zod?.def?.type === 'object';
+    const inlineTable = envPrefix === null && Object.hasOwn(EXAMPLES, key);
+    if ((inner?._zod?.def?.type === 'object' && !inlineTable) || (tableList && (envPrefix !== null || !Array.isArray(defaultOf(field))))) continue;
     const desc = describe(field);
     const def = defaultOf(field);
     const env = envPrefix && !isArray ? `  (env ${envPrefix}${key.toUpperCase()})` : ''; // lists come from the file only

@@ -9,6 +9,7 @@
 // output that cannot keep up queues into its own OutputQueue and applies the queue's named overflow
 // policy. Fed by mount.ts / mount-registry.ts; implemented in ../outputs/ and the ladder.
 import type { AudioUnit, StreamFormat } from '../../../shared/src/audio-unit.ts';
+import type { ErrorCode } from '../../../shared/src/errors.ts';
 import type { StreamInfo } from './mount.ts';
 
 export interface StreamStart {
@@ -32,8 +33,11 @@ export interface MountOutput {
   streamStarted(start: StreamStart): void;
   /** Units released at real time, in order (views: copy what is kept beyond the call). */
   units(units: readonly AudioUnit[]): void;
-  /** The stream ended (source gone; 'heard': nothing to play until the next streamStarted). */
-  streamEnded(reason: string): void;
+  /**
+   * The stream ended (source gone; 'heard': nothing to play until the next streamStarted). code: the
+   * source's error when it failed (SOURCE_CONNECTION_LOST, SOURCE_TIMEOUT, …), null when it left cleanly.
+   */
+  streamEnded(reason: string, code?: ErrorCode | null): void;
   /** The mount's now-playing title changed ('' when cleared). */
   title?(title: string): void;
 }

@@ -5,10 +5,25 @@
 import { AircheckError } from '../../../shared/src/errors.ts';
 import { MountSchema, type MountConfig } from '../config/config-schema.ts';
 import type { AudioUnit, StreamFormat } from '../../../shared/src/audio-unit.ts';
-import type { SourceSession } from '../sources/source-session.ts';
+import type { MountSource, MountSourceHost } from './mount-source.ts';
 import type { DropReason, Listener } from '../listeners/listener.ts';
 import { Mount, type StreamInfo } from './mount.ts';
 import type { FileFeed } from './file-feed.ts';
+import type { MountOutput } from './mount-output.ts';
+
+/** A 'heard' output (mount-output.ts): fed what a listener of `path` hears, moved like one. */
+interface HeardOutput {
+  path: string;
+  output: MountOutput;
+  /** Only feeds of this format (a push passes bytes through); null: any (a ladder decodes). */
+  format: StreamFormat | null;
+  feed: Mount | null;
+  /** The feed's stream the output was started on (a new stream on the same mount restarts it). */
+  streamStartMs: number;
+  started: boolean;
+  /** The title last given to the output. */
+  title: string;
+}
 
 export interface RegistryObserver {
   sourceStarted(mount: Mount): void;
@@ -31,15 +46,18 @@ export interface RegistryLimits {
   maxDynamicMounts: number;
 }
 
-export class MountRegistry {
+export class MountRegistry implements MountSourceHost {
   private readonly mounts = new Map<string, Mount>();
-  private readonly sources = new Map<string, SourceSession>();
+  private readonly sources = new Map<string, MountSource>();
   private readonly fileFeeds = new Map<string, FileFeed>();
   /** Mounts a source created over the global password: they exist while their source does. */
   private readonly dynamic = new Set<string>();
   /** Listeners fed by a mount other than the one they asked for (a fallback). */
   private readonly displaced = new Set<Listener>();
+  private readonly heard = new Set<HeardOutput>();
   private listenerTotal = 0;
+  /** closeAll() ran: no new source may claim a mount (an in-process source retrying would). */
+  private closed = false;
   /** Listeners by the mount they asked for (kept, not counted, so admission stays O(1)). */
   private readonly requestedCounts = new Map<string, number>();
   limits: RegistryLimits;
@@ -131,7 +149,7 @@ export class MountRegistry {
     return this.sources.size;
   }
 
-  sourceOf(path: string): SourceSession | undefined {
+  sourceOf(path: string): MountSource | undefined {
     return this.sources.get(path);
   }
 
@@ -166,18 +184,21 @@ export class MountRegistry {
 
   /** Reserves a mount for a source that just authenticated. Throws MOUNT_IN_USE when taken. */
   claimSource(path: string): void {
+    if (this.closed) throw new AircheckError('SERVER_SHUTTING_DOWN', `the server is shutting down: mount ${path} takes no new source; reconnect to the restarted server`);
     const current = this.sources.get(path);
-    if (current && current.state === 'streaming') {
+    // A pull relay gives way to a live source (and takes its mount back when that source leaves: sources/relay/).
+    const preempted = current?.kind === 'relay' && current.state === 'streaming';
+    if (current && current.state === 'streaming' && !preempted) {
       throw new AircheckError('MOUNT_IN_USE', `mount ${path} already has a source (from ${current.remoteAddress}): stop it first, or ask an admin to kill it with /admin/killsource?mount=${path}`);
     }
     if (!current && this.sources.size >= this.limits.maxSources) {
       throw new AircheckError('SOURCE_LIMIT_REACHED', `the server already has ${this.sources.size} sources (limits.max_sources): raise the limit or stop a source`);
     }
     // A source still playing out its last seconds gives way to the new one.
-    if (current) current.kill('replaced by a new source');
+    if (current) current.kill(preempted ? 'preempted by a live source' : 'replaced by a new source');
   }
 
-  attachSource(session: SourceSession): void {
+  attachSource(session: MountSource): void {
     this.sources.set(session.mountPath, session);
     const mount = this.mounts.get(session.mountPath);
     if (!mount) return;
@@ -187,7 +208,7 @@ export class MountRegistry {
     mount.setTitle('');
   }
 
-  sourceStarted(session: SourceSession, format: StreamFormat, info: StreamInfo): void {
+  sourceStarted(session: MountSource, format: StreamFormat, info: StreamInfo): void {
     const mount = this.mounts.get(session.mountPath);
     if (!mount || this.sources.get(session.mountPath) !== session) return;
     mount.startStream(format, info);
@@ -195,13 +216,30 @@ export class MountRegistry {
     this.rehome();
   }
 
-  sourceUnits(session: SourceSession, units: readonly AudioUnit[]): void {
+  sourceUnits(session: MountSource, units: readonly AudioUnit[]): void {
     const mount = this.mounts.get(session.mountPath);
     if (!mount || this.sources.get(session.mountPath) !== session) return;
+    const hadAudio = mount.hasReleasedAudio;
     for (const u of units) mount.append(u);
+    // Listeners on a fallback come back with the first audio, not before: no gap in what they get.
+    if (!hadAudio && mount.hasReleasedAudio) this.rehome();
   }
 
-  sourceEnded(session: SourceSession, reason: string, error: AircheckError | null): void {
+  /** An in-process source's now-playing title (a socket source's comes through /admin/metadata). */
+  sourceTitle(session: MountSource, title: string): void {
+    const mount = this.mounts.get(session.mountPath);
+    if (!mount || this.sources.get(session.mountPath) !== session) return;
+    mount.setTitle(title);
+  }
+
+  /** An in-process source's stream info changed (a show renamed): status and new listeners' headers. */
+  sourceInfo(session: MountSource, info: StreamInfo): void {
+    const mount = this.mounts.get(session.mountPath);
+    if (!mount || this.sources.get(session.mountPath) !== session) return;
+    mount.info = info;
+  }
+
+  sourceEnded(session: MountSource, reason: string, error: AircheckError | null): void {
     if (this.sources.get(session.mountPath) !== session) return;
     this.sources.delete(session.mountPath);
     const mount = this.mounts.get(session.mountPath);
@@ -211,7 +249,7 @@ export class MountRegistry {
     this.flushMount(mount);
     // The show is over: its title goes too (status, and ICY listeners before they move).
     mount.setTitle('');
-    mount.endStream();
+    mount.endStream(reason, error?.code ?? null);
     this.observer.sourceEnded(mount, reason, error);
     for (const l of [...mount.listeners]) this.rehomeListener(l, mount);
     if (this.dynamic.has(mount.path)) this.removeDynamic(mount);
@@ -295,7 +333,9 @@ export class MountRegistry {
     for (const l of [...this.displaced]) {
       const current = l.feedPath ? this.feedMount(l.feedPath) : undefined;
       const target = this.resolveFeed(l.requestedPath, l.format);
-      if (target && target !== current) this.moveListener(l, current, target);
+      // A source that has released no audio yet would leave the listener without any (players
+      // underrun; VLC stops): it stays on its fallback until sourceUnits() brings the first audio.
+      if (target && target !== current && (target.hasReleasedAudio || current === undefined)) this.moveListener(l, current, target);
     }
   }
 
@@ -326,17 +366,73 @@ export class MountRegistry {
     return undefined;
   }
 
+  // ---- outputs ----------------------------------------------------------------------------------
+
+  /**
+   * Feeds `output` what a listener of `path` hears (its own source, else its fallback), moving it
+   * between feeds at a sync point with the new feed's header pages. format: only feeds of this
+   * format (null: any). Returns the detach function.
+   */
+  attachHeardOutput(path: string, output: MountOutput, format: StreamFormat | null = null): () => void {
+    const sub: HeardOutput = { path, output, format, feed: null, streamStartMs: 0, started: false, title: '' };
+    this.heard.add(sub);
+    return () => {
+      if (!this.heard.delete(sub)) return;
+      if (sub.started) output.streamEnded('output detached');
+    };
+  }
+
+  /** Points each 'heard' output at the feed a listener of its path would get now. */
+  private resolveHeard(): void {
+    for (const sub of this.heard) {
+      const target = this.resolveFeed(sub.path, sub.format);
+      if (target === sub.feed && (!target || target.streamStartMs === sub.streamStartMs)) continue;
+      if (sub.started && !target) sub.output.streamEnded('nothing to play');
+      sub.feed = target;
+      sub.streamStartMs = target?.streamStartMs ?? 0;
+      sub.started = false;
+    }
+  }
+
+  /** Gives the 'heard' outputs fed by m what m releases now (before its listeners get it). */
+  private feedHeard(m: Mount): void {
+    const units = m.pendingUnits;
+    if (units.length === 0 || m.format === null) return;
+    for (const sub of this.heard) {
+      if (sub.feed !== m) continue;
+      let from = 0;
+      if (!sub.started) {
+        from = units.findIndex((u) => u.isSyncPoint || u.newStream);
+        if (from < 0) continue;
+        sub.started = true;
+        sub.output.streamStarted({
+          mountPath: sub.path, feedPath: m.path, format: m.format, info: m.info,
+          headerPages: units[from]!.newStream ? [] : [...m.currentHeaderPages],
+        });
+        sub.title = '';
+      }
+      // The feed's title (its source's, or the fallback's) as of this tick.
+      if (m.title !== sub.title) {
+        sub.title = m.title;
+        sub.output.title?.(m.title);
+      }
+      sub.output.units(from === 0 ? units : units.slice(from));
+    }
+  }
+
   // ---- the tick --------------------------------------------------------------------------------
 
   /** Releases paced audio of every source and file feed, then flushes each mount to its listeners. */
   tick(nowMs: number): void {
     for (const s of [...this.sources.values()]) s.tick(nowMs);
     for (const f of this.fileFeeds.values()) f.tick(nowMs);
+    if (this.heard.size > 0) this.resolveHeard();
     for (const m of this.mounts.values()) this.flushMount(m);
     for (const f of this.fileFeeds.values()) this.flushMount(f.mount);
   }
 
   private flushMount(m: Mount): void {
+    if (this.heard.size > 0) this.feedHeard(m);
     const before = m.stats.bytesSent;
     m.flush(this.limits.listenerQueueSeconds);
     if (m.stats.bytesSent !== before) this.observer.bytesSent(m, m.stats.bytesSent - before);
@@ -344,6 +440,7 @@ export class MountRegistry {
 
   /** Ends everything (shutdown): listeners get what is queued, sources are closed. */
   closeAll(): void {
+    this.closed = true;
     for (const s of [...this.sources.values()]) s.kill('server shutting down');
     for (const m of [...this.mounts.values(), ...[...this.fileFeeds.values()].map((f) => f.mount)]) {
       for (const l of [...m.listeners]) l.close('shutdown', true);

@@ -8,8 +8,10 @@ import type { Listener } from '../listeners/listener.ts';
 import { EMPTY_ICY_BLOCK, buildIcyMetadataBlock } from '../listeners/icy-metadata.ts';
 import { buildOggEosPage, readOggPagePosition, titleFromCommentPage, type OggPagePosition } from '../../../shared/src/ogg/ogg-eos.ts';
 import { cleanTitle } from '../sources/stream-info.ts';
+import type { OggChainSeed } from '../../../shared/src/ogg/ogg-continuity.ts';
 import { commentTagsFromOggHeaderPage, nominalFromMp3Frame, nominalFromOggHeaderPage, type CommentTags, type NominalAudio } from '../sources/formats/nominal-audio.ts';
 import type { MountOutput } from './mount-output.ts';
+import type { ErrorCode } from '../../../shared/src/errors.ts';
 
 export interface StreamInfo {
   name: string;
@@ -28,6 +30,7 @@ export const CONTENT_TYPES: Record<StreamFormat, string> = {
   mp3: 'audio/mpeg',
   'ogg-opus': 'application/ogg',
   'ogg-vorbis': 'application/ogg',
+  aac: 'audio/aac',
 };
 
 export interface MountStats {
@@ -65,6 +68,12 @@ export class Mount {
   private burst: BurstBuffer;
   private pending: AudioUnit[] = [];
   private lastOggPosition: OggPagePosition | null = null;
+  /** The current stream has released audio, not only Ogg header pages (listeners moved here hear it at once). */
+  hasReleasedAudio = false;
+  /** Granule position of the last released Ogg page that had one (-1n before the first). */
+  private lastOggGranule = -1n;
+  /** Set when a unit waiting for the next flush starts or ends a chain: what its listeners were on. */
+  private pendingChainSeed: OggChainSeed | null = null;
   /** The burst (header pages + recent audio) as one buffer, shared by listeners joining before the next append. */
   private burstCache: { bytes: Uint8Array; empty: boolean } | null = null;
   /** Bytes per second of the audio, measured over released units (for queue limits). */
@@ -110,19 +119,22 @@ export class Mount {
     this.burstCache = null;
     this.pending = [];
     this.lastOggPosition = null;
+    this.lastOggGranule = -1n;
+    this.pendingChainSeed = null;
+    this.hasReleasedAudio = false;
     this.nominal = null;
     this.commentTags = null;
     for (const o of this.outputs) o.streamStarted({ mountPath: this.path, feedPath: this.path, format, info, headerPages: [] });
   }
 
   /** The stream ended: nothing more is released until the next start. */
-  endStream(reason = 'source ended'): void {
+  endStream(reason = 'source ended', code: ErrorCode | null = null): void {
     const wasLive = this.format !== null;
     this.format = null;
     this.pending = [];
     this.burst.clear();
     this.burstCache = null;
-    if (wasLive) for (const o of this.outputs) o.streamEnded(reason);
+    if (wasLive) for (const o of this.outputs) o.streamEnded(reason, code);
   }
 
   /** Units released since the last flush (what 'heard' outputs get before listeners). */
@@ -145,6 +157,11 @@ export class Mount {
 
   /** Takes a unit released at real time by the feed. */
   append(unit: AudioUnit): void {
+    // Ogg listeners re-mux from their first chain change on (listeners/README.md): note the chain they are on.
+    if (this.pendingChainSeed === null && this.lastOggPosition !== null && (unit.newStream || ((unit.data[5] ?? 0) & 0x04) !== 0)) {
+      this.pendingChainSeed = this.oggChainSeed();
+    }
+    if (!unit.isHeader) this.hasReleasedAudio = true;
     if (unit.newStream) {
       this.headerPages = [];
       this.nominal = null; // a new Ogg chain may change codec, rate and bitrate
@@ -160,7 +177,8 @@ export class Mount {
       const tags = title === null ? null : commentTagsFromOggHeaderPage(unit.data);
       if (tags) this.commentTags = { title: cleanTitle(tags.title), artist: cleanTitle(tags.artist) };
     }
-    if (this.format !== 'mp3') this.lastOggPosition = readOggPagePosition(unit.data) ?? this.lastOggPosition;
+    if (this.format !== 'mp3' && this.format !== 'aac') this.lastOggPosition = readOggPagePosition(unit.data) ?? this.lastOggPosition;
+    if (this.lastOggPosition !== null && this.lastOggPosition.granulePosition >= 0n) this.lastOggGranule = this.lastOggPosition.granulePosition;
     if (unit.durationUs > 0) {
       // Exponential average over roughly 5 s of audio.
       const rate = (unit.data.byteLength * 1_000_000) / unit.durationUs;
@@ -189,6 +207,8 @@ export class Mount {
     if (this.pending.length === 0) return 0;
     const units = this.pending;
     this.pending = [];
+    const chainSeed = this.pendingChainSeed;
+    this.pendingChainSeed = null;
     const chunk = units.length === 1 ? units[0]!.data : concat(units.map((u) => u.data));
     let syncOffset = -1;
     let offset = 0;
@@ -201,6 +221,7 @@ export class Mount {
     let sent = 0;
     for (const l of this.listeners) {
       let data = chunk;
+      if (chainSeed !== null) l.continueOggStream(chainSeed);
       if (l.needsSync) {
         if (syncOffset < 0) continue;
         data = syncOffset === 0 ? chunk : chunk.subarray(syncOffset);
@@ -248,6 +269,7 @@ export class Mount {
    */
   detachForMove(listener: Listener): void {
     this.listeners.delete(listener);
+    if (this.lastOggPosition !== null) listener.continueOggStream(this.oggChainSeed());
     if (this.format !== 'mp3' && this.lastOggPosition && !this.lastOggPosition.eos && !listener.closed) {
       listener.send(buildOggEosPage(this.lastOggPosition), Number.MAX_SAFE_INTEGER);
     }
@@ -255,6 +277,11 @@ export class Mount {
 
   detach(listener: Listener): void {
     this.listeners.delete(listener);
+  }
+
+  /** The Ogg chain this mount's listeners are on: its header pages and the last page released. */
+  private oggChainSeed(): OggChainSeed {
+    return { headerPages: this.headerPages, last: this.lastOggPosition!, lastGranule: this.lastOggGranule };
   }
 
   private attach(listener: Listener): void {

@@ -24,6 +24,8 @@ export interface SourceRequestDeps {
   log: Logger;
   onSourceEvent: (event: 'accepted' | 'rejected', mountPath: string, code?: ErrorCode) => void;
   onBytes: (mountPath: string, bytes: number) => void;
+  /** Throws SERVER_OVERLOADED while the server is critical (admin/health.ts): a new dynamic mount adds load. */
+  refuseNewWork?: (what: string) => void;
 }
 
 const WWW_AUTHENTICATE: [string, string] = ['WWW-Authenticate', 'Basic realm="Icecast2 Server"'];
@@ -93,6 +95,7 @@ export async function handleSourceRequest(socket: Socket, head: RequestHead, res
   if (dynamic) {
     // Created last, once nothing else can refuse the source: it goes when the source leaves.
     try {
+      if (!deps.registry.get(path)) deps.refuseNewWork?.(`a new dynamic mount ${path}`);
       deps.registry.addDynamicMount(path);
     } catch (err) {
       if (isAircheckError(err)) return reject(err);
