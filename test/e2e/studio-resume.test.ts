@@ -10,8 +10,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { decodeAudio, dominantFrequencyHz } from '../helpers/audio-analysis.ts';
-import { splitOggChains } from '../helpers/ogg-chains.ts';
+import { decodeAudio, frequencyTimeline, toneSegments } from '../helpers/audio-analysis.ts';
 import { getJson, startBridge, type RunningBridge } from '../helpers/bridge.ts';
 import { connectListenerWhenLive } from '../helpers/listener.ts';
 import { waitForSettled } from '../helpers/recordings.ts';
@@ -90,19 +89,21 @@ async function waitForSession(bridge: RunningBridge, predicate: (s: any) => bool
  * What a /live listener heard, chain by chain (each source change starts a new Ogg chain): 'tone',
  * 'chime' (the fallback loop) or 'other', by the chain's dominant frequency.
  */
+/**
+ * What a listener heard, in order: runs of the studio's tone, the fallback's chime, or other, from
+ * the decoded stream (one logical Ogg stream across the fallback: listeners no longer get chains).
+ */
 async function heard(audio: Uint8Array): Promise<string[]> {
-  const out: string[] = [];
-  for (const chain of splitOggChains(audio)) {
-    const decoded = await decodeAudio(chain, { inputFormat: 'ogg' }).catch(() => null); // a chain of headers only
-    if (!decoded) {
-      out.push('empty (0 s)');
-      continue;
-    }
-    const f = dominantFrequencyHz(decoded.samples, decoded.sampleRateHz);
-    const kind = f !== null && Math.abs(f - TONE_HZ) < 10 ? 'tone' : f !== null && CHIME_HZ.some((c) => Math.abs(f - c) < 10) ? 'chime' : 'other';
-    out.push(`${kind} (${decoded.samples.length / decoded.sampleRateHz < 10 ? (decoded.samples.length / decoded.sampleRateHz).toFixed(1) : '≥10'} s)`);
+  const decoded = await decodeAudio(audio, { inputFormat: 'ogg' });
+  const runs: { kind: string; seconds: number }[] = [];
+  for (const seg of toneSegments(frequencyTimeline(decoded.samples, decoded.sampleRateHz, 250), { minDurationS: 0.5 })) {
+    const f = seg.frequencyHz;
+    const kind = f !== null && Math.abs(f - TONE_HZ) < 10 ? 'tone' : f !== null && CHIME_HZ.some((c) => Math.abs(f - c) < 10) ? 'chime' : f === null ? 'silence' : 'other';
+    const last = runs.at(-1);
+    if (last?.kind === kind) last.seconds += seg.endS - seg.startS;
+    else runs.push({ kind, seconds: seg.endS - seg.startS });
   }
-  return out;
+  return runs.map((r) => `${r.kind} (${r.seconds.toFixed(1)} s)`);
 }
 
 test('a reload while live resumes the same show on air within 5 s, the listener hears the fallback then the tone, and the recording has one gap of the time away', { timeout: 120_000 }, async (t) => {

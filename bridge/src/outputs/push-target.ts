@@ -8,6 +8,7 @@ import { AircheckError, type ErrorCode } from '../../../shared/src/errors.ts';
 import { OutputQueue, type MountOutput, type StreamStart } from '../mounts/mount-output.ts';
 import type { StreamInfo } from '../mounts/mount.ts';
 import { SourceClientError, type SourceTarget } from './icecast-source-client.ts';
+import { backoffInterval, jitteredWait, type BackoffPolicy, type ReconnectingPeerDeps } from '../http/backoff.ts';
 
 /** What a push needs from a source connection (IcecastSourceClient; a fake in unit tests). */
 export interface PushConnection {
@@ -65,21 +66,11 @@ export interface PushTargetStatus {
   lastError: { code: ErrorCode; message: string; at: string } | null;
 }
 
-export interface PushTargetDeps {
+export interface PushTargetDeps extends ReconnectingPeerDeps {
   connect(target: SourceTarget): Promise<PushConnection>;
   /** MP3 titles: /admin/metadata?mode=updinfo on the target. */
   updateMetadata(target: SourceTarget, song: string): Promise<void>;
   log: Pick<Logger, 'info' | 'warn'>;
-  now?: () => number;
-  setTimer?: (fn: () => void, ms: number) => unknown;
-  clearTimer?: (handle: unknown) => void;
-  /** [0, 1): the backoff's jitter. */
-  random?: () => number;
-  /** Metrics hooks. */
-  onConnected?: (connected: boolean) => void;
-  onBytes?: (bytes: number) => void;
-  onReconnect?: () => void;
-  onError?: (code: ErrorCode) => void;
   onDropped?: (bytes: number) => void;
 }
 
@@ -98,9 +89,11 @@ const SOCKET_HIGH_WATER_BYTES = 64 * 1024;
 /** A target that takes nothing for this long while the socket is full is given up as lost. */
 export const STALL_MS = 20_000;
 
+const BACKOFF: BackoffPolicy = { baseMs: BACKOFF_BASE_MS, capMs: BACKOFF_MAX_MS, jitter: BACKOFF_JITTER };
+
 /** The backoff interval before attempt n (1-based) after a failure. */
 export function backoffIntervalMs(attempt: number): number {
-  return Math.min(BACKOFF_BASE_MS * 2 ** Math.max(0, attempt - 1), BACKOFF_MAX_MS);
+  return backoffInterval(BACKOFF, attempt);
 }
 
 const CONTENT_TYPES: Record<StreamFormat, string> = { mp3: 'audio/mpeg', 'ogg-opus': 'application/ogg', 'ogg-vorbis': 'application/ogg', aac: 'audio/aac' };
@@ -358,7 +351,7 @@ export class PushTarget implements MountOutput {
     this.#deps.onError?.(error.code);
     this.#reconnectAttempts++;
     this.#backoffMs = backoffIntervalMs(this.#reconnectAttempts);
-    const delayMs = Math.round(this.#backoffMs * (1 - BACKOFF_JITTER * this.#random()));
+    const delayMs = jitteredWait(BACKOFF, this.#backoffMs, this.#random);
     this.#nextAttemptAtMs = this.#now() + delayMs;
     this.#deps.log.warn(
       { mount: this.settings.mountPath, push: this.settings.name, code: error.code, err: error.message, attempt: this.#reconnectAttempts, retryInMs: delayMs },

@@ -3,10 +3,7 @@
 // inside a chain begins with a copy of that chain's header pages (prefixBytes), so every segment is a
 // playable file on its own; the finalizer drops the copy where the chain continues
 // (finalize/concatenate-stream.ts). Fed by the show spool (same surface as segment-writer.ts).
-import { createHash, type Hash } from 'node:crypto';
-import type { FileHandle } from 'node:fs/promises';
-import { ignoreCleanupError } from '../../../shared/src/errors.ts';
-import { crc32c, crc32cToBase64 } from '../verify/crc32c.ts';
+import { SegmentFile } from './segment-file.ts';
 import type { SegmentSummary } from './segment-writer.ts';
 import { nodeSpoolFs, type SpoolFs } from './spool-fs.ts';
 
@@ -17,22 +14,18 @@ export class PassthroughSegment {
   readonly path: string;
   /** Bytes at the start that copy the chain's header pages (Ogg, a segment starting mid-chain). */
   readonly prefixBytes: number;
-  readonly #fs: SpoolFs;
-  readonly #hash: Hash = createHash('sha256');
-  #crc = 0;
-  #fh: FileHandle | null = null;
+  readonly #file: SegmentFile;
   #pending: Uint8Array[] = [];
   #pendingBytes = 0;
   #pendingSamples = 0;
   #completedBytes = 0;
-  #sizeBytes = 0;
   #frames = 0;
   #durationSamples = 0;
 
   /** prefix: the current Ogg chain's header pages when the segment starts inside it (copied now). */
   constructor(path: string, prefix: readonly Uint8Array[], fs: SpoolFs = nodeSpoolFs) {
     this.path = path;
-    this.#fs = fs;
+    this.#file = new SegmentFile(path, fs);
     let bytes = 0;
     for (const p of prefix) {
       this.#pending.push(p.slice());
@@ -79,34 +72,22 @@ export class PassthroughSegment {
 
   /** Writes what is held (to the page cache; close() makes it durable). */
   async flush(): Promise<void> {
-    this.#fh ??= await this.#fs.open(this.path, 'wx', 0o644);
-    if (this.#pending.length === 0) return;
     const chunk = Buffer.concat(this.#pending);
     this.#pending = [];
     this.#pendingBytes = 0;
     this.#completedBytes = 0;
-    await this.#fh.writeFile(chunk);
-    this.#hash.update(chunk);
-    this.#crc = crc32c(chunk, this.#crc);
-    this.#sizeBytes += chunk.length;
+    await this.#file.write(chunk);
   }
 
   async close(): Promise<SegmentSummary & { prefixBytes: number }> {
-    try {
-      await this.flush();
-      await this.#fh!.sync();
-    } finally {
+    await this.flush().catch(async (err: unknown) => {
       await this.abandon();
-    }
-    return {
-      frames: this.#frames, durationSamples: this.#durationSamples, sizeBytes: this.#sizeBytes,
-      sha256: this.#hash.digest('hex'), crc32c: crc32cToBase64(this.#crc), prefixBytes: this.prefixBytes,
-    };
+      throw err;
+    });
+    return { frames: this.#frames, durationSamples: this.#durationSamples, ...(await this.#file.close()), prefixBytes: this.prefixBytes };
   }
 
   async abandon(): Promise<void> {
-    const fh = this.#fh;
-    this.#fh = null;
-    await fh?.close().catch(ignoreCleanupError);
+    await this.#file.abandon();
   }
 }

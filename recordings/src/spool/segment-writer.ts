@@ -1,11 +1,8 @@
 // One spool segment: a self-contained Ogg Opus file (OpusHead + OpusTags + audio pages, RFC 7845)
 // written as its pages fill and fsync'd when it closes. Fed Opus packets by the show spool; the file
 // feeds the finalizer (finalize/concatenate.ts). Calls are serialized by the show spool's queue.
-import { createHash, type Hash } from 'node:crypto';
-import type { FileHandle } from 'node:fs/promises';
-import { ignoreCleanupError } from '../../../shared/src/errors.ts';
 import { OpusMuxer } from '../../../shared/src/ogg/opus-muxer.ts';
-import { crc32c, crc32cToBase64 } from '../verify/crc32c.ts';
+import { SegmentFile } from './segment-file.ts';
 import { nodeSpoolFs, type SpoolFs } from './spool-fs.ts';
 
 export interface SegmentSummary {
@@ -20,21 +17,17 @@ export interface SegmentSummary {
 
 export class SegmentWriter {
   readonly path: string;
-  readonly #fs: SpoolFs;
+  readonly #file: SegmentFile;
   readonly #muxer: OpusMuxer;
-  readonly #hash: Hash = createHash('sha256');
-  #crc = 0;
-  #fh: FileHandle | null = null;
   #pending: Uint8Array[] = [];
   #pendingBytes = 0;
-  #sizeBytes = 0;
   #frames = 0;
   #durationSamples = 0;
 
   /** Opens no file yet: the first flush() creates it. serial: the Ogg stream serial of this file. */
   constructor(path: string, opusHead: Uint8Array, serial: number, fs: SpoolFs = nodeSpoolFs) {
     this.path = path;
-    this.#fs = fs;
+    this.#file = new SegmentFile(path, fs);
     this.#muxer = new OpusMuxer({ opusHead, vendor: 'Aircheck recorder' });
     this.#queue(this.#muxer.beginChain(serial));
   }
@@ -76,34 +69,25 @@ export class SegmentWriter {
 
   /** Writes the completed pages (to the page cache; close() makes them durable). */
   async flush(): Promise<void> {
-    this.#fh ??= await this.#fs.open(this.path, 'wx', 0o644);
-    if (this.#pending.length === 0) return;
     const chunk = Buffer.concat(this.#pending);
     this.#pending = [];
     this.#pendingBytes = 0;
-    await this.#fh.writeFile(chunk);
-    this.#hash.update(chunk);
-    this.#crc = crc32c(chunk, this.#crc);
-    this.#sizeBytes += chunk.length;
+    await this.#file.write(chunk);
   }
 
   /** Ends the stream (EOS page), writes, fsyncs and closes the file (closed on failure too). */
   async close(): Promise<SegmentSummary> {
     this.#queue(this.#muxer.endChain());
-    try {
-      await this.flush();
-      await this.#fh!.sync();
-    } finally {
+    await this.flush().catch(async (err: unknown) => {
       await this.abandon();
-    }
-    return { frames: this.#frames, durationSamples: this.#durationSamples, sizeBytes: this.#sizeBytes, sha256: this.#hash.digest('hex'), crc32c: crc32cToBase64(this.#crc) };
+      throw err;
+    });
+    return { frames: this.#frames, durationSamples: this.#durationSamples, ...(await this.#file.close()) };
   }
 
   /** Closes the file, finished or not (close() does it; the spool calls it when it failed). */
   async abandon(): Promise<void> {
-    const fh = this.#fh;
-    this.#fh = null;
-    await fh?.close().catch(ignoreCleanupError); // an abandoned file: what made it so was reported
+    await this.#file.abandon();
   }
 
   #queue(pages: Uint8Array[]): void {

@@ -17,6 +17,7 @@ import { streamInfoFromHeaders } from '../stream-info.ts';
 import { IcyReader, parseMetaint } from './icy-reader.ts';
 import type { ConnectUpstream, UpstreamConnection, UpstreamEnd } from './upstream-connection.ts';
 import type { UpstreamHead } from './upstream-response.ts';
+import { backoffInterval, jitteredWait, type BackoffPolicy, type ReconnectingPeerDeps } from '../../http/backoff.ts';
 
 export interface PullRelaySettings {
   mountPath: string;
@@ -60,22 +61,13 @@ export interface RelayHost extends MountSourceHost {
   sourceOf(path: string): MountSource | undefined;
 }
 
-export interface PullRelayDeps {
+export interface PullRelayDeps extends ReconnectingPeerDeps {
   host: RelayHost;
   connect: ConnectUpstream;
   log: Pick<Logger, 'info' | 'warn'>;
   /** An upstream that sends nothing this long (after its answer) is given up as lost. */
   stallMs(): number;
   userAgent?: string;
-  now?: () => number;
-  setTimer?: (fn: () => void, ms: number) => unknown;
-  clearTimer?: (handle: unknown) => void;
-  /** [0, 1): the backoff's jitter. */
-  random?: () => number;
-  onConnected?: (connected: boolean) => void;
-  onBytes?: (bytes: number) => void;
-  onReconnect?: () => void;
-  onError?: (code: ErrorCode) => void;
   /** Throws (SERVER_OVERLOADED) while the server is too loaded to take new work: the attempt fails and is retried. */
   refuseNewWork?: (what: string) => void;
 }
@@ -94,9 +86,11 @@ const RESUME_AT_US = 3_000_000;
 const SNIFF_BYTES = 4;
 const AAC_TYPES = new Set(['audio/aac', 'audio/aacp', 'audio/x-aac', 'audio/x-hx-aac-adts']);
 
+const BACKOFF: BackoffPolicy = { baseMs: BACKOFF_BASE_MS, capMs: BACKOFF_MAX_MS, jitter: BACKOFF_JITTER };
+
 /** The backoff interval before attempt n (1-based) after a failure. */
 export function relayBackoffMs(attempt: number): number {
-  return Math.min(BACKOFF_BASE_MS * 2 ** Math.max(0, attempt - 1), BACKOFF_MAX_MS);
+  return backoffInterval(BACKOFF, attempt);
 }
 
 type Container = 'mp3' | 'ogg' | 'aac';
@@ -496,7 +490,7 @@ export class PullRelay {
     this.#cancelRetry();
     this.#attempts = (afterSuccess ? 0 : this.#attempts) + 1;
     this.#backoffMs = relayBackoffMs(this.#attempts);
-    const delayMs = Math.round(this.#backoffMs * (1 - BACKOFF_JITTER * this.#random()));
+    const delayMs = jitteredWait(BACKOFF, this.#backoffMs, this.#random);
     this.#state = 'waiting';
     this.#nextAttemptAtMs = this.#now() + delayMs;
     this.#retryTimer = this.#setTimer(() => {
