@@ -5,7 +5,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { failureGoesToCaller, isAircheckError, type AircheckError, type ErrorCode } from '../../shared/src/errors.ts';
-import type { AudioFrame } from '../../shared/src/protocol/audio-frame.ts';
 import type { Mp3BitrateKbps } from '../../shared/src/mp3/opus-to-mp3.ts';
 import { finalizeShow } from './finalize/finalize-show.ts';
 import { listRecordings } from './recording-catalog.ts';
@@ -13,6 +12,7 @@ import { join } from 'node:path';
 import { DEFAULT_RETENTION_MS, adoptTrailingSegments, recoverSpool, type RecoveryReport } from './recover.ts';
 import { isVerified, manifestDurationSamples, readManifest, recorderGaps, writeManifest, type RecordingStatus, type ShowInfoEntry, type ShowManifest, type SourceEntry } from './show-manifest.ts';
 import type { StreamFormat } from '../../shared/src/audio-unit.ts';
+import type { FrameConsumer, RecordingHealth, ShowInfo as StudioShowInfo } from '../../shared/src/show-contract.ts';
 import { SegmentUploader, type SegmentUploadStats } from './spool/segment-uploader.ts';
 import { ShowSpool } from './spool/show-spool.ts';
 import { SourceRecording } from './source-recording.ts';
@@ -48,28 +48,15 @@ export interface RecorderOptions {
   onSegmentUpload?: (result: 'stored' | 'failed') => void;
 }
 
-export interface ShowInfo {
-  dj: string;
-  opusHead: Uint8Array;
-  channels: number;
-  preSkipSamples: number;
+/** A show as the recorder takes it: the studio's (shared ShowInfo), or a source's stream kept as received. */
+export interface ShowInfo extends StudioShowInfo {
   /** A source's stream kept as received (source-recording.ts): its format, who sent it, its chain's header pages. */
   sourceFormat?: StreamFormat;
   source?: SourceEntry;
   chainHeaders?: () => readonly Uint8Array[];
-  /** The recording started failing, or records again: tell the DJ (the broadcast goes on). */
-  onHealth?: (health: RecordingHealth) => void;
 }
 
-/** What the DJ's studio is told about the recording (shared/PROTOCOL.md §4.11 `recording`). */
-export interface RecordingHealth {
-  status: 'failing' | 'ok';
-  code: ErrorCode | null;
-  message: string;
-  /** Frames received but not recorded in this show so far, and their length. */
-  lostFrames: number;
-  lostMs: number;
-}
+export type { RecordingHealth };
 
 export interface RecordingFailure {
   showId: string;
@@ -79,9 +66,8 @@ export interface RecordingFailure {
   reason: string;
 }
 
-/** The shape of the bridge's FrameConsumer (declared here so recordings/ does not import bridge/). */
-export interface RecordingConsumer {
-  onFrame(frame: AudioFrame): void;
+/** The recorder's FrameConsumer (shared/src/show-contract.ts), with everything a recording needs required. */
+export interface RecordingConsumer extends FrameConsumer {
   /** reason: the manifest's endReason (default "show ended"). */
   onEnd(reason?: string): void;
   /** Frames of this show the recorder received but could not record (the session's lostFrames adds them). */
@@ -93,15 +79,10 @@ export interface RecordingConsumer {
    * acknowledgements never pass it. +Infinity when nothing is held back (no spool yet, ended, failed).
    */
   safeSeq(): number;
-  /** The studio set the now-playing title: kept in the manifest's tracklist with its time. */
   onMetadata(nowPlaying: { artist: string; title: string }): void;
-  /** The DJ named or described the show: kept in the manifest (the latest wins). */
   onShow(show: ShowInfoEntry): void;
-  /** The studio said why the frames it skips next never came (its tab was lost): the next gap's cause. */
   onStudioGap(cause: ErrorCode, reason: string): void;
-  /** Completes and writes the page being filled now (an acknowledgement waits for it). */
   flush(): void;
-  /** Set by the session: safeSeq moved. */
   onSafe: (() => void) | null;
   /** A source's show: its source was away this long (it came back within the grace period). */
   onSourceGap(durationSamples: number, cause: ErrorCode, reason: string): void;

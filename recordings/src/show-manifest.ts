@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isErrorCode, type ErrorCode } from '../../shared/src/errors.ts';
 import type { StreamFormat } from '../../shared/src/audio-unit.ts';
+import type { ShowInfoText } from '../../shared/src/show-contract.ts';
 import { writeJsonAtomic, type SpoolFs } from './spool/spool-fs.ts';
 
 export const MANIFEST_FILE = 'manifest.json';
@@ -119,10 +120,7 @@ export interface TrackEntry {
 }
 
 /** The DJ's name and description of the show (PROTOCOL.md §4.13: one line each, ≤ 256 / 1024 characters). */
-export interface ShowInfoEntry {
-  name: string;
-  description: string;
-}
+export type ShowInfoEntry = ShowInfoText;
 
 export interface ShowManifest {
   version: typeof MANIFEST_VERSION;

@@ -6,52 +6,18 @@
 // skipped. Fed by dj-session.ts; feeds the mount registry.
 import { randomInt } from 'node:crypto';
 import type { Logger } from 'pino';
-import { AircheckError, failureGoesToCaller, isAircheckError, type ErrorCode } from '../../../shared/src/errors.ts';
+import { AircheckError, failureGoesToCaller, isAircheckError } from '../../../shared/src/errors.ts';
 import { OpusMuxer, type NowPlaying } from '../../../shared/src/ogg/opus-muxer.ts';
 import { AUDIO_FRAME_FLAG_DISCONTINUITY, type AudioFrame } from '../../../shared/src/protocol/audio-frame.ts';
 import { LiveEdge } from './live-edge.ts';
+import type { FrameConsumer, ShowInfoText } from '../../../shared/src/show-contract.ts';
 import { OpusToMp3, type Mp3BitrateKbps } from '../../../shared/src/mp3/opus-to-mp3.ts';
 import { InProcessSource, type MountSourceHost } from '../mounts/mount-source.ts';
 import { emptyInfo, type StreamInfo } from '../mounts/mount.ts';
 import { OggFramer } from '../../../shared/src/ogg/ogg-framer.ts';
 import { FIELD_MAX_CHARS, cleanText } from '../sources/stream-info.ts';
 
-/** What a session hands every frame to: the live push now, the recorder next. */
-export interface FrameConsumer {
-  onFrame(frame: AudioFrame): void;
-  /** The show ended (or the session expired): flush and let go. reason: why, for the recording. */
-  onEnd(reason?: string): void;
-  /** Frames this consumer received but dropped (the recorder on a full disk): counted in the session's lostFrames. */
-  readonly lostFrames?: number;
-  /** A recording's show id (the recorder's consumer): a session persisted for a restart continues it. */
-  readonly showId?: string;
-  /**
-   * Optional, for a consumer that must not lose what the studio stops holding (the recorder): every
-   * frame up to this seq is safe from a crash of the bridge; the session's acks never pass it.
-   */
-  safeSeq?(): number;
-  /** The studio set the now-playing title (the recorder keeps it in the show's tracklist). */
-  onMetadata?(nowPlaying: NowPlaying): void;
-  /** The DJ named or described the show (the recorder keeps it in the show's manifest). */
-  onShow?(show: ShowInfoText): void;
-  /**
-   * The studio said why the frames it skips next were never sent (PROTOCOL.md §7.6: its tab was
-   * reloaded or crashed): the recorder gives the gap before the next frame this cause.
-   */
-  onStudioGap?(cause: ErrorCode, reason: string): void;
-  /** Make everything received safe now (an ack waits for it). */
-  flush?(): void;
-  /** Set by the session: safeSeq moved. */
-  onSafe?: (() => void) | null;
-}
-
 export type PushTarget = 'test' | 'live';
-
-/** The show's name and description as the DJ set them (PROTOCOL.md §4.13; one line each, already checked). */
-export interface ShowInfoText {
-  name: string;
-  description: string;
-}
 
 export interface PushMounts {
   opus: string;

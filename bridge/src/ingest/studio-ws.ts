@@ -11,11 +11,12 @@ import { decodeAudioFrame, MAX_AUDIO_FRAME_BYTES } from '../../../shared/src/pro
 import { closeCodeForError } from '../../../shared/src/protocol/close-codes.ts';
 import {
   MAX_TEXT_MESSAGE_BYTES, STUDIO_WS_PATH, base64ToBytes, parseClientMessage, serializeMessage,
-  type HelloMessage, type RecordingMessage, type ServerMessage,
+  type HelloMessage, type ServerMessage,
 } from '../../../shared/src/protocol/messages.ts';
 import { parseOpusHead } from '../../../shared/src/ogg/codec-headers.ts';
 import { CAPTURE_SLACK_MS, DjSession, type DjSessions, type StudioLink } from './dj-session.ts';
-import type { FrameConsumer, LivePush } from './live-push.ts';
+import type { LivePush } from './live-push.ts';
+import type { FrameConsumer, ShowInfo } from '../../../shared/src/show-contract.ts';
 import { clientAddress } from '../http/client-address.ts';
 
 export const HELLO_TIMEOUT_MS = 5000;
@@ -25,16 +26,6 @@ const TEXT_BURST = 20;
 const TEXT_PER_S = 10;
 const AUDIO_BURST_S = 200;
 const AUDIO_PER_S = 2;
-
-/** What a show's consumers learn when it starts: the DJ and the encoder's OpusHead. */
-export interface ShowInfo {
-  dj: string;
-  opusHead: Uint8Array;
-  channels: 1 | 2;
-  preSkipSamples: number;
-  /** The recorder reports the recording failing or recording again: the session tells the studio (§4.11). */
-  onHealth?: (health: Omit<RecordingMessage, 'type'>) => void;
-}
 
 export interface StudioWsDeps {
   sessions: DjSessions;
