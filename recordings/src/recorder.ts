@@ -250,7 +250,7 @@ export class Recorder {
 
   /**
    * After a restart: continues the recording of a show whose studio session is still resumable
-   * (bridge/src/ingest/dj-session.ts). What the disk holds is listed first (a trailing segment cut to
+   * (bridge/src/shows/dj-session.ts). What the disk holds is listed first (a trailing segment cut to
    * its last whole page, recover.ts adoptTrailingSegments); the show stays active, so recovery leaves
    * it alone, until the session ends (onEnd: finalized as usual). nextSeq: the seq after the last
    * frame on disk (what the studio must resend from), null when no frame reached the disk. Null when

@@ -1,6 +1,6 @@
 // The contract between a studio show and what consumes its frames (the live push, the recorder):
 // one ShowInfo, one FrameConsumer, one show name/description, one recording-health report — read by
-// bridge/src/ingest/ (the session hands frames out) and recordings/ (the recorder takes them), which
+// bridge/src/shows/ (the session hands frames out) and recordings/ (the recorder takes them), which
 // never import each other for it. Types only.
 import type { ErrorCode } from './errors.ts';
 import type { NowPlaying } from './ogg/opus-muxer.ts';

@@ -37,7 +37,7 @@ async function startFakeBridge(previewFile: string): Promise<FakeBridge> {
   const statics = createStaticHandler(STUDIO_DIST, '/studio');
   const server = createServer((req, res) => {
     if (statics(req, res)) return;
-    // The sign-in API as shared/src/protocol/studio-api.ts defines it (the real one: bridge/src/ingest/studio-api.ts).
+    // The sign-in API as shared/src/protocol/studio-api.ts defines it (the real one: bridge/src/studio/studio-api.ts).
     if (req.url === STUDIO_API.login && req.method === 'POST') {
       let body = '';
       req.on('data', (c) => (body += c));

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const DJ_CLI = fileURLToPath(new URL('../../bridge/src/ingest/dj-cli.ts', import.meta.url));
+const DJ_CLI = fileURLToPath(new URL('../../bridge/src/accounts/dj-cli.ts', import.meta.url));
 
 export function addDj(dataDir: string, name: string, password: string): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -11,7 +11,7 @@ import { startBridge, type RunningBridge } from './bridge.ts';
 import { stopAllTracked } from './processes.ts';
 import { waitForSettled } from './recordings.ts';
 import { StudioClient, opusTonePackets, studioLogin, type OpusSource } from './studio-client.ts';
-import { DjAccounts } from '../../bridge/src/ingest/dj-accounts.ts';
+import { DjAccounts } from '../../bridge/src/accounts/dj-accounts.ts';
 
 export const DJ_NAME = 'nina';
 export const DJ_PASSWORD = 'nina-password';

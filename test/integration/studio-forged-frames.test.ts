@@ -12,8 +12,8 @@ import WebSocket from 'ws';
 import { startBridge, type RunningBridge } from '../helpers/bridge.ts';
 import { waitForSettled } from '../helpers/recordings.ts';
 import { opusTonePackets, studioLogin, type OpusSource } from '../helpers/studio-client.ts';
-import { DjAccounts } from '../../bridge/src/ingest/dj-accounts.ts';
-import { CAPTURE_SLACK_MS } from '../../bridge/src/ingest/dj-session.ts';
+import { DjAccounts } from '../../bridge/src/accounts/dj-accounts.ts';
+import { CAPTURE_SLACK_MS } from '../../bridge/src/shows/dj-session.ts';
 import { encodeAudioFrame, AUDIO_FRAME_HEADER_BYTES } from '../../shared/src/protocol/audio-frame.ts';
 import { bytesToBase64, parseServerMessage, serializeMessage, type ServerMessage } from '../../shared/src/protocol/messages.ts';
 

@@ -15,7 +15,7 @@ import { decodeAudio, dominantFrequencyHz } from '../helpers/audio-analysis.ts';
 import { splitOggChains } from '../helpers/ogg-chains.ts';
 import { stopAllTracked } from '../helpers/processes.ts';
 import { StudioClient, opusTonePackets, studioLogin, waitUntil, type OpusSource } from '../helpers/studio-client.ts';
-import { DjAccounts } from '../../bridge/src/ingest/dj-accounts.ts';
+import { DjAccounts } from '../../bridge/src/accounts/dj-accounts.ts';
 import { encodeAudioFrame } from '../../shared/src/protocol/audio-frame.ts';
 import { bytesToBase64 } from '../../shared/src/protocol/messages.ts';
 

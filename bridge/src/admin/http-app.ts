@@ -26,7 +26,7 @@ export interface HttpAppDeps {
   log: Logger;
   /** Base URL listeners use for mounts (the stream port), for status documents. */
   streamBaseUrl: (req: IncomingMessage) => string;
-  /** The studio section of the admin status (bridge/src/ingest/dj-session.ts). */
+  /** The studio section of the admin status (bridge/src/shows/dj-session.ts). */
   studioStatus?: () => unknown;
   /** Each mount's pushes to external servers, in the admin status (bridge/src/outputs/push-manager.ts). */
   pushesOf?: (path: string) => readonly unknown[];

@@ -195,7 +195,7 @@ export const MountSchema = z
 
 export type MountConfig = z.infer<typeof MountSchema>;
 
-/** DJ names: what they sign in with (bridge/src/ingest/dj-accounts.ts). */
+/** DJ names: what they sign in with (bridge/src/accounts/dj-accounts.ts). */
 export const DJ_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const SCRYPT_HASH_RE = /^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9_-]+\$[A-Za-z0-9_-]+$/;
 

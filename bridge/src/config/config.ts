@@ -54,7 +54,7 @@ function testFaults(env: NodeJS.ProcessEnv, problems: string[]): TestFaults | un
 const DEFAULT_MOUNTS: MountConfig[] = [
   MountSchema.parse({ path: '/live', fallback_file: 'bundled' }),
   MountSchema.parse({ path: '/test', private: true }),
-  // The studio's MP3 companions (bridge/src/ingest/live-push.ts), for players without Opus.
+  // The studio's MP3 companions (bridge/src/sources/studio/live-push.ts), for players without Opus.
   MountSchema.parse({ path: '/live.mp3', fallback_file: 'bundled' }),
   MountSchema.parse({ path: '/test.mp3', private: true }),
 ];

@@ -1,7 +1,7 @@
 // A real Icecast source client: TCP (or TLS, for an https:// target) connect, `PUT /mount HTTP/1.1`
 // with Expect: 100-continue and Basic auth, wait for 100/200, then stream the body; now-playing for
 // MP3 mounts through /admin/metadata?mode=updinfo. Used by the pushes to external servers
-// (push-target.ts) and the studio's live push (ingest/live-push.ts); works against any Icecast
+// (push-target.ts) and the studio's live push (sources/studio/live-push.ts); works against any Icecast
 // 2.4-compatible server. Errors carry codes (MOUNT_IN_USE, …) and say where they happened (phase).
 import net from 'node:net';
 import tls from 'node:tls';

@@ -2,7 +2,7 @@
 // ignored, gaps recorded with their length) into a segmented spool, `<spool_dir>/<show-id>/`:
 // `segment-000001.opus`, … (see segment-writer.ts) and `manifest.json`, rewritten atomically when a
 // segment closes, a gap appears or the status changes. A crash loses at most the segment in progress.
-// Fed by the DJ session (bridge/src/ingest/dj-session.ts); its manifest feeds finalize and recovery.
+// Fed by the DJ session (bridge/src/shows/dj-session.ts); its manifest feeds finalize and recovery.
 // A disk error stops the recording at once: status failed (with its code and reason), onFailed; the
 // frames that were not written, and every frame after, form a gap with that cause. The spool probes
 // the disk every retryMs (re-creating its reserve file); when it has room again, recording goes on

@@ -1,6 +1,6 @@
 // Opus → MP3 transcoding, the one copy both users share: decodes Opus packets to PCM (opus-decoder) and
 // encodes MP3 (LAME via wasm-media-encoders, CBR). Fed packets by the studio ingest's live push
-// (bridge/src/ingest/live-push.ts, the /live.mp3 companion mount) and by the recording's MP3 rendition
+// (bridge/src/sources/studio/live-push.ts, the /live.mp3 companion mount) and by the recording's MP3 rendition
 // (recordings/src/finalize/mp3-rendition.ts, read from show.opus); feeds them whole MP3 frames as
 // AudioUnits. Streaming: it holds one packet's PCM and at most one partial MP3 frame.
 

@@ -1,5 +1,5 @@
 // Ogg Opus muxing of raw Opus packets (RFC 7845 over RFC 3533): the studio's WebCodecs packets in,
-// Ogg pages out. Fed by the bridge's live push (bridge/src/ingest/live-push.ts) one packet at a time;
+// Ogg pages out. Fed by the bridge's live push (bridge/src/sources/studio/live-push.ts) one packet at a time;
 // feeds a source connection to a mount. Pure: bytes in, pages out; the caller picks serial numbers.
 //
 // Latency matters (glass-to-glass < 1 s): a page is closed as soon as it holds pageDurationSamples of

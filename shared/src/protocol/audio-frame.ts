@@ -1,6 +1,6 @@
 // Binary audio frames of the studio WebSocket (shared/PROTOCOL.md §5): a 16-byte header and one Opus
 // packet. The studio encodes one per WebCodecs EncodedAudioChunk; the bridge decodes them and feeds
-// the frame sequencer (bridge/src/ingest/frame-sequencer.ts). Pure: bytes in, values out.
+// the frame sequencer (bridge/src/shows/frame-sequencer.ts). Pure: bytes in, values out.
 
 import { AircheckError } from '../errors.ts';
 import { opusPacketSamples } from '../ogg/codec-headers.ts';

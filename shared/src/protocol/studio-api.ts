@@ -1,5 +1,5 @@
 // The studio's REST API on the bridge's web port (shared/PROTOCOL.md §9), as zod schemas both ends
-// share: the bridge (bridge/src/ingest/studio-api.ts) reads requests and types its answers with them,
+// share: the bridge (bridge/src/studio/studio-api.ts) reads requests and types its answers with them,
 // the studio (studio/src/session/session-client.ts) parses the answers, and test fakes type theirs, so
 // a change on one side that the other does not follow fails the typecheck. Errors are `{code, message}`
 // with a code from shared/src/errors.ts.

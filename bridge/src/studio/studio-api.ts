@@ -6,8 +6,8 @@ import type { Logger } from 'pino';
 import { AircheckError, isAircheckError } from '../../../shared/src/errors.ts';
 import { LoginRequestSchema, STUDIO_API, type ApiError, type LoginResponse, type SessionResponse } from '../../../shared/src/protocol/studio-api.ts';
 import type { AuthThrottle } from '../http/auth-throttle.ts';
-import type { DjAccounts } from './dj-accounts.ts';
-import type { StudioLogins } from './studio-logins.ts';
+import type { DjAccounts } from '../accounts/dj-accounts.ts';
+import type { StudioLogins } from '../accounts/studio-logins.ts';
 import { clientAddress } from '../http/client-address.ts';
 
 const MAX_BODY_BYTES = 4096;

@@ -7,7 +7,7 @@ import pino from 'pino';
 import type { HelloMessage, ServerMessage } from '../../../shared/src/protocol/messages.ts';
 import { CAPTURE_SLACK_MS, DjSession, type StudioLink } from './dj-session.ts';
 import { isAircheckError } from '../../../shared/src/errors.ts';
-import type { LivePush } from './live-push.ts';
+import type { LivePush } from '../sources/studio/live-push.ts';
 import type { FrameConsumer } from '../../../shared/src/show-contract.ts';
 
 const log = pino({ level: 'silent' });

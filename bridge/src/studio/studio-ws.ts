@@ -14,8 +14,8 @@ import {
   type HelloMessage, type ServerMessage,
 } from '../../../shared/src/protocol/messages.ts';
 import { parseOpusHead } from '../../../shared/src/ogg/codec-headers.ts';
-import { CAPTURE_SLACK_MS, DjSession, type DjSessions, type StudioLink } from './dj-session.ts';
-import type { LivePush } from './live-push.ts';
+import { CAPTURE_SLACK_MS, DjSession, type DjSessions, type StudioLink } from '../shows/dj-session.ts';
+import type { LivePush } from '../sources/studio/live-push.ts';
 import type { FrameConsumer, ShowInfo } from '../../../shared/src/show-contract.ts';
 import { clientAddress } from '../http/client-address.ts';
 

@@ -6,16 +6,16 @@
 // skipped. Fed by dj-session.ts; feeds the mount registry.
 import { randomInt } from 'node:crypto';
 import type { Logger } from 'pino';
-import { AircheckError, failureGoesToCaller, isAircheckError } from '../../../shared/src/errors.ts';
-import { OpusMuxer, type NowPlaying } from '../../../shared/src/ogg/opus-muxer.ts';
-import { AUDIO_FRAME_FLAG_DISCONTINUITY, type AudioFrame } from '../../../shared/src/protocol/audio-frame.ts';
+import { AircheckError, failureGoesToCaller, isAircheckError } from '../../../../shared/src/errors.ts';
+import { OpusMuxer, type NowPlaying } from '../../../../shared/src/ogg/opus-muxer.ts';
+import { AUDIO_FRAME_FLAG_DISCONTINUITY, type AudioFrame } from '../../../../shared/src/protocol/audio-frame.ts';
 import { LiveEdge } from './live-edge.ts';
-import type { FrameConsumer, ShowInfoText } from '../../../shared/src/show-contract.ts';
-import { OpusToMp3, type Mp3BitrateKbps } from '../../../shared/src/mp3/opus-to-mp3.ts';
-import { InProcessSource, type MountSourceHost } from '../mounts/mount-source.ts';
-import { emptyInfo, type StreamInfo } from '../mounts/mount.ts';
-import { OggFramer } from '../../../shared/src/ogg/ogg-framer.ts';
-import { FIELD_MAX_CHARS, cleanText } from '../sources/stream-info.ts';
+import type { FrameConsumer, ShowInfoText } from '../../../../shared/src/show-contract.ts';
+import { OpusToMp3, type Mp3BitrateKbps } from '../../../../shared/src/mp3/opus-to-mp3.ts';
+import { InProcessSource, type MountSourceHost } from '../../mounts/mount-source.ts';
+import { emptyInfo, type StreamInfo } from '../../mounts/mount.ts';
+import { OggFramer } from '../../../../shared/src/ogg/ogg-framer.ts';
+import { FIELD_MAX_CHARS, cleanText } from '../stream-info.ts';
 
 export type PushTarget = 'test' | 'live';
 

@@ -8,9 +8,9 @@ import { AircheckError, isAircheckError, type ErrorCode } from '../../../shared/
 import type { AudioFrame } from '../../../shared/src/protocol/audio-frame.ts';
 import type { ControlMessage, HelloMessage, MetadataMessage, ShowMessage, RecordingMessage, ServerMessage, StateMessage, StateTarget } from '../../../shared/src/protocol/messages.ts';
 import { FrameSequencer } from './frame-sequencer.ts';
-import type { LivePush } from './live-push.ts';
+import type { LivePush } from '../sources/studio/live-push.ts';
 import type { FrameConsumer } from '../../../shared/src/show-contract.ts';
-import { StateFile } from './state-file.ts';
+import { StateFile } from '../accounts/state-file.ts';
 
 /** PROTOCOL.md §6: a dropped session stays resumable this long. */
 export const RESUMABLE_MS = 180_000;

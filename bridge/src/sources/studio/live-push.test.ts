@@ -5,13 +5,13 @@
 import { strict as assert } from 'node:assert';
 import { after, before, beforeEach, describe, it, mock } from 'node:test';
 import pino from 'pino';
-import { isAircheckError } from '../../../shared/src/errors.ts';
-import type { AudioFrame } from '../../../shared/src/protocol/audio-frame.ts';
-import { MountSchema } from '../config/config-schema.ts';
-import type { Listener } from '../listeners/listener.ts';
-import { emptyInfo } from '../mounts/mount.ts';
-import { MountRegistry, type RegistryObserver } from '../mounts/mount-registry.ts';
-import { InProcessSource } from '../mounts/mount-source.ts';
+import { isAircheckError } from '../../../../shared/src/errors.ts';
+import type { AudioFrame } from '../../../../shared/src/protocol/audio-frame.ts';
+import { MountSchema } from '../../config/config-schema.ts';
+import type { Listener } from '../../listeners/listener.ts';
+import { emptyInfo } from '../../mounts/mount.ts';
+import { MountRegistry, type RegistryObserver } from '../../mounts/mount-registry.ts';
+import { InProcessSource } from '../../mounts/mount-source.ts';
 import { LivePush, STUDIO_AWAY_MS } from './live-push.ts';
 
 const MOUNTS = ['/test', '/test.mp3', '/live', '/live.mp3'].map((path) => MountSchema.parse({ path }));
