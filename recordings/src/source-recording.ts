@@ -30,11 +30,6 @@ export class SourceRecording {
     return this.#consumer.showId;
   }
 
-  /** Frames the recorder received but could not record (disk errors). */
-  get lostFrames(): number {
-    return this.#consumer.lostFrames;
-  }
-
   /** Units as the source released them (views: copied where kept). */
   units(units: readonly AudioUnit[]): void {
     if (this.#ended) return;

@@ -18,7 +18,7 @@ function harness(opts: { kind?: string; graceMs?: number } = {}) {
       const entry = { format: show.format, events: [] as string[] };
       shows.push(entry);
       return {
-        format: show.format, showId: `show-${shows.length}`, lostFrames: 0,
+        format: show.format, showId: `show-${shows.length}`,
         units: (u: readonly AudioUnit[]) => entry.events.push(`units ${u.length}`),
         title: (t: string) => entry.events.push(`title ${t}`),
         show: () => {},
@@ -98,6 +98,19 @@ describe('MountRecorder (every source recorded)', () => {
     h.setKind('socket');
     h.start();
     assert.equal(h.shows.length, 2, 'the next source starts its own show');
+  });
+
+  test('an AAC stream (a relay) is not recorded: the waiting show ends, nothing new starts', () => {
+    const h = harness();
+    h.start('mp3');
+    h.rec.streamEnded('source disconnected', null);
+    h.start('aac');
+    h.rec.units([h.unit]);
+    assert.equal(h.shows.length, 1);
+    assert.match(h.shows[0]!.events.at(-1)!, /^end an AAC stream took the mount/);
+    h.rec.streamEnded('relay stopped', null);
+    h.start('mp3');
+    assert.equal(h.shows.length, 2, 'the next MP3 source starts its own show');
   });
 
   test('grace 0: the show ends with its source', () => {

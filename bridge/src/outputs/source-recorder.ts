@@ -31,28 +31,25 @@ export class MountRecorder implements MountOutput {
   #show: SourceRecording | null = null;
   /** The source left: the show waits this long for it (or another source) to come back. */
   #away: { sinceMs: number; cause: ErrorCode; reason: string; timer: { cancel(): void } } | null = null;
-  /** The stream now on the mount is the studio's (recorded by its session). */
-  #studio = false;
+  /** The stream now on the mount is not recorded here: the studio's (its session records it), or AAC (a relay; only MP3 and Ogg are kept). */
+  #notRecorded = false;
 
   constructor(mountPath: string, deps: SourceRecorderDeps) {
     this.mountPath = mountPath;
     this.#deps = deps;
   }
 
-  /** The show being recorded (or waiting for its source), null when none. */
-  get showId(): string | null {
-    return this.#show?.showId ?? null;
-  }
-
   streamStarted(start: StreamStart): void {
     const source = this.#deps.sourceOf(this.mountPath);
-    this.#studio = source?.kind === 'studio';
+    const studio = source?.kind === 'studio';
+    this.#notRecorded = studio || start.format === 'aac';
     const away = this.#away;
     this.#away = null;
     away?.timer.cancel();
-    if (this.#studio) {
-      // The studio took the mount: a waiting source show is over.
-      this.#endShow('the studio went on air on this mount');
+    if (this.#notRecorded) {
+      // The studio (or a stream the recorder cannot keep) took the mount: a waiting source show is over.
+      if (!studio) this.#deps.log.warn({ mount: this.mountPath, format: start.format }, 'an AAC stream is not recorded (recordings keep MP3 and Ogg)');
+      this.#endShow(studio ? 'the studio went on air on this mount' : 'an AAC stream took the mount');
       return;
     }
     if (this.#show && away && this.#show.format === start.format) {
@@ -74,16 +71,16 @@ export class MountRecorder implements MountOutput {
   }
 
   units(units: readonly AudioUnit[]): void {
-    if (!this.#studio && !this.#away) this.#show?.units(units);
+    if (!this.#notRecorded && !this.#away) this.#show?.units(units);
   }
 
   title(title: string): void {
-    if (!this.#studio && !this.#away) this.#show?.title(title);
+    if (!this.#notRecorded && !this.#away) this.#show?.title(title);
   }
 
   streamEnded(reason: string, code?: ErrorCode | null): void {
-    if (this.#studio) {
-      this.#studio = false;
+    if (this.#notRecorded) {
+      this.#notRecorded = false;
       return;
     }
     if (!this.#show || this.#away) return;
@@ -144,12 +141,6 @@ export class SourceRecorders {
       this.#byMount.set(mount, rec);
       mount.outputs.add(rec);
     }
-  }
-
-  /** The show recorded on path now (or waiting for its source), null when none. */
-  showOn(path: string): string | null {
-    for (const [mount, rec] of this.#byMount) if (mount.path === path) return rec.showId;
-    return null;
   }
 
   /** Shutdown: every source show ends now and is finalized. */
