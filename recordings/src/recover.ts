@@ -12,8 +12,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { checkOggPage, readOggPage } from '../../shared/src/ogg/ogg-page.ts';
 import type { AudioUnit, StreamFormat } from '../../shared/src/audio-unit.ts';
-import { Mp3Framer } from '../../shared/src/mp3/mp3-framer.ts';
-import { OggFramer } from '../../shared/src/ogg/ogg-framer.ts';
+import { containerOf, framerFor } from '../../shared/src/stream-framer.ts';
 import { isOpusHead, isOpusTags, opusPacketSamples } from '../../shared/src/ogg/codec-headers.ts';
 import { createHash } from 'node:crypto';
 import type { Mp3BitrateKbps } from '../../shared/src/mp3/opus-to-mp3.ts';
@@ -241,7 +240,9 @@ export function scanSegment(bytes: Uint8Array): { validBytes: number; frames: nu
  * audio they carry and the leading header pages (a chain's copy, dropped at finalize where it continues).
  */
 export function scanStreamSegment(bytes: Uint8Array, format: StreamFormat): { validBytes: number; frames: number; durationSamples: number; prefixBytes: number } {
-  const framer = format === 'mp3' ? new Mp3Framer() : new OggFramer();
+  const container = containerOf(format);
+  if (!container) return { validBytes: 0, frames: 0, durationSamples: 0, prefixBytes: 0 }; // never recorded (source-recorder.ts)
+  const framer = framerFor(container);
   let units: AudioUnit[] = [];
   try {
     units = framer.push(bytes);

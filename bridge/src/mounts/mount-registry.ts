@@ -209,33 +209,38 @@ export class MountRegistry implements MountSourceHost {
   }
 
   sourceStarted(session: MountSource, format: StreamFormat, info: StreamInfo): void {
-    const mount = this.mounts.get(session.mountPath);
-    if (!mount || this.sources.get(session.mountPath) !== session) return;
+    const mount = this.feedingMount(session);
+    if (!mount) return;
     mount.startStream(format, info);
     this.observer.sourceStarted(mount);
     this.rehome();
   }
 
   sourceUnits(session: MountSource, units: readonly AudioUnit[]): void {
-    const mount = this.mounts.get(session.mountPath);
-    if (!mount || this.sources.get(session.mountPath) !== session) return;
+    const mount = this.feedingMount(session);
+    if (!mount) return;
     const hadAudio = mount.hasReleasedAudio;
     for (const u of units) mount.append(u);
     // Listeners on a fallback come back with the first audio, not before: no gap in what they get.
     if (!hadAudio && mount.hasReleasedAudio) this.rehome();
   }
 
+  /** The mount `session` feeds, or undefined when it no longer holds one (replaced, killed, removed). */
+  private feedingMount(session: MountSource): Mount | undefined {
+    return this.sources.get(session.mountPath) === session ? this.mounts.get(session.mountPath) : undefined;
+  }
+
   /** An in-process source's now-playing title (a socket source's comes through /admin/metadata). */
   sourceTitle(session: MountSource, title: string): void {
-    const mount = this.mounts.get(session.mountPath);
-    if (!mount || this.sources.get(session.mountPath) !== session) return;
+    const mount = this.feedingMount(session);
+    if (!mount) return;
     mount.setTitle(title);
   }
 
   /** An in-process source's stream info changed (a show renamed): status and new listeners' headers. */
   sourceInfo(session: MountSource, info: StreamInfo): void {
-    const mount = this.mounts.get(session.mountPath);
-    if (!mount || this.sources.get(session.mountPath) !== session) return;
+    const mount = this.feedingMount(session);
+    if (!mount) return;
     mount.info = info;
   }
 

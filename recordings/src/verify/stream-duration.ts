@@ -3,8 +3,7 @@
 // MPEG frame headers' sample counts, the Ogg granule positions. Pure and incremental. Fed by the
 // finalizer (concatenate-stream.ts) and by verification of the stored object (verify-object.ts).
 import type { StreamFormat, StreamFramer } from '../../../shared/src/audio-unit.ts';
-import { Mp3Framer } from '../../../shared/src/mp3/mp3-framer.ts';
-import { OggFramer } from '../../../shared/src/ogg/ogg-framer.ts';
+import { containerOf, framerFor } from '../../../shared/src/stream-framer.ts';
 
 export class StreamDuration {
   readonly #framer: StreamFramer;
@@ -12,7 +11,9 @@ export class StreamDuration {
   #units = 0;
 
   constructor(format: StreamFormat) {
-    this.#framer = format === 'mp3' ? new Mp3Framer() : new OggFramer();
+    const container = containerOf(format);
+    if (!container) throw new RangeError(`a ${format} stream cannot be read back: only MP3 and Ogg recordings are kept`);
+    this.#framer = framerFor(container);
   }
 
   /** Throws (SOURCE_BAD_AUDIO) on bytes that are not the stream's format. */

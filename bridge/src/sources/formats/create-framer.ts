@@ -4,8 +4,8 @@
 
 import { AircheckError } from '../../../../shared/src/errors.ts';
 import type { StreamFramer } from '../../../../shared/src/audio-unit.ts';
-import { Mp3Framer, mpegFrameLength } from '../../../../shared/src/mp3/mp3-framer.ts';
-import { OggFramer } from '../../../../shared/src/ogg/ogg-framer.ts';
+import { mpegFrameLength } from '../../../../shared/src/mp3/mp3-framer.ts';
+import { framerFor } from '../../../../shared/src/stream-framer.ts';
 
 export type ContainerKind = 'mp3' | 'ogg';
 
@@ -31,8 +31,7 @@ export function containerForContentType(contentType: string): ContainerKind | nu
 /** A fresh framer for a source declaring this Content-Type; throws SOURCE_UNSUPPORTED_FORMAT otherwise. */
 export function createFramer(contentType: string): StreamFramer {
   const kind = containerForContentType(contentType);
-  if (kind === 'mp3') return new Mp3Framer();
-  if (kind === 'ogg') return new OggFramer();
+  if (kind) return framerFor(kind);
   const shown = contentType.length > 100 ? `${contentType.slice(0, 100)}…` : contentType;
   throw new AircheckError('SOURCE_UNSUPPORTED_FORMAT',
     `source Content-Type ${JSON.stringify(shown)} is not supported: use one of ${Object.keys(SUPPORTED_CONTENT_TYPES).join(', ')} (MP3, or Ogg carrying Opus or Vorbis)`);

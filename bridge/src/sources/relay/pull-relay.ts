@@ -7,8 +7,7 @@
 import type { Logger } from 'pino';
 import { AircheckError, isAircheckError, type ErrorCode } from '../../../../shared/src/errors.ts';
 import type { StreamFormat, StreamFramer } from '../../../../shared/src/audio-unit.ts';
-import { Mp3Framer } from '../../../../shared/src/mp3/mp3-framer.ts';
-import { OggFramer } from '../../../../shared/src/ogg/ogg-framer.ts';
+import { framerFor as framerForContainer } from '../../../../shared/src/stream-framer.ts';
 import { AdtsFramer } from '../../ladder/adts-framer.ts';
 import { InProcessSource, type MountSource, type MountSourceHost } from '../../mounts/mount-source.ts';
 import type { StreamInfo } from '../../mounts/mount.ts';
@@ -96,9 +95,7 @@ export function relayBackoffMs(attempt: number): number {
 type Container = 'mp3' | 'ogg' | 'aac';
 
 function framerFor(container: Container): StreamFramer {
-  if (container === 'mp3') return new Mp3Framer();
-  if (container === 'ogg') return new OggFramer();
-  return new AdtsFramer();
+  return container === 'aac' ? new AdtsFramer() : framerForContainer(container);
 }
 
 function containerOf(contentType: string): Container | null {
