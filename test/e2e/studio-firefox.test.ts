@@ -81,7 +81,8 @@ test('in Firefox a DJ previews on /test and goes live: /live and /live.mp3 carry
     await click(page, 'Listen to preview');
     const preview = await page.waitForSelector('>>> audio[aria-label="Preview of /test"]');
     const played = await preview!.evaluate((a: HTMLAudioElement) => new Promise<string>((resolve) => {
-      const timer = setTimeout(() => resolve(`not playing: src=${a.src} error=${a.error?.message ?? a.error?.code} readyState=${a.readyState} currentTime=${a.currentTime}`), 15_000);
+      const monitor = (window as unknown as { aircheckStudio: { monitor: { status: string; error: string; requests: number } } }).aircheckStudio.monitor;
+      const timer = setTimeout(() => resolve(`not playing: monitor ${monitor.status} (${monitor.error}) after ${monitor.requests} requests; src=${a.src} error=${a.error?.message ?? a.error?.code} readyState=${a.readyState} currentTime=${a.currentTime}`), 15_000);
       const check = (): void => {
         if (a.currentTime >= 1) {
           clearTimeout(timer);
