@@ -286,9 +286,10 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
   const studioWs = createStudioWs({
     sessions: djSessions,
     checkToken: (token) => logins.check(token)?.name ?? null,
-    createPush: (opusHead, channels, preSkipSamples, onAirChanged) =>
-      LivePush.create(opusHead, channels, preSkipSamples, {
-        // In process: the push claims /test(.mp3) or /live(.mp3) in the registry (no connection, no credential).
+    createPush: (opusHead, onAirChanged) =>
+      LivePush.create(opusHead, {
+        // In process: the push claims /test or /live in the registry (no connection, no credential); their
+        // MP3 companions are ladder rungs (config.ts), at the bitrate the DJ picks.
         sources: registry,
         mounts: { test: { opus: '/test', mp3: '/test.mp3' }, live: { opus: '/live', mp3: '/live.mp3' } },
         log,

@@ -47,9 +47,16 @@ export const RungSchema = z
     bitrate_kbps: z.number().int().describe('MP3: a CBR bitrate 32–320; AAC 16–320; Vorbis 32–500 (average); Opus 6–510'),
     sample_rate_hz: z.number().int().optional().describe('default: 44100 (MP3, AAC, Vorbis), 48000 (Opus, the only rate it takes)'),
     channels: z.union([z.literal(1), z.literal(2)]).default(2).describe('1 or 2'),
+    bitrate_from_studio: z
+      .boolean()
+      .optional()
+      .describe('MP3 only: while a studio show feeds the mount, the bitrate the DJ chose in the studio ([studio] mp3_bitrates_kbps) replaces bitrate_kbps (the built-in /live.mp3 and /test.mp3 rungs do this)'),
   })
   .strict()
   .superRefine((r, ctx) => {
+    if (r.bitrate_from_studio && r.codec !== 'mp3') {
+      ctx.addIssue({ code: 'custom', path: ['bitrate_from_studio'], message: `only an MP3 rung can take the studio's MP3 bitrate (this one is ${r.codec}): remove bitrate_from_studio or make the rung codec = "mp3"` });
+    }
     const limits = RUNG_CODEC_LIMITS[r.codec];
     if (r.codec === 'mp3' && !(MP3_RUNG_BITRATES as readonly number[]).includes(r.bitrate_kbps)) {
       ctx.addIssue({ code: 'custom', path: ['bitrate_kbps'], message: `MP3 CBR bitrate ${r.bitrate_kbps} kbps does not exist: use one of ${MP3_RUNG_BITRATES.join(', ')}` });
@@ -319,7 +326,7 @@ export const ConfigSchema = z
           .int()
           .refine((n) => (MP3_BITRATES_KBPS as readonly number[]).includes(n), { message: `must be one of ${MP3_BITRATES_KBPS.join(', ')}` })
           .default(128)
-          .describe("the MP3 companion's (/test.mp3, /live.mp3) bitrate unless the DJ picks another (CBR)"),
+          .describe("the MP3 companion's bitrate (/live.mp3 and /test.mp3, rungs of /live and /test) unless the DJ picks another (CBR)"),
         mp3_bitrates_kbps: z
           .array(z.number().int().refine((n) => (MP3_BITRATES_KBPS as readonly number[]).includes(n), { message: `must be one of ${MP3_BITRATES_KBPS.join(', ')}` }))
           .min(1)
@@ -341,7 +348,7 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
-    mounts: z.array(MountSchema).max(1000).default([]).describe('extra mounts; /live, /test, /live.mp3 and /test.mp3 always exist'),
+    mounts: z.array(MountSchema).max(1000).default([]).describe('extra mounts; /live, /test, /live.mp3 and /test.mp3 always exist (/live.mp3 and /test.mp3 are MP3 ladder rungs of /live and /test)'),
     schedule: ScheduleSchema.describe("scheduled shows the dead-man's switch expects a verified recording of"),
     djs: z.array(DjSchema).max(1000).default([]).describe('DJ accounts besides those in <data_dir>/djs.json (npm run dj -- add NAME)'),
   })

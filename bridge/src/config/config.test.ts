@@ -82,11 +82,24 @@ describe('loadConfig defaults', () => {
       fallback_file: 'bundled',
       hidden: false,
       push: [],
-      ladder: [],
+      ladder: [{ path: '/live.mp3', codec: 'mp3', bitrate_kbps: 128, sample_rate_hz: 48000, channels: 2, bitrate_from_studio: true }],
       ladder_engine: 'auto',
     });
     assert.equal(mount(config, '/test').private, true);
     assert.equal(mount(config, '/test').fallback_file, undefined);
+    assert.deepEqual(mount(config, '/test').ladder.map((r) => [r.path, r.bitrate_kbps]), [['/test.mp3', 128]]);
+  });
+
+  it('the MP3 companions are rungs at [studio] mp3_bitrate_kbps, kept beside a configured ladder, never fed by a source', () => {
+    const config = loadConfig({
+      env: {},
+      configFile: toml('[studio]\nmp3_bitrate_kbps = 96\nmp3_bitrates_kbps = [96, 128]\n[[mounts]]\npath = "/live"\n[[mounts.ladder]]\npath = "/live-64.aac"\ncodec = "aac"\nbitrate_kbps = 64\n'),
+    });
+    assert.deepEqual(mount(config, '/live').ladder.map((r) => [r.path, r.bitrate_kbps]), [['/live.mp3', 96], ['/live-64.aac', 64]]);
+    assert.throws(
+      () => loadConfig({ env: {}, configFile: toml('[[mounts]]\npath = "/live.mp3"\nsource_password = "a long enough password"\n') }),
+      (err: Error) => /mounts\[0\]\.source_password: "\/live\.mp3" is the MP3 companion rung of \/live/.test(err.message),
+    );
   });
 
   it('returns a frozen configuration', () => {

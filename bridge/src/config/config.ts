@@ -7,7 +7,7 @@ import { parse as parseToml } from 'smol-toml';
 import type { z } from 'zod';
 import { AircheckError } from '../../../shared/src/errors.ts';
 import { STORAGE_ENV } from '../../../recordings/src/store/store-config.ts';
-import { ConfigSchema, MountSchema, RESERVED_MOUNT_PATHS, type MountConfig, type RawConfig } from './config-schema.ts';
+import { ConfigSchema, MountSchema, RESERVED_MOUNT_PATHS, RungSchema, type MountConfig, type RawConfig, type RungConfig } from './config-schema.ts';
 
 export type Config = Readonly<
   Omit<RawConfig, 'mounts' | 'recordings'> & {
@@ -54,10 +54,19 @@ function testFaults(env: NodeJS.ProcessEnv, problems: string[]): TestFaults | un
 const DEFAULT_MOUNTS: MountConfig[] = [
   MountSchema.parse({ path: '/live', fallback_file: 'bundled' }),
   MountSchema.parse({ path: '/test', private: true }),
-  // The studio's MP3 companions (bridge/src/sources/studio/live-push.ts), for players without Opus.
+  // The MP3 companions, for players without Opus or Vorbis: ladder rungs of /live and /test (companionRung()),
+  // whatever source feeds them. /live.mp3's own fallback plays only while its ladder cannot.
   MountSchema.parse({ path: '/live.mp3', fallback_file: 'bundled' }),
   MountSchema.parse({ path: '/test.mp3', private: true }),
 ];
+
+/** The MP3 companion of the default mounts: `<parent>.mp3` at the studio's MP3 bitrate (the DJ may pick another). */
+const COMPANIONS: Readonly<Record<string, string>> = { '/live': '/live.mp3', '/test': '/test.mp3' };
+
+function companionRung(path: string, kbps: number): RungConfig {
+  // 48 kHz: the studio's Opus rate, so a studio show is not resampled.
+  return RungSchema.parse({ path, codec: 'mp3', bitrate_kbps: kbps, sample_rate_hz: 48000, channels: 2, bitrate_from_studio: true });
+}
 
 const RESERVED_PATHS = RESERVED_MOUNT_PATHS;
 
@@ -197,13 +206,22 @@ function ladderProblems(entries: readonly { path?: unknown; ladder?: unknown; so
   for (const m of entries) if (typeof m?.path === 'string' && Array.isArray(m.ladder) && m.ladder.length > 0) parents.add(m.path);
   const withPassword = new Set<string>();
   for (const m of entries) if (typeof m?.path === 'string' && typeof m.source_password === 'string') withPassword.add(m.path);
-  const rungOf = new Map<string, string>();
+  // The built-in companions are rungs of /live and /test (which may name them in their own ladder).
+  const rungOf = new Map<string, string>(Object.entries(COMPANIONS).map(([parent, rung]) => [rung, parent]));
+  entries.forEach((m, i) => {
+    if (typeof m?.path === 'string' && typeof m.source_password === 'string' && rungOf.has(m.path)) {
+      problems.push(`mounts[${i}].source_password: "${m.path}" is the MP3 companion rung of ${rungOf.get(m.path)}, fed by its ladder only; remove the password (sources go to ${rungOf.get(m.path)})`);
+    }
+  });
   entries.forEach((m, i) => {
     if (typeof m?.path !== 'string' || !Array.isArray(m.ladder)) return;
+    if (m.ladder.length > 0 && Object.values(COMPANIONS).includes(m.path)) {
+      problems.push(`mounts[${i}].ladder: "${m.path}" is a rung of ${rungOf.get(m.path)}; a ladder goes on a mount with sources of its own (add these rungs to ${rungOf.get(m.path)})`);
+    }
     m.ladder.forEach((r: any, j: number) => {
       if (typeof r?.path !== 'string') return;
       const where = `mounts[${i}].ladder[${j}].path`;
-      if (rungOf.has(r.path)) problems.push(`${where}: "${r.path}" is already a rung of ${rungOf.get(r.path)}; give each rung its own path`);
+      if (rungOf.has(r.path) && !(COMPANIONS[m.path as string] === r.path)) problems.push(`${where}: "${r.path}" is already a rung of ${rungOf.get(r.path)}; give each rung its own path`);
       else if (parents.has(r.path)) problems.push(`${where}: "${r.path}" is a mount with sources of its own; a rung needs a path of its own, e.g. "${m.path}-64.mp3"`);
       else if (withPassword.has(r.path)) problems.push(`${where}: "${r.path}" has a source_password: a rung is fed by the ladder only; remove the password from its [[mounts]] entry`);
       else if (RESERVED_PATHS.has(r.path)) problems.push(`${where}: "${r.path}" is reserved for the server's own pages; pick another path`);
@@ -282,6 +300,12 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       mounts.push(m);
     }
   });
+  // /live and /test always carry their MP3 companion rung (unless their configured ladder names that path itself).
+  for (const [parentPath, rungPath] of Object.entries(COMPANIONS)) {
+    const i = mounts.findIndex((m) => m.path === parentPath);
+    const parent = mounts[i]!;
+    if (!parent.ladder.some((r) => r.path === rungPath)) mounts[i] = { ...parent, ladder: [companionRung(rungPath, cfg.studio.mp3_bitrate_kbps), ...parent.ladder] };
+  }
   // Each ladder rung is a mount of its own (a configured entry with its path keeps its settings).
   for (const parent of [...mounts]) {
     for (const rung of parent.ladder) {

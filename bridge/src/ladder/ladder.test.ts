@@ -159,6 +159,40 @@ test('nothing left to play ends the rungs; an encoder failure ends them and logs
   assert.equal(registry.sourceOf('/live.opus'), undefined);
 });
 
+test("a bitrate_from_studio rung encodes at the MP3 bitrate the feed asks for (the studio DJ's), else at its own", () => {
+  const registry = new MountRegistry({
+    mounts: [MountSchema.parse({ path: '/live', fallback_mount: '/fb' }), MountSchema.parse({ path: '/fb' }), MountSchema.parse({ path: '/live.mp3' })],
+    limits: { maxListeners: 100, maxSources: 100, listenerQueueSeconds: 15, maxDynamicMounts: 0 },
+    observer,
+    fileFeedFor: () => null,
+  });
+  const asked: number[] = [];
+  const ladder = new Ladder(registry, {
+    parentPath: '/live', rungs: [{ path: '/live.mp3', codec: 'mp3', bitrate_kbps: 128, channels: 2, bitrate_from_studio: true }], engineName: 'fake',
+    createEncoder: (input, rungs, title, events) => {
+      asked.push(rungs[0]!.bitrate_kbps);
+      return new FakeEncoder(input, title, events);
+    },
+    log: { info() {}, warn() {}, error() {} } as never,
+  });
+  ladder.start();
+  let now = 0;
+  const studio = InProcessSource.claim(registry, { kind: 'studio', mountPath: '/live', remoteAddress: 'studio' });
+  studio.start('mp3', { ...emptyInfo(), companionMp3Kbps: 64 });
+  studio.push([unit(mp3Frame())]);
+  registry.tick((now += 100));
+  assert.deepEqual(asked, [64], "the DJ's bitrate");
+  assert.equal(registry.get('/live.mp3')!.info.bitrateKbps, 64, 'and the rung mount says so (icy-br, status)');
+  const fb = InProcessSource.claim(registry, { kind: 'socket', mountPath: '/fb', remoteAddress: 'test' });
+  fb.start('mp3', emptyInfo());
+  studio.end('show over');
+  fb.push([unit(mp3Frame())]);
+  registry.tick(now + 100);
+  assert.deepEqual(asked, [64, 128], 'the fallback: the configured bitrate');
+  assert.equal(registry.get('/live.mp3')!.info.bitrateKbps, 128);
+  ladder.stop();
+});
+
 test('LadderManager: an unchanged ladder keeps running on reload; newIn names only new or changed ones', async () => {
   const { LadderManager } = await import('./ladder-manager.ts');
   const { registry } = setup();

@@ -38,7 +38,10 @@ export interface LadderOptions {
 }
 
 interface Rung {
+  /** As configured. */
   readonly config: RungConfig;
+  /** As encoded for the current parent stream (a studio show's MP3 bitrate on a `bitrate_from_studio` rung). */
+  effective: RungConfig;
   source: InProcessSource | null;
   framer: StreamFramer;
   /** Units the rung's mount refused (its queue full): counted, never waited for. */
@@ -74,7 +77,7 @@ export class Ladder implements MountOutput {
     this.engineName = opts.engineName;
     this.name = `ladder of ${opts.parentPath}`;
     this.#now = opts.now ?? Date.now;
-    this.#rungs = opts.rungs.map((config) => ({ config, source: null, framer: rungFramer(config), droppedUnits: 0 }));
+    this.#rungs = opts.rungs.map((config) => ({ config, effective: config, source: null, framer: rungFramer(config), droppedUnits: 0 }));
   }
 
   /** Follows the parent from now on. */
@@ -112,6 +115,7 @@ export class Ladder implements MountOutput {
     }
     this.#input = { format: start.format };
     this.#info = start.info;
+    for (const r of this.#rungs) r.effective = effectiveRung(r.config, start.info);
     // A new feed brings its own title (the registry calls title() next when it has one): the old one goes.
     if (this.#title !== '') {
       this.#title = '';
@@ -175,7 +179,7 @@ export class Ladder implements MountOutput {
       r.framer = rungFramer(r.config);
       this.#startRung(r);
     }
-    const encoder = this.#opts.createEncoder(this.#input, this.#rungs.map((r) => r.config), this.#title, {
+    const encoder = this.#opts.createEncoder(this.#input, this.#rungs.map((r) => r.effective), this.#title, {
       output: (i, bytes) => {
         if (this.#encoder !== encoder) return;
         this.#rungOutput(this.#rungs[i]!, bytes);
@@ -219,7 +223,7 @@ export class Ladder implements MountOutput {
   /** Claims the rung's mount and starts its stream, unless its source already streams. */
   #startRung(r: Rung): void {
     if (!this.#info) return;
-    const info = rungInfo(this.#info, r.config);
+    const info = rungInfo(this.#info, r.effective);
     if (r.source && r.source.state === 'streaming') {
       r.source.setInfo(info);
       return;
@@ -243,6 +247,12 @@ export class Ladder implements MountOutput {
     r.source = null;
     s?.end(reason, error);
   }
+}
+
+/** The rung as encoded for a parent stream: a `bitrate_from_studio` rung takes the bitrate the studio show asks for. */
+export function effectiveRung(config: RungConfig, parent: StreamInfo): RungConfig {
+  const kbps = parent.companionMp3Kbps;
+  return config.bitrate_from_studio && kbps !== undefined && kbps !== config.bitrate_kbps ? { ...config, bitrate_kbps: kbps } : config;
 }
 
 /** A copy with its own memory (Buffer's slice() would be a view). */

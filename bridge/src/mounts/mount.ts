@@ -24,6 +24,11 @@ export interface StreamInfo {
   channels: number | null;
   audioInfo: string;
   userAgent: string;
+  /**
+   * The MP3 bitrate this source asks of its mount's `bitrate_from_studio` ladder rung (the DJ's choice
+   * in the studio; ladder/ladder.ts). Absent: the rung's configured bitrate.
+   */
+  companionMp3Kbps?: number;
 }
 
 export const CONTENT_TYPES: Record<StreamFormat, string> = {

@@ -32,7 +32,7 @@ export interface StudioWsDeps {
   /** The DJ name behind a sign-in token, or null. */
   checkToken: (token: string) => string | null;
   /** A new show's live push (opens no connection until the first transition). */
-  createPush: (opusHead: Uint8Array, channels: 1 | 2, preSkipSamples: number, onAirChanged: () => void) => Promise<LivePush>;
+  createPush: (opusHead: Uint8Array, onAirChanged: () => void) => LivePush;
   /** The other consumers of a new show's frames, after the push (the recorder). */
   extraConsumers: (show: ShowInfo) => FrameConsumer[];
   /**
@@ -209,7 +209,7 @@ export function createStudioWs(deps: StudioWsDeps) {
         const head = base64ToBytes(hello.codec.opusHead);
         const preSkip = parseOpusHead(head).preSkip;
         let created: DjSession | null = null;
-        const push = await deps.createPush(head, hello.codec.channels, preSkip, () => created?.pushChanged());
+        const push = deps.createPush(head, () => created?.pushChanged());
         created = new DjSession(dj, push, [push, ...deps.extraConsumers({ dj, opusHead: head, channels: hello.codec.channels, preSkipSamples: preSkip, onHealth: (h) => created?.recordingChanged(h) })], deps.log, hello.resume?.oldestUnackedSeq ?? 0,
           { codec: { opusHead: head, channels: hello.codec.channels }, onConsumerFailed: deps.onConsumerFailed, listenerCount: deps.listenerCount });
         deps.sessions.add(created);
@@ -245,7 +245,7 @@ export function createStudioWs(deps: StudioWsDeps) {
           continue;
         }
         let created: DjSession | null = null;
-        const push = await deps.createPush(head, stored.channels, preSkip, () => created?.pushChanged());
+        const push = deps.createPush(head, () => created?.pushChanged());
         // The show's name, description and MP3 bitrate as the studio last set them (§4.13).
         if (stored.show && typeof stored.show.name === 'string' && typeof stored.show.description === 'string') {
           try {

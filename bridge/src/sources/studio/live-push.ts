@@ -1,9 +1,10 @@
 // The live push: one of a DJ session's frame consumers. Muxes the studio's Opus packets into Ogg
-// (shared/src/ogg/opus-muxer.ts) for /test or /live and encodes the MP3 companion (/test.mp3,
-// /live.mp3), each fed in process through an InProcessSource (mounts/mount-source.ts, kind 'studio'):
-// no connection, no credential. Moving the target claims the new mounts first (a refusal leaves
-// everything as it was), then switches between two frames: nothing upstream restarts and no frame is
-// skipped. Fed by dj-session.ts; feeds the mount registry.
+// (shared/src/ogg/opus-muxer.ts) for /test or /live, fed in process through an InProcessSource
+// (mounts/mount-source.ts, kind 'studio'): no connection, no credential. The MP3 companions
+// (/test.mp3, /live.mp3) are ladder rungs of those mounts (ladder/), as for any source: the push only
+// asks for the DJ's MP3 bitrate in its stream info. Moving the target claims the new mount first (a
+// refusal leaves everything as it was), then switches between two frames: nothing upstream restarts
+// and no frame is skipped. Fed by dj-session.ts; feeds the mount registry.
 import { randomInt } from 'node:crypto';
 import type { Logger } from 'pino';
 import { AircheckError, failureGoesToCaller, isAircheckError } from '../../../../shared/src/errors.ts';
@@ -11,7 +12,6 @@ import { OpusMuxer, type NowPlaying } from '../../../../shared/src/ogg/opus-muxe
 import { AUDIO_FRAME_FLAG_DISCONTINUITY, type AudioFrame } from '../../../../shared/src/protocol/audio-frame.ts';
 import { LiveEdge } from './live-edge.ts';
 import type { FrameConsumer, ShowInfoText } from '../../../../shared/src/show-contract.ts';
-import { OpusToMp3, type Mp3BitrateKbps } from '../../../../shared/src/mp3/opus-to-mp3.ts';
 import { InProcessSource, type MountSourceHost } from '../../mounts/mount-source.ts';
 import { emptyInfo, type StreamInfo } from '../../mounts/mount.ts';
 import { OggFramer } from '../../../../shared/src/ogg/ogg-framer.ts';
@@ -20,7 +20,9 @@ import { FIELD_MAX_CHARS, cleanText } from '../stream-info.ts';
 export type PushTarget = 'test' | 'live';
 
 export interface PushMounts {
+  /** The mount the push feeds (Ogg Opus). */
   opus: string;
+  /** Its MP3 companion, a ladder rung of it: counted in the show's audience, not fed by the push. */
   mp3: string;
 }
 
@@ -31,7 +33,7 @@ export interface LivePushDeps {
   log: Logger;
   /** The stream name listeners see while the DJ has not named the show (the station's name). */
   streamName: string;
-  /** The MP3 companion's bitrate unless the DJ picks another, and the ones the DJ may pick (`[studio]`). */
+  /** The MP3 companion rung's bitrate unless the DJ picks another, and the ones the DJ may pick (`[studio]`). */
   mp3BitrateKbps?: number;
   mp3BitratesKbps?: readonly number[];
   /** The push lost its mounts or got them back without being asked (state changes unsolicited). */
@@ -48,22 +50,16 @@ export const STUDIO_AWAY_MS = 1500;
 /** Frames at the live edge held while the push (re)claims its mounts; the oldest go first. */
 const MAX_WAITING_US = 200_000;
 
-/** One mount the push feeds: its source, and (Ogg) the framer that turns the muxer's pages into units. */
-interface LegMount {
-  source: InProcessSource;
-  framer: OggFramer | null;
-}
-
+/** The mount the push feeds: its source, and the framer that turns the muxer's pages into units. */
 interface Leg {
   target: PushTarget;
-  opus: LegMount;
-  mp3: LegMount;
+  source: InProcessSource;
+  framer: OggFramer;
 }
 
 export class LivePush implements FrameConsumer {
   readonly #deps: LivePushDeps;
   readonly #muxer: OpusMuxer;
-  #mp3: OpusToMp3;
   #leg: Leg | null = null;
   /** Where the studio asked to be; the leg may be missing while a dropped push reconnects. */
   #wanted: PushTarget | null = null;
@@ -83,21 +79,16 @@ export class LivePush implements FrameConsumer {
   onLiveEdge: ((skippedMs: number) => void) | null = null;
   /** The DJ's show name and description (empty name: the station's). */
   #show: ShowInfoText = { name: '', description: '' };
-  /** The MP3 bitrate the DJ chose: the encoder is replaced with one at this rate at the next leg opened. */
-  #mp3WantedKbps: Mp3BitrateKbps;
-  readonly #channels: 1 | 2;
+  /** The MP3 bitrate the DJ chose for the companion rung: asked for from the next leg opened. */
+  #mp3WantedKbps: number;
 
-  static async create(opusHead: Uint8Array, channels: 1 | 2, preSkipSamples: number, deps: LivePushDeps): Promise<LivePush> {
-    const muxer = new OpusMuxer({ opusHead });
-    const mp3 = await OpusToMp3.create({ channels, preSkipSamples, bitrateKbps: (deps.mp3BitrateKbps ?? 128) as Mp3BitrateKbps });
-    return new LivePush(muxer, mp3, channels, deps);
+  static create(opusHead: Uint8Array, deps: LivePushDeps): LivePush {
+    return new LivePush(new OpusMuxer({ opusHead }), deps);
   }
 
-  private constructor(muxer: OpusMuxer, mp3: OpusToMp3, channels: 1 | 2, deps: LivePushDeps) {
+  private constructor(muxer: OpusMuxer, deps: LivePushDeps) {
     this.#muxer = muxer;
-    this.#mp3 = mp3;
-    this.#channels = channels;
-    this.#mp3WantedKbps = mp3.bitrateKbps;
+    this.#mp3WantedKbps = deps.mp3BitrateKbps ?? 128;
     this.#deps = deps;
   }
 
@@ -123,15 +114,17 @@ export class LivePush implements FrameConsumer {
         throw new AircheckError('SHOW_BITRATE_REFUSED',
           `the MP3 bitrate cannot change while the show is on air (it stays ${this.#mp3WantedKbps} kbps): change it before Go live, or after Back to test`);
       }
-      this.#mp3WantedKbps = kbps as Mp3BitrateKbps;
+      this.#mp3WantedKbps = kbps;
     }
     this.#show = { name: show.name, description: show.description };
     // Status pages and listeners joining from now on see it (icy-name, server_name).
-    const leg = this.#leg;
-    if (leg) for (const m of [leg.opus, leg.mp3]) m.source.setInfo(this.#streamInfo(leg.target));
+    this.#leg?.source.setInfo(this.#streamInfo(this.#leg.target));
   }
 
-  /** What the mounts of `target` show: the show's name (else the station's) and description, as ice-* headers did. */
+  /**
+   * What the mount of `target` shows: the show's name (else the station's) and description, as ice-*
+   * headers did, and the MP3 bitrate its companion rung encodes at while this leg is open.
+   */
   #streamInfo(target: PushTarget): StreamInfo {
     return {
       ...emptyInfo(),
@@ -139,6 +132,7 @@ export class LivePush implements FrameConsumer {
       description: cleanText(this.#show.description, FIELD_MAX_CHARS.description),
       public: target === 'live',
       userAgent: 'Aircheck',
+      companionMp3Kbps: this.#mp3WantedKbps,
     };
   }
 
@@ -182,25 +176,10 @@ export class LivePush implements FrameConsumer {
       this.#nowPlaying = { artist: '', title: '' };
       return;
     }
-    // A bitrate the DJ chose off air: the new leg gets an encoder at that rate (the old one is
-    // flushed into the old leg first). Made before the mounts are claimed: nothing waits between the
-    // claim and the switch.
-    const mp3 = this.#mp3.bitrateKbps === this.#mp3WantedKbps ? null
-      : await OpusToMp3.create({ channels: this.#channels, bitrateKbps: this.#mp3WantedKbps });
-    let leg: Leg;
-    try {
-      leg = this.#open(target);
-    } catch (err) {
-      mp3?.close();
-      throw err;
-    }
+    const leg = this.#open(target);
     this.#wanted = target;
     this.#cancelReconnect();
     this.#closeLeg();
-    if (mp3) {
-      this.#mp3.close();
-      this.#mp3 = mp3;
-    }
     this.#startLeg(leg);
   }
 
@@ -208,9 +187,8 @@ export class LivePush implements FrameConsumer {
     this.#nowPlaying = { ...nowPlaying };
     const leg = this.#leg;
     if (!leg) return Promise.resolve();
-    // Opus listeners: a new chain with fresh OpusTags. MP3 listeners: ICY metadata (the mount's title).
-    this.#feed(leg.opus, this.#muxer.beginChain(randomSerial(), this.#nowPlaying));
-    this.#sendMp3Title(leg);
+    // A new chain with fresh OpusTags: the mount takes its title from them (ICY for the MP3 rung, status).
+    this.#feed(leg, this.#muxer.beginChain(randomSerial(), this.#nowPlaying));
     return Promise.resolve();
   }
 
@@ -248,19 +226,14 @@ export class LivePush implements FrameConsumer {
   }
 
   #air(leg: Leg, frame: AudioFrame): void {
-    this.#feed(leg.opus, this.#muxer.push(frame.packet, frame.durationSamples));
-    try {
-      leg.mp3.source.push(this.#mp3.push(frame.packet));
-    } catch (err) {
-      this.#deps.log.warn({ err: (err as Error).message }, 'MP3 companion could not encode a packet');
-    }
+    this.#feed(leg, this.#muxer.push(frame.packet, frame.durationSamples));
   }
 
-  /** Ogg pages from the muxer to the Opus mount, framed into units (durations, headers, chains). */
-  #feed(mount: LegMount, pages: Uint8Array[]): void {
-    if (pages.length === 0 || !mount.framer) return;
-    const units = mount.framer.push(concat(pages));
-    if (units.length > 0) mount.source.push(units);
+  /** Ogg pages from the muxer to the mount, framed into units (durations, headers, chains). */
+  #feed(leg: Leg, pages: Uint8Array[]): void {
+    if (pages.length === 0) return;
+    const units = leg.framer.push(concat(pages));
+    if (units.length > 0) leg.source.push(units);
   }
 
   /** A frame for the air while no leg is open: kept (bounded) until the mounts take the push. */
@@ -289,25 +262,15 @@ export class LivePush implements FrameConsumer {
     this.#closeLeg();
     this.#wanted = null;
     this.#ended = true;
-    this.#mp3.close();
   }
 
   /**
-   * Claims the target's two mounts (in process). Throws the registry's AircheckError (MOUNT_IN_USE,
-   * SOURCE_LIMIT_REACHED), holding neither mount. Nothing plays on them until #startLeg.
+   * Claims the target's mount (in process). Throws the registry's AircheckError (MOUNT_IN_USE,
+   * SOURCE_LIMIT_REACHED). Nothing plays on it until #startLeg.
    */
   #open(target: PushTarget): Leg {
-    const mounts = this.#deps.mounts[target];
-    const claim = (mountPath: string) => InProcessSource.claim(this.#deps.sources, { kind: 'studio', mountPath, remoteAddress: 'studio' });
-    const opus = claim(mounts.opus);
-    let mp3: InProcessSource;
-    try {
-      mp3 = claim(mounts.mp3);
-    } catch (err) {
-      opus.end('studio push refused');
-      throw err;
-    }
-    return { target, opus: { source: opus, framer: new OggFramer() }, mp3: { source: mp3, framer: null } };
+    const source = InProcessSource.claim(this.#deps.sources, { kind: 'studio', mountPath: this.#deps.mounts[target].opus, remoteAddress: 'studio' });
+    return { target, source, framer: new OggFramer() };
   }
 
   #startLeg(leg: Leg): void {
@@ -320,20 +283,15 @@ export class LivePush implements FrameConsumer {
     }, 250);
     this.#awayTimer.unref();
     this.#muxer.endChain(); // a chain left open by a lost leg ends there, not on the new one
-    const info = this.#streamInfo(leg.target);
-    leg.opus.source.start('ogg-opus', info);
-    leg.mp3.source.start('mp3', info);
-    this.#feed(leg.opus, this.#muxer.beginChain(randomSerial(), this.#nowPlaying));
-    // Taken from the push (an admin's killsource, a shutdown): let go of the other mount, retry.
-    const lost = (reason: string, error: AircheckError | null) => {
+    leg.source.start('ogg-opus', this.#streamInfo(leg.target));
+    this.#feed(leg, this.#muxer.beginChain(randomSerial(), this.#nowPlaying));
+    // Taken from the push (an admin's killsource, a shutdown): retry.
+    leg.source.onEnded = (reason: string, error: AircheckError | null) => {
       if (this.#leg !== leg) return;
       this.#deps.log.warn({ mount: this.#deps.mounts[leg.target].opus, code: error?.code, reason }, 'studio push lost its mount; claiming it again');
       this.#legLost(leg);
     };
-    leg.opus.source.onEnded = lost;
-    leg.mp3.source.onEnded = lost;
     this.#deps.log.info({ mounts: this.mountsOf(leg.target) }, 'studio push started');
-    this.#sendMp3Title(leg);
     for (const frame of this.#waiting.splice(0)) if (this.#leg === leg) this.#air(leg, frame);
   }
 
@@ -341,23 +299,15 @@ export class LivePush implements FrameConsumer {
     const leg = this.#leg;
     if (!leg) return;
     this.#leg = null;
-    this.#feed(leg.opus, this.#muxer.endChain());
-    try {
-      leg.mp3.source.push(this.#mp3.flush());
-    } catch {
-      // flush after an encoder error: nothing more to send
-    }
-    // What was queued reaches the mounts now; their listeners move to the fallback at once.
-    leg.opus.source.end('studio push stopped');
-    leg.mp3.source.end('studio push stopped');
+    this.#feed(leg, this.#muxer.endChain());
+    // What was queued reaches the mount now; its listeners (and its rungs') move to the fallback at once.
+    leg.source.end('studio push stopped');
     this.#deps.log.info({ mounts: this.mountsOf(leg.target) }, 'studio push stopped');
   }
 
   #legLost(leg: Leg): void {
     if (this.#leg !== leg) return;
     this.#leg = null;
-    leg.opus.source.end('studio push lost its other mount');
-    leg.mp3.source.end('studio push lost its other mount');
     this.#deps.onAirChanged();
     this.#scheduleReconnect();
   }
@@ -388,13 +338,6 @@ export class LivePush implements FrameConsumer {
   #cancelReconnect(): void {
     if (this.#reconnectTimer) clearTimeout(this.#reconnectTimer);
     this.#reconnectTimer = null;
-  }
-
-  /** MP3 listeners' now-playing: the mount's title (ICY metadata, status), as /admin/metadata sets it. */
-  #sendMp3Title(leg: Leg): void {
-    const { artist, title } = this.#nowPlaying;
-    const song = artist && title ? `${artist} - ${title}` : title || artist;
-    if (song) leg.mp3.source.setTitle(song);
   }
 }
 
