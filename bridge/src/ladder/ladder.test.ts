@@ -183,6 +183,10 @@ test("a bitrate_from_studio rung encodes at the MP3 bitrate the feed asks for (t
   registry.tick((now += 100));
   assert.deepEqual(asked, [64], "the DJ's bitrate");
   assert.equal(registry.get('/live.mp3')!.info.bitrateKbps, 64, 'and the rung mount says so (icy-br, status)');
+  studio.setInfo({ ...emptyInfo(), name: 'Night Shift', companionMp3Kbps: 64 });
+  studio.push([unit(mp3Frame())]);
+  registry.tick((now += 100));
+  assert.deepEqual([registry.get('/live.mp3')!.info.name, registry.get('/live.mp3')!.info.bitrateKbps, asked.length], ['Night Shift', 64, 1], 'a rename reaches the rung; the encoder stays');
   const fb = InProcessSource.claim(registry, { kind: 'socket', mountPath: '/fb', remoteAddress: 'test' });
   fb.start('mp3', emptyInfo());
   studio.end('show over');

@@ -134,6 +134,12 @@ export class Ladder implements MountOutput {
     if (this.#encoder && this.#rungs.some((r) => !rungUsesIcy(r.config))) this.#restartNeeded = true;
   }
 
+  /** The parent's stream info changed (a studio show renamed): the rungs show it; the encoding stays. */
+  info(info: StreamInfo): void {
+    this.#info = info;
+    for (const r of this.#rungs) if (r.source?.state === 'streaming') r.source.setInfo(rungInfo(info, r.effective));
+  }
+
   units(units: readonly AudioUnit[]): void {
     if (!this.#input) return;
     let parts: Uint8Array[] = [];

@@ -40,6 +40,8 @@ export interface MountOutput {
   streamEnded(reason: string, code?: ErrorCode | null): void;
   /** The mount's now-playing title changed ('' when cleared). */
   title?(title: string): void;
+  /** The feed's stream info changed mid-stream (a studio show renamed): 'heard' outputs only. */
+  info?(info: StreamInfo): void;
 }
 
 /** What an OutputQueue does when it is full. */

@@ -23,6 +23,8 @@ interface HeardOutput {
   started: boolean;
   /** The title last given to the output. */
   title: string;
+  /** The stream info last given to the output. */
+  info: StreamInfo | null;
 }
 
 export interface RegistryObserver {
@@ -379,7 +381,7 @@ export class MountRegistry implements MountSourceHost {
    * format (null: any). Returns the detach function.
    */
   attachHeardOutput(path: string, output: MountOutput, format: StreamFormat | null = null): () => void {
-    const sub: HeardOutput = { path, output, format, feed: null, streamStartMs: 0, started: false, title: '' };
+    const sub: HeardOutput = { path, output, format, feed: null, streamStartMs: 0, started: false, title: '', info: null };
     this.heard.add(sub);
     return () => {
       if (!this.heard.delete(sub)) return;
@@ -415,6 +417,11 @@ export class MountRegistry implements MountSourceHost {
           headerPages: units[from]!.newStream ? [] : [...m.currentHeaderPages],
         });
         sub.title = '';
+        sub.info = m.info;
+      }
+      if (m.info !== sub.info) {
+        sub.info = m.info;
+        sub.output.info?.(m.info);
       }
       // The feed's title (its source's, or the fallback's) as of this tick.
       if (m.title !== sub.title) {
