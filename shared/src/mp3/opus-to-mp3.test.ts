@@ -1,4 +1,4 @@
-// Opus → MP3 (the /live.mp3 companion and the recording's MP3 rendition) against real audio: Opus
+// Opus → MP3 (the recording's MP3 rendition) against real audio: Opus
 // packets from ffmpeg's libopus (an Ogg Opus tone, split into packets by our own Ogg code) in, MP3
 // out, decoded again by ffmpeg and measured.
 import { describe, it } from 'node:test';

@@ -1,8 +1,8 @@
-// Opus → MP3 transcoding, the one copy both users share: decodes Opus packets to PCM (opus-decoder) and
-// encodes MP3 (LAME via wasm-media-encoders, CBR). Fed packets by the studio ingest's live push
-// (bridge/src/sources/studio/live-push.ts, the /live.mp3 companion mount) and by the recording's MP3 rendition
-// (recordings/src/finalize/mp3-rendition.ts, read from show.opus); feeds them whole MP3 frames as
-// AudioUnits. Streaming: it holds one packet's PCM and at most one partial MP3 frame.
+// Opus → MP3 transcoding: decodes Opus packets to PCM (opus-decoder) and encodes MP3 (LAME via
+// wasm-media-encoders, CBR). Fed packets by the recording's MP3 rendition
+// (recordings/src/finalize/mp3-rendition.ts, read from show.opus); feeds it whole MP3 frames as
+// AudioUnits. Streaming: it holds one packet's PCM and at most one partial MP3 frame. (The live
+// /live.mp3 is a ladder rung: bridge/src/ladder/.)
 
 import { OpusDecoder } from 'opus-decoder';
 import { createMp3Encoder } from 'wasm-media-encoders';
