@@ -42,7 +42,10 @@ class FakeEncoder implements EncoderBackend {
   write(bytes: Uint8Array): void {
     this.written += bytes.length;
   }
-  close(): void {}
+  closed = false;
+  close(): void {
+    this.closed = true;
+  }
   kill(): void {
     this.killed = true;
   }
@@ -140,6 +143,31 @@ test('titles: ICY rungs get it at once, Ogg rungs through a new encoder (a new c
   tick();
   assert.equal(registry.get('/live-64.mp3')!.title, '');
   assert.equal(encoders.at(-1)!.title, '', 'the Ogg rung\'s new chain has no stale title');
+});
+
+test('a restart within one feed (a title change) hands over: the old encoder\'s tail reaches the rung, then the new one\'s output, nothing lost', () => {
+  const { registry, encoders, tick, source } = setup();
+  const live = source('/live');
+  live.push([unit(mp3Frame())]);
+  tick();
+  const heard: number[] = [];
+  registry.attachHeardOutput('/live-64.mp3', { name: 'probe', streamStarted() {}, streamEnded() {}, units: (u) => heard.push(...u.map((x) => x.data.length)) });
+  live.setTitle('Next Song'); // the Ogg rung needs a new chain: a new encoder
+  live.push([unit(mp3Frame())]);
+  tick();
+  assert.equal(encoders.length, 2);
+  const [old, next] = encoders as [FakeEncoder, FakeEncoder];
+  assert.deepEqual([old.closed, old.killed], [true, false], 'the old encoder is closed (it encodes what it holds), not killed');
+  next.events.output(0, Buffer.concat([mp3Frame(), mp3Frame()])); // the new encoder is quicker: its output waits
+  old.events.output(0, Buffer.concat([mp3Frame(), mp3Frame()])); // the old one's tail
+  tick();
+  assert.equal(heard.length, 2, 'the tail reached the rung; the new output is held');
+  old.events.exited(null);
+  tick();
+  assert.deepEqual(heard, [417, 417, 417, 417], 'then the new encoder\'s output, in order');
+  next.events.output(0, mp3Frame());
+  tick();
+  assert.equal(heard.length, 5);
 });
 
 test('nothing left to play ends the rungs; an encoder failure ends them and logs LADDER_ENCODER_FAILED', async () => {

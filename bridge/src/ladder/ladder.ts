@@ -37,6 +37,9 @@ export interface LadderOptions {
   now?: () => number;
 }
 
+/** A handed-over encoder has this long to deliver its tail before it is killed. */
+const DRAIN_MS = 1000;
+
 interface Rung {
   /** As configured. */
   readonly config: RungConfig;
@@ -66,6 +69,11 @@ export class Ladder implements MountOutput {
   #oggHeaders: Uint8Array[] = [];
   #restartNeeded = false;
   #retryAtMs = 0;
+  /** The encoder being handed over (closed, its tail still going to the rungs), or null. */
+  #draining: EncoderBackend | null = null;
+  #drainTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The new encoder's output while the old one drains, in order. */
+  #held: { rung: number; bytes: Uint8Array }[] = [];
   /** Encoder failures since start (status, tests). */
   failures = 0;
   lastError: AircheckError | null = null;
@@ -177,20 +185,35 @@ export class Ladder implements MountOutput {
 
   // ---- internals ------------------------------------------------------------------------------
 
+  /**
+   * A new encoder for the current parent stream. A running one (a new Ogg chain of the same feed: a
+   * title change) is handed over, not killed: it gets no more input, encodes what it holds and its
+   * tail reaches the rungs; the new encoder's output waits until then (at most DRAIN_MS), so the
+   * rungs' audio goes on without a hole.
+   */
   #restartEncoder(): void {
-    this.#stopEncoder();
+    const old = this.#encoder;
+    this.#encoder = null;
+    if (old && this.#draining === null && this.#input) this.#drain(old);
+    else {
+      old?.kill();
+      this.#held = [];
+    }
     this.#restartNeeded = false;
     if (!this.#input) return;
     for (const r of this.#rungs) {
-      r.framer = rungFramer(r.config);
+      if (this.#draining === null) r.framer = rungFramer(r.config);
       this.#startRung(r);
     }
     const encoder = this.#opts.createEncoder(this.#input, this.#rungs.map((r) => r.effective), this.#title, {
       output: (i, bytes) => {
+        if (this.#draining === encoder) this.#rungOutput(this.#rungs[i]!, bytes);
         if (this.#encoder !== encoder) return;
-        this.#rungOutput(this.#rungs[i]!, bytes);
+        if (this.#draining !== null) this.#held.push({ rung: i, bytes });
+        else this.#rungOutput(this.#rungs[i]!, bytes);
       },
       exited: (error) => {
+        if (this.#draining === encoder) this.#endDrain();
         if (this.#encoder !== encoder) return;
         this.#encoder = null;
         if (error === null) return;
@@ -211,6 +234,29 @@ export class Ladder implements MountOutput {
     const e = this.#encoder;
     this.#encoder = null;
     e?.kill();
+    if (this.#draining) this.#endDrain();
+    this.#held = [];
+  }
+
+  #drain(old: EncoderBackend): void {
+    this.#draining = old;
+    old.close();
+    this.#drainTimer = setTimeout(() => this.#endDrain(), DRAIN_MS);
+    this.#drainTimer.unref?.();
+  }
+
+  /** The handed-over encoder is done (or out of time): the new one's held output follows its tail. */
+  #endDrain(): void {
+    const old = this.#draining;
+    if (!old) return;
+    this.#draining = null;
+    if (this.#drainTimer) clearTimeout(this.#drainTimer);
+    this.#drainTimer = null;
+    old.kill();
+    for (const r of this.#rungs) r.framer = rungFramer(r.config);
+    const held = this.#held;
+    this.#held = [];
+    for (const h of held) this.#rungOutput(this.#rungs[h.rung]!, h.bytes);
   }
 
   #rungOutput(r: Rung, bytes: Uint8Array): void {
