@@ -100,7 +100,8 @@ describe('show settings', { timeout: 120_000 }, () => {
       if (path === '/live.mp3') {
         const rates = frameBitrates(heard.audio);
         assert.ok(rates.length >= 20, `MPEG frames found in /live.mp3: ${rates.length}`);
-        assert.deepEqual([...new Set(rates)], [192], '/live.mp3 frame headers say 192 kbps');
+        // /live.mp3 is a rung of /live: its burst may still hold the fallback at the configured 128 kbps.
+        assert.deepEqual([...new Set(rates.slice(-20))], [192], `/live.mp3 frame headers say 192 kbps once the show is on (all: ${[...new Set(rates)].join(', ')})`);
       }
     }
 

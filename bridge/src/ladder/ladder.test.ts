@@ -60,8 +60,9 @@ function setup() {
   });
   const encoders: FakeEncoder[] = [];
   const logged: string[] = [];
+  let now = 1_000_000;
   const ladder = new Ladder(registry, {
-    parentPath: '/live', rungs: RUNGS, engineName: 'fake',
+    parentPath: '/live', rungs: RUNGS, engineName: 'fake', now: () => now,
     createEncoder: (input, _rungs, title, events) => {
       const e = new FakeEncoder(input, title, events);
       encoders.push(e);
@@ -70,7 +71,6 @@ function setup() {
     log: { info: () => {}, warn: (_o: unknown, m: string) => logged.push(m), error: (_o: unknown, m: string) => logged.push(m) } as never,
   });
   ladder.start();
-  let now = 1_000_000;
   const tick = () => registry.tick((now += 100));
   const source = (path: string) => {
     const s = InProcessSource.claim(registry, { kind: 'socket', mountPath: path, remoteAddress: 'test' });

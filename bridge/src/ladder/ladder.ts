@@ -281,7 +281,9 @@ export class Ladder implements MountOutput {
       return;
     }
     try {
-      const source = InProcessSource.claim(this.#host, { kind: 'rung', mountPath: r.config.path, remoteAddress: this.name });
+      // Paced: an encoder's output comes in bursts (a parent page of up to 1 s — the bundled Ogg
+      // fallback's — is encoded at once); listeners get it at real time, as from any source.
+      const source = InProcessSource.claim(this.#host, { kind: 'rung', mountPath: r.config.path, remoteAddress: this.name, paced: true, now: this.#now });
       source.onEnded = () => {
         if (r.source === source) r.source = null;
       };
