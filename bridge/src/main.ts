@@ -2,9 +2,9 @@
 // starts the bridge, prints its URLs and `ready`; SIGHUP reloads, SIGTERM/SIGINT drain and exit.
 import { parseArgs } from 'node:util';
 import { isAircheckError } from '../../shared/src/errors.ts';
-import { loadConfig } from './config/config.ts';
-import { resolveCredentials, type Credentials } from './config/credentials.ts';
-import { configTemplate } from './config/print-config.ts';
+import { loadConfig } from '../../config/src/config.ts';
+import { resolveCredentials, type Credentials } from './secrets/credentials.ts';
+import { configTemplate } from '../../config/src/print-config.ts';
 import { createBridge, VERSION } from './bridge.ts';
 import { createLogger } from './log.ts';
 

@@ -4,7 +4,7 @@
 // the same config and AIRCHECK_* environment as the server (recordings.spool_dir, data_dir).
 import { parseArgs } from 'node:util';
 import { isAircheckError } from '../../shared/src/errors.ts';
-import { loadConfig } from '../../bridge/src/config/config.ts';
+import { loadConfig } from '../../config/src/config.ts';
 import { listRecordings } from './recording-catalog.ts';
 import { summarize, type RecordingSummary } from './recorder.ts';
 

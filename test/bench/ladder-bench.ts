@@ -19,7 +19,7 @@ import { ArgReader } from './cli-args.ts';
 import { benchHeader } from './machine.ts';
 import { cpuSeconds } from './bench-peers.ts';
 import { ffmpegLadderArgs } from '../../bridge/src/ladder/ffmpeg-ladder.ts';
-import type { RungConfig } from '../../bridge/src/config/config-schema.ts';
+import type { RungConfig } from '../../config/src/config-schema.ts';
 
 // ---- arguments ----------------------------------------------------------------------------------
 const args = new ArgReader(process.argv.slice(2));

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ffmpegLadderArgs } from '../../bridge/src/ladder/ffmpeg-ladder.ts';
 import { WasmLadder } from '../../bridge/src/ladder/wasm-ladder.ts';
-import type { RungConfig } from '../../bridge/src/config/config-schema.ts';
+import type { RungConfig } from '../../config/src/config-schema.ts';
 import { ArgReader } from './cli-args.ts';
 import { benchHeader } from './machine.ts';
 

@@ -43,7 +43,7 @@ import { ShowSpool } from '../../recordings/src/spool/show-spool.ts';
 import type { RecordingStore } from '../../recordings/src/store-contract.ts';
 import { createRecordingStore } from '../../recordings/src/store/create-recording-store.ts';
 import { manifestKey, recordingKey, renditionKey } from '../../recordings/src/store/recording-key.ts';
-import { StorageSchema, type StorageConfig } from '../../recordings/src/store/store-config.ts';
+import { StorageSchema, type StorageConfig } from '../../config/src/storage-schema.ts';
 import { s3ServerUnavailableReason, startS3Server, type S3Server } from '../helpers/s3-server.ts';
 import { toneDir } from '../helpers/tones.ts';
 import { benchHeader } from './machine.ts';

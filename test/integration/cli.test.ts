@@ -13,7 +13,7 @@ import { spawnTracked, type ExitInfo, type TrackedProcess } from '../helpers/pro
 import { assertOneConnection, connectListener } from '../helpers/listener.ts';
 import { ffmpegSource } from '../helpers/peers.ts';
 import { decodeAudio, dominantFrequencyHz } from '../helpers/audio-analysis.ts';
-import { configTemplate } from '../../bridge/src/config/print-config.ts';
+import { configTemplate } from '../../config/src/print-config.ts';
 
 const MAIN = fileURLToPath(new URL('../../bridge/src/main.ts', import.meta.url));
 const MP3_BYTES_PER_S = 16_000;

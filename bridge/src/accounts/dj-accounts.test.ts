@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { DjAccounts } from './dj-accounts.ts';
-import { hashPassword } from '../config/secrets.ts';
+import { hashPassword } from '../secrets/secrets.ts';
 import { isAircheckError } from '../../../shared/src/errors.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'aircheck-djs-test-'));

@@ -4,8 +4,8 @@
 import { mkdirSync, openSync, fsyncSync, closeSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AircheckError } from '../../../shared/src/errors.ts';
-import { DJ_NAME_RE, type DjConfig } from '../config/config-schema.ts';
-import { hashPassword, isPasswordHash, verifyPassword } from '../config/secrets.ts';
+import { DJ_NAME_RE, type DjConfig } from '../../../config/src/config-schema.ts';
+import { hashPassword, isPasswordHash, verifyPassword } from '../secrets/secrets.ts';
 
 export const MIN_DJ_PASSWORD_CHARS = 8;
 export const MAX_DJ_PASSWORD_CHARS = 1024;

@@ -3,8 +3,8 @@
 // password from stdin when it is piped, else generates one and prints it once.
 import { parseArgs } from 'node:util';
 import { isAircheckError } from '../../../shared/src/errors.ts';
-import { loadConfig } from '../config/config.ts';
-import { generateSecret } from '../config/secrets.ts';
+import { loadConfig } from '../../../config/src/config.ts';
+import { generateSecret } from '../secrets/secrets.ts';
 import { DjAccounts, checkDjName } from './dj-accounts.ts';
 
 const USAGE = `Usage: npm run dj -- <command> [--config FILE]

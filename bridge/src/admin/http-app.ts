@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { AircheckError, isAircheckError } from '../../../shared/src/errors.ts';
 import type { MountRegistry } from '../mounts/mount-registry.ts';
-import type { Credentials } from '../config/credentials.ts';
+import type { Credentials } from '../secrets/credentials.ts';
 import type { AuthThrottle } from '../http/auth-throttle.ts';
 import { parseBasicAuth } from '../http/request-head.ts';
 import { CORS_HEADERS, SERVER_HEADER } from '../http/responses.ts';

@@ -4,6 +4,7 @@
 // address and headers in, the client's address and scheme out. Fed by bridge.ts (each web request and
 // stream-port head); feeds rate limits, logs, listener addresses and the studio's own URLs.
 import net from 'node:net';
+import { trustedProxyProblem } from '../../../config/src/trusted-proxy-entry.ts';
 
 export interface ForwardedClient {
   /** The client's address: the peer's, or the first untrusted hop the trusted proxies name. */
@@ -16,17 +17,6 @@ export interface ForwardedClient {
 
 /** Headers by lower-case name (node:http's IncomingHttpHeaders, or a head's map via get()). */
 export type HeaderLookup = (name: string) => string | undefined;
-
-/** The problem with one trusted_proxies entry, or null when it is a valid address or CIDR. */
-export function trustedProxyProblem(entry: string): string | null {
-  const [address, prefix, ...more] = entry.trim().split('/');
-  const family = net.isIP(address ?? '');
-  if (family === 0 || more.length > 0) return `"${entry.slice(0, 80)}" is not an address or CIDR: write e.g. "10.0.0.0/8", "192.168.1.10" or "fd00::/8"`;
-  if (prefix === undefined) return null;
-  const bits = family === 4 ? 32 : 128;
-  if (!/^\d{1,3}$/.test(prefix) || Number(prefix) > bits) return `"${entry.slice(0, 80)}": the prefix length after "/" must be 0–${bits} for an IPv${family} network`;
-  return null;
-}
 
 /** "::ffff:10.1.2.3" (an IPv4 client of a dual-stack socket) → "10.1.2.3". */
 export function plainAddress(address: string): string {

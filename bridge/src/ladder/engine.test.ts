@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MountSchema } from '../config/config-schema.ts';
+import { MountSchema } from '../../../config/src/config-schema.ts';
 import { chooseEncoder, type EngineProbe } from './engine.ts';
 import { isAircheckError } from '../../../shared/src/errors.ts';
 

@@ -3,7 +3,7 @@
 // the only AAC encoder), else the WebAssembly worker (no system package; MP3 rungs). A rung no
 // available engine can encode is refused with LADDER_CODEC_UNAVAILABLE naming what is missing.
 import { AircheckError } from '../../../shared/src/errors.ts';
-import type { MountConfig, RungConfig } from '../config/config-schema.ts';
+import type { MountConfig, RungConfig } from '../../../config/src/config-schema.ts';
 import { FFMPEG_ENCODERS, FfmpegLadder, ffmpegEncoders } from './ffmpeg-ladder.ts';
 import type { CreateEncoder } from './ladder.ts';
 import { WASM_CODECS, WASM_MP3_BITRATES, WasmLadder } from './wasm-ladder.ts';

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import type { AircheckError } from '../../../shared/src/errors.ts';
 import { OggFramer } from '../../../shared/src/ogg/ogg-framer.ts';
-import type { RungConfig } from '../config/config-schema.ts';
+import type { RungConfig } from '../../../config/src/config-schema.ts';
 import { decodeAudio, dominantFrequencyHz } from '../../../test/helpers/audio-analysis.ts';
 import { toneFile } from '../../../test/helpers/tones.ts';
 import type { EncoderInput } from './encoder-backend.ts';

@@ -6,7 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { AircheckError } from '../../../shared/src/errors.ts';
 import { OutputQueue } from '../mounts/mount-output.ts';
-import type { RungConfig } from '../config/config-schema.ts';
+import type { RungConfig } from '../../../config/src/config-schema.ts';
 import type { EncoderBackend, EncoderInput, EncoderEvents } from './encoder-backend.ts';
 import { rungSampleRate } from './rung-format.ts';
 

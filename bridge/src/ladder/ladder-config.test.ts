@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { AircheckError } from '../../../shared/src/errors.ts';
-import { loadConfig } from '../config/config.ts';
+import { loadConfig } from '../../../config/src/config.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'aircheck-ladder-config-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -3,7 +3,7 @@
 // settings are unchanged keeps running; its rungs' listeners stay), stopped at shutdown. Used by the
 // composition root (bridge.ts).
 import type { Logger } from 'pino';
-import type { MountConfig } from '../config/config-schema.ts';
+import type { MountConfig } from '../../../config/src/config-schema.ts';
 import { chooseEncoder, SYSTEM_PROBE, type EncoderChoice, type EngineProbe } from './engine.ts';
 import { Ladder, type LadderHost } from './ladder.ts';
 

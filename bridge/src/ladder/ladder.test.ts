@@ -4,7 +4,7 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import type { AudioUnit } from '../../../shared/src/audio-unit.ts';
-import { MountSchema, type RungConfig } from '../config/config-schema.ts';
+import { MountSchema, type RungConfig } from '../../../config/src/config-schema.ts';
 import { MountRegistry, type RegistryObserver } from '../mounts/mount-registry.ts';
 import { InProcessSource } from '../mounts/mount-source.ts';
 import { emptyInfo } from '../mounts/mount.ts';

@@ -10,7 +10,7 @@
 import type { Logger } from 'pino';
 import { AircheckError } from '../../../shared/src/errors.ts';
 import type { AudioUnit, StreamFramer } from '../../../shared/src/audio-unit.ts';
-import type { RungConfig } from '../config/config-schema.ts';
+import type { RungConfig } from '../../../config/src/config-schema.ts';
 import type { MountOutput, StreamStart } from '../mounts/mount-output.ts';
 import { InProcessSource, type MountSourceHost } from '../mounts/mount-source.ts';
 import type { StreamInfo } from '../mounts/mount.ts';

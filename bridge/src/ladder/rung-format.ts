@@ -3,7 +3,7 @@
 import type { StreamFormat, StreamFramer } from '../../../shared/src/audio-unit.ts';
 import { Mp3Framer } from '../../../shared/src/mp3/mp3-framer.ts';
 import { OggFramer } from '../../../shared/src/ogg/ogg-framer.ts';
-import type { RungConfig } from '../config/config-schema.ts';
+import type { RungConfig } from '../../../config/src/config-schema.ts';
 import type { StreamInfo } from '../mounts/mount.ts';
 import { AdtsFramer } from './adts-framer.ts';
 

@@ -11,7 +11,7 @@ import { createMp3Encoder } from 'wasm-media-encoders';
 import { OggFramer } from '../../../shared/src/ogg/ogg-framer.ts';
 import { OggPacketAssembler, readOggPage, oggPageLength } from '../../../shared/src/ogg/ogg-page.ts';
 import { isOpusHead, isOpusTags, parseOpusHead } from '../../../shared/src/ogg/codec-headers.ts';
-import type { RungConfig } from '../config/config-schema.ts';
+import type { RungConfig } from '../../../config/src/config-schema.ts';
 import type { EncoderInput } from './encoder-backend.ts';
 import { rungSampleRate } from './rung-format.ts';
 

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import type { AircheckError } from '../../../shared/src/errors.ts';
 import { Mp3Framer } from '../../../shared/src/mp3/mp3-framer.ts';
-import type { RungConfig } from '../config/config-schema.ts';
+import type { RungConfig } from '../../../config/src/config-schema.ts';
 import { decodeAudio, dominantFrequencyHz } from '../../../test/helpers/audio-analysis.ts';
 import { toneFile } from '../../../test/helpers/tones.ts';
 import type { EncoderInput } from './encoder-backend.ts';

@@ -5,7 +5,7 @@
 // never the loop's time or memory.
 import { Worker } from 'node:worker_threads';
 import { AircheckError } from '../../../shared/src/errors.ts';
-import type { RungConfig } from '../config/config-schema.ts';
+import type { RungConfig } from '../../../config/src/config-schema.ts';
 import { OutputQueue } from '../mounts/mount-output.ts';
 import type { EncoderBackend, EncoderEvents, EncoderInput } from './encoder-backend.ts';
 import type { WasmLadderWorkerData } from './wasm-ladder-worker.ts';

@@ -8,7 +8,7 @@ import type { RequestHead } from '../http/request-head.ts';
 import { parseBasicAuth } from '../http/request-head.ts';
 import { CORS_HEADERS, responseHead, sendError } from '../http/responses.ts';
 import type { AuthThrottle } from '../http/auth-throttle.ts';
-import type { Credentials } from '../config/credentials.ts';
+import type { Credentials } from '../secrets/credentials.ts';
 import type { MountRegistry } from '../mounts/mount-registry.ts';
 import type { Mount } from '../mounts/mount.ts';
 import { Listener } from './listener.ts';

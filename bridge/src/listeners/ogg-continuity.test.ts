@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { Listener } from './listener.ts';
 import { Mount, emptyInfo } from '../mounts/mount.ts';
-import { MountSchema } from '../config/config-schema.ts';
+import { MountSchema } from '../../../config/src/config-schema.ts';
 import { OggFramer } from '../../../shared/src/ogg/ogg-framer.ts';
 import { parseOggPage, writeOggPage, type OggPage } from '../../../shared/src/ogg/ogg-page.ts';
 import { writeOpusTags } from '../../../shared/src/ogg/codec-headers.ts';

@@ -7,7 +7,7 @@ import type { AudioUnit, StreamFormat } from '../../../shared/src/audio-unit.ts'
 import { createFramer, sniffFormat } from '../sources/formats/create-framer.ts';
 import { Pacer } from '../sources/pacer.ts';
 import { rewriteOggSerial } from '../../../shared/src/ogg/ogg-eos.ts';
-import { MountSchema } from '../config/config-schema.ts';
+import { MountSchema } from '../../../config/src/config-schema.ts';
 import { Mount, emptyInfo } from './mount.ts';
 
 const MAX_FILE_BYTES = 64 * 1024 * 1024;

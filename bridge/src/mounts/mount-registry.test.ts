@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { isAircheckError } from '../../../shared/src/errors.ts';
-import { MountSchema } from '../config/config-schema.ts';
+import { MountSchema } from '../../../config/src/config-schema.ts';
 import type { DropReason, Listener } from '../listeners/listener.ts';
 import type { MountSource } from './mount-source.ts';
 import { emptyInfo } from './mount.ts';

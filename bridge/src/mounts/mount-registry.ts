@@ -3,7 +3,7 @@
 // that releases paced audio and flushes it to listeners. Fed by the stream server (sources,
 // listeners) and admin routes; feeds status, metrics and (later) the recorder.
 import { AircheckError } from '../../../shared/src/errors.ts';
-import { MountSchema, type MountConfig } from '../config/config-schema.ts';
+import { MountSchema, type MountConfig } from '../../../config/src/config-schema.ts';
 import type { AudioUnit, StreamFormat } from '../../../shared/src/audio-unit.ts';
 import type { MountSource, MountSourceHost } from './mount-source.ts';
 import type { DropReason, Listener } from '../listeners/listener.ts';

@@ -4,7 +4,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { isAircheckError, type ErrorCode } from '../../../shared/src/errors.ts';
 import type { AudioUnit } from '../../../shared/src/audio-unit.ts';
-import { MountSchema } from '../config/config-schema.ts';
+import { MountSchema } from '../../../config/src/config-schema.ts';
 import type { DropReason, Listener } from '../listeners/listener.ts';
 import { emptyInfo } from './mount.ts';
 import { MountRegistry, type RegistryObserver } from './mount-registry.ts';

@@ -1,7 +1,7 @@
 // A mount point: the audio released by its feed (a source connection or a looped file), the header
 // pages of its current Ogg chain, its burst buffer and the listeners it feeds. Fed by SourceSession /
 // FileFeed (append); feeds Listener (flush, burst). Owned by MountRegistry.
-import type { MountConfig } from '../config/config-schema.ts';
+import type { MountConfig } from '../../../config/src/config-schema.ts';
 import type { AudioUnit, StreamFormat } from '../../../shared/src/audio-unit.ts';
 import { BurstBuffer } from './burst-buffer.ts';
 import type { Listener } from '../listeners/listener.ts';

@@ -7,7 +7,7 @@ import { resolve as resolvePath } from 'node:path';
 import type { Logger } from 'pino';
 import type { StreamFormat } from '../../../shared/src/audio-unit.ts';
 import { AircheckError, type ErrorCode } from '../../../shared/src/errors.ts';
-import type { MountConfig, PushConfig } from '../config/config-schema.ts';
+import type { MountConfig, PushConfig } from '../../../config/src/config-schema.ts';
 import type { MountOutput } from '../mounts/mount-output.ts';
 import { IcecastSourceClient, updateSourceMetadata } from './icecast-source-client.ts';
 import { PushTarget, type PushConnection, type PushTargetDeps, type PushTargetSettings, type PushTargetStatus } from './push-target.ts';

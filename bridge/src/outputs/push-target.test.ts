@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { AudioUnit } from '../../../shared/src/audio-unit.ts';
 import { AircheckError, isAircheckError } from '../../../shared/src/errors.ts';
 import type { StreamInfo } from '../mounts/mount.ts';
-import { MountSchema } from '../config/config-schema.ts';
+import { MountSchema } from '../../../config/src/config-schema.ts';
 import { SourceClientError, type SourceTarget } from './icecast-source-client.ts';
 import { BACKOFF_MAX_MS, PushTarget, QUEUE_SECONDS, STABLE_MS, STALL_MS, backoffIntervalMs, type PushConnection, type PushTargetSettings } from './push-target.ts';
 import { PushManager, planPushes } from './push-manager.ts';

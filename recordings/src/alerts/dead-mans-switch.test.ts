@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import type { RecordingStatus, ShowManifest } from '../show-manifest.ts';
 import type { Alert, AlertSender } from './alert-sender.ts';
-import { ScheduleSchema } from './alerts-config.ts';
+import { ScheduleSchema } from '../../../config/src/alerts-schema.ts';
 import { DeadMansSwitch, SETTLE_LIMIT_MS } from './dead-mans-switch.ts';
 
 const MIN = 60_000;

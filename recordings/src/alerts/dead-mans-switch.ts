@@ -11,7 +11,7 @@ import { listRecordings } from '../recording-catalog.ts';
 import { manifestDurationSamples, type RecordingStatus, type ShowManifest } from '../show-manifest.ts';
 import { writeJsonAtomic } from '../spool/spool-fs.ts';
 import type { Alert, AlertKind, AlertSender } from './alert-sender.ts';
-import type { ScheduleEntry } from './alerts-config.ts';
+import type { ScheduleEntry } from '../../../config/src/alerts-schema.ts';
 import { slotsEndingBetween, type ShowSlot } from './show-schedule.ts';
 
 /** How far back slots and failures are looked at: a restart after a day's downtime still reports them. */

@@ -2,7 +2,7 @@
 // zone (DST included); one-off ones happen once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ScheduleEntrySchema, ScheduleSchema } from './alerts-config.ts';
+import { ScheduleEntrySchema, ScheduleSchema } from '../../../config/src/alerts-schema.ts';
 import { slotsEndingBetween, zonedTimeToUtcMs } from './show-schedule.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();

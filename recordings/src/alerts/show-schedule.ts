@@ -1,7 +1,7 @@
 // Scheduled shows → concrete slots (start and end instants). Pure: the config's [[schedule]] entries
 // and a time range in, slots out; weekly slots are resolved in their IANA time zone (DST included).
 // Fed by dead-mans-switch.ts.
-import { WEEKDAYS, type ScheduleEntry } from './alerts-config.ts';
+import { WEEKDAYS, type ScheduleEntry } from '../../../config/src/alerts-schema.ts';
 
 export interface ShowSlot {
   /** Stable identity of this occurrence: the show's name and its start instant. */

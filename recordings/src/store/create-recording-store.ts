@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { RecordingStore } from '../store-contract.ts';
 import { LocalRecordingStore } from './local-store.ts';
 import { S3RecordingStore, createS3Client } from './s3-store.ts';
-import type { StorageConfig } from './store-config.ts';
+import type { StorageConfig } from '../../../config/src/storage-schema.ts';
 
 const MIB = 1024 * 1024;
 

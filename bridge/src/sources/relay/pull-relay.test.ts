@@ -4,7 +4,7 @@
 // preemption by a live source with the relay taking the mount back after it leaves.
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { MountSchema } from '../../config/config-schema.ts';
+import { MountSchema } from '../../../../config/src/config-schema.ts';
 import { MountRegistry, type RegistryObserver } from '../../mounts/mount-registry.ts';
 import { InProcessSource } from '../../mounts/mount-source.ts';
 import { emptyInfo } from '../../mounts/mount.ts';

@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isAircheckError } from '../../../../shared/src/errors.ts';
-import { MountSchema } from '../../config/config-schema.ts';
+import { MountSchema } from '../../../../config/src/config-schema.ts';
 import { MountRegistry } from '../../mounts/mount-registry.ts';
 import { hasAudience, ON_DEMAND_IDLE_MS, planRelays, RelayManager } from './relay-manager.ts';
 import type { UpstreamRequest } from './upstream-connection.ts';

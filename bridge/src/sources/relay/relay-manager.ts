@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import type { Logger } from 'pino';
 import { AircheckError, type ErrorCode } from '../../../../shared/src/errors.ts';
-import type { MountConfig } from '../../config/config-schema.ts';
+import type { MountConfig } from '../../../../config/src/config-schema.ts';
 import { PullRelay, type PullRelayDeps, type PullRelaySettings, type RelayHost, type RelayStatus } from './pull-relay.ts';
 import { connectUpstream, type ConnectUpstream } from './upstream-connection.ts';
 

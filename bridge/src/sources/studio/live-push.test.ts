@@ -8,7 +8,7 @@ import { after, before, beforeEach, describe, it, mock } from 'node:test';
 import pino from 'pino';
 import { isAircheckError } from '../../../../shared/src/errors.ts';
 import type { AudioFrame } from '../../../../shared/src/protocol/audio-frame.ts';
-import { MountSchema } from '../../config/config-schema.ts';
+import { MountSchema } from '../../../../config/src/config-schema.ts';
 import type { Listener } from '../../listeners/listener.ts';
 import { emptyInfo } from '../../mounts/mount.ts';
 import { MountRegistry, type RegistryObserver } from '../../mounts/mount-registry.ts';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { STORAGE_ENV, StorageSchema } from './store-config.ts';
+import { STORAGE_ENV, StorageSchema } from './storage-schema.ts';
 
 test('with nothing configured the embedded local store is used (no bucket)', () => {
   const s = StorageSchema.parse(undefined);

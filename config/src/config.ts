@@ -1,12 +1,12 @@
 // Reads the configuration once: TOML file (optional) + AIRCHECK_* environment, validated by the zod
 // schema with every problem reported together, then frozen. The only module that reads process.env.
-// Feeds main.ts (createBridge) and the SIGHUP reload.
+// Feeds the bridge (main.ts: createBridge, the SIGHUP reload, dj-cli.ts) and `npm run recordings`.
 import { readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import type { z } from 'zod';
-import { AircheckError } from '../../../shared/src/errors.ts';
-import { STORAGE_ENV } from '../../../recordings/src/store/store-config.ts';
+import { AircheckError } from '../../shared/src/errors.ts';
+import { STORAGE_ENV } from './storage-schema.ts';
 import { ConfigSchema, MountSchema, RESERVED_MOUNT_PATHS, RungSchema, type MountConfig, type RawConfig, type RungConfig } from './config-schema.ts';
 
 export type Config = Readonly<
@@ -21,7 +21,7 @@ export type Config = Readonly<
 >;
 
 export interface TestFaults {
-  /** The spool's disk has this many bytes free (recordings/src/spool/limited-space-fs.ts): ENOSPC after. */
+  /** The spool's disk has this many bytes free (recordings' spool/limited-space-fs.ts): ENOSPC after. */
   spoolFreeBytes: number | null;
   /** With spoolFreeBytes: the disk frees again this long after the first ENOSPC. */
   spoolFullForMs: number | null;
@@ -82,7 +82,7 @@ const NAMED_ENV: Record<string, (raw: Record<string, any>, value: string) => voi
   AIRCHECK_TEST_LISTENER_TOKEN: (raw, v) => (mountEntry(raw, '/test').listener_token = v),
   AIRCHECK_LIVE_FALLBACK_FILE: (raw, v) => (mountEntry(raw, '/live').fallback_file = v),
   AIRCHECK_LOG_LEVEL: (raw, v) => (section(raw, 'log').level = v),
-  // The object store of recordings, by the names the issue gives (see recordings/src/store/store-config.ts).
+  // The object store of recordings, by the names the issue gives (see storage-schema.ts).
   ...Object.fromEntries(
     Object.entries(STORAGE_ENV).map(([name, key]) => [
       name,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { AircheckError } from '../../../shared/src/errors.ts';
-import { loadConfig } from './config.ts';
+import { loadConfig } from '../../../config/src/config.ts';
 import { resolveCredentials, type Credentials } from './credentials.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'aircheck-credentials-test-'));

@@ -1,7 +1,7 @@
 // Renders a complete, commented TOML template of every setting with its default, from the schema
 // itself (so the template can never drift from what is accepted). Used by `--print-config`.
 import { ConfigSchema, MountSchema } from './config-schema.ts';
-import { STORAGE_ENV } from '../../../recordings/src/store/store-config.ts';
+import { STORAGE_ENV } from './storage-schema.ts';
 
 function unwrap(schema: any): any {
   let s = schema;

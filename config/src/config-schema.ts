@@ -2,10 +2,10 @@
 // Fed by config.ts (which reads the file and the environment); feeds every stage through `Config`.
 // print-config.ts renders this schema's defaults and descriptions as a commented template.
 import { z } from 'zod';
-import { StorageSchema } from '../../../recordings/src/store/store-config.ts';
-import { MP3_BITRATES_KBPS } from '../../../shared/src/mp3/opus-to-mp3.ts';
-import { AlertsSchema, ScheduleSchema } from '../../../recordings/src/alerts/alerts-config.ts';
-import { trustedProxyProblem } from '../http/trusted-proxies.ts';
+import { StorageSchema } from './storage-schema.ts';
+import { MP3_BITRATES_KBPS } from '../../shared/src/mp3/opus-to-mp3.ts';
+import { AlertsSchema, ScheduleSchema } from './alerts-schema.ts';
+import { trustedProxyProblem } from './trusted-proxy-entry.ts';
 
 export const MOUNT_PATH_RE = /^\/[a-z0-9][a-z0-9._-]{0,63}$/;
 export const MOUNT_PATH_HINT =

@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { AircheckError } from '../../../shared/src/errors.ts';
-import type { Config } from './config.ts';
+import type { Config } from '../../../config/src/config.ts';
 import { generateSecret, hashPassword, isPasswordHash, safeEqual, verifyPassword } from './secrets.ts';
 
 /** A password check that never exposes the password; configured plain text is hashed in memory. */

@@ -1,7 +1,6 @@
 // The `[storage]` config section: where finished recordings go. No bucket → the embedded local
-// directory store under data_dir; a bucket → R2 / any S3-compatible store. To be merged into
-// bridge/src/config/config-schema.ts (schema) and config.ts (STORAGE_ENV names); read by
-// create-recording-store.ts.
+// directory store under data_dir; a bucket → R2 / any S3-compatible store. Part of config-schema.ts
+// (schema) and config.ts (STORAGE_ENV names); read by recordings' store/create-recording-store.ts.
 import { z } from 'zod';
 
 export const StorageSchema = z

@@ -1,6 +1,6 @@
 // The `[alerts]` and `[[schedule]]` config sections: where the dead-man's switch sends alerts, and
-// the shows it expects a verified recording of. Merged into bridge/src/config/config-schema.ts;
-// read by dead-mans-switch.ts (through show-schedule.ts) and alert-sender.ts.
+// the shows it expects a verified recording of. Part of config-schema.ts;
+// read by recordings' dead-man's switch (dead-mans-switch.ts, show-schedule.ts) and alert-sender.ts.
 import { z } from 'zod';
 
 export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;

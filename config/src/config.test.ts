@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { AircheckError } from '../../../shared/src/errors.ts';
+import { AircheckError } from '../../shared/src/errors.ts';
 import { loadConfig, type Config } from './config.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'aircheck-config-test-'));
@@ -455,5 +455,24 @@ describe('[dynamic_mounts]', () => {
     assert.ok(found.some((p) => p.startsWith('dynamic_mounts.max: ')), found.join('\n'));
     assert.ok(!found.some((p) => p.includes('x7q!')), 'the password is not shown');
     assert.ok(problems(failure({ env: { AIRCHECK_DYNAMIC_MOUNTS_MAX: '1001' }, cwd: dir })).some((p) => p.startsWith('dynamic_mounts.max: ')));
+  });
+});
+
+describe('[storage] from the AIRCHECK_S3_* environment', () => {
+  it('maps each variable to its key, force_path_style as a boolean', () => {
+    const config = loadConfig({
+      env: {
+        AIRCHECK_S3_ENDPOINT: 'http://127.0.0.1:9000', AIRCHECK_S3_REGION: 'eu-1', AIRCHECK_S3_BUCKET: 'shows',
+        AIRCHECK_S3_ACCESS_KEY_ID: 'key-id', AIRCHECK_S3_SECRET_ACCESS_KEY: 'secret-key', AIRCHECK_S3_FORCE_PATH_STYLE: 'true',
+      },
+      cwd: dir,
+    });
+    assert.equal(config.storage.endpoint, 'http://127.0.0.1:9000');
+    assert.equal(config.storage.region, 'eu-1');
+    assert.equal(config.storage.bucket, 'shows');
+    assert.equal(config.storage.access_key_id, 'key-id');
+    assert.equal(config.storage.secret_access_key, 'secret-key');
+    assert.equal(config.storage.force_path_style, true);
+    assert.equal(config.storage.prefix, 'recordings/');
   });
 });
