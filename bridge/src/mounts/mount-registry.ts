@@ -244,6 +244,12 @@ export class MountRegistry implements MountSourceHost {
     const mount = this.feedingMount(session);
     if (!mount) return;
     mount.info = info;
+    // Outputs that hear this mount (a ladder's rungs) show it at once: a listener joining a rung now sees it.
+    for (const sub of this.heard) {
+      if (sub.feed !== mount || !sub.started || sub.info === info) continue;
+      sub.info = info;
+      sub.output.info?.(info);
+    }
   }
 
   sourceEnded(session: MountSource, reason: string, error: AircheckError | null): void {
@@ -418,10 +424,6 @@ export class MountRegistry implements MountSourceHost {
         });
         sub.title = '';
         sub.info = m.info;
-      }
-      if (m.info !== sub.info) {
-        sub.info = m.info;
-        sub.output.info?.(m.info);
       }
       // The feed's title (its source's, or the fallback's) as of this tick.
       if (m.title !== sub.title) {
