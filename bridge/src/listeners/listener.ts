@@ -105,9 +105,14 @@ export class Listener {
     }
     if (this.icy) {
       const slices = this.icy.interleave(chunk, this.icyBlock);
-      this.socket.cork();
-      for (const s of slices) this.socket.write(s);
-      this.socket.uncork();
+      if (slices.length === 1) {
+        // Most chunks end before the next metadata point: one write, no cork.
+        this.socket.write(slices[0]!);
+      } else {
+        this.socket.cork();
+        for (const s of slices) this.socket.write(s);
+        this.socket.uncork();
+      }
     } else {
       this.socket.write(chunk);
     }

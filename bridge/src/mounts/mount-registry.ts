@@ -7,7 +7,7 @@ import { MountSchema, type MountConfig } from '../../../config/src/config-schema
 import type { AudioUnit, StreamFormat } from '../../../shared/src/audio-unit.ts';
 import type { MountSource, MountSourceHost } from './mount-source.ts';
 import type { DropReason, Listener } from '../listeners/listener.ts';
-import { Mount, type StreamInfo } from './mount.ts';
+import { Mount, type FlushJob, type StreamInfo } from './mount.ts';
 import type { FileFeed } from './file-feed.ts';
 import type { MountOutput } from './mount-output.ts';
 
@@ -48,6 +48,38 @@ export interface RegistryLimits {
   maxDynamicMounts: number;
 }
 
+/**
+ * How one tick's listener writes are spread over event-loop turns. A write to a socket costs about
+ * the same whatever its size (a syscall): 1,000 listeners written in one go held the loop ~20 ms.
+ */
+export interface FanoutOptions {
+  /** A batch of writes yields to the event loop once it has run this long, ms. */
+  batchMs: number;
+  /** Listeners a batch writes before it looks at the clock: a small audience is written in one go. */
+  minBatchListeners: number;
+  /** A monotonic clock, ms (performance.now). */
+  nowMs: () => number;
+  /** Runs the next batch on a later turn of the event loop, after timers and I/O (setImmediate). */
+  defer: (next: () => void) => void;
+}
+
+const DEFAULT_FANOUT: FanoutOptions = {
+  batchMs: 1,
+  minBatchListeners: 32,
+  nowMs: () => performance.now(),
+  defer: (next) => setImmediate(next),
+};
+
+/** Listeners written between looks at the clock. */
+const CLOCK_EVERY = 16;
+
+/** The flush jobs of one tick, written batch by batch. */
+interface Fanout {
+  readonly jobs: FlushJob[];
+  /** Index of the job being written. */
+  index: number;
+}
+
 export class MountRegistry implements MountSourceHost {
   private readonly mounts = new Map<string, Mount>();
   private readonly sources = new Map<string, MountSource>();
@@ -66,16 +98,23 @@ export class MountRegistry implements MountSourceHost {
   private readonly observer: RegistryObserver;
   /** Resolves a fallback_file setting to a running feed for a given format. */
   private readonly fileFeedFor: (file: string, format: StreamFormat) => FileFeed | null;
+  private readonly fanoutOptions: FanoutOptions;
+  /** The last tick's listener writes while they are still going out, batch by batch. */
+  private fanout: Fanout | null = null;
+  /** A tick came while `fanout` was under way: it runs once that is done (at this time). */
+  private deferredTickMs: number | null = null;
 
   constructor(opts: {
     mounts: readonly MountConfig[];
     limits: RegistryLimits;
     observer: RegistryObserver;
     fileFeedFor: (file: string, format: StreamFormat) => FileFeed | null;
+    fanout?: Partial<FanoutOptions>;
   }) {
     this.limits = opts.limits;
     this.observer = opts.observer;
     this.fileFeedFor = opts.fileFeedFor;
+    this.fanoutOptions = { ...DEFAULT_FANOUT, ...opts.fanout };
     this.applyMounts(opts.mounts);
   }
 
@@ -213,6 +252,7 @@ export class MountRegistry implements MountSourceHost {
   sourceStarted(session: MountSource, format: StreamFormat, info: StreamInfo): void {
     const mount = this.feedingMount(session);
     if (!mount) return;
+    this.finishFanout();
     mount.startStream(format, info);
     this.observer.sourceStarted(mount);
     this.rehome();
@@ -258,7 +298,9 @@ export class MountRegistry implements MountSourceHost {
     const mount = this.mounts.get(session.mountPath);
     if (!mount) return;
     mount.hasSource = false;
-    // Flush what was released before the source ended, then move its listeners.
+    // Flush what was released before the source ended (after the writes of the tick under way),
+    // then move its listeners.
+    this.finishFanout();
     this.flushMount(mount);
     // The show is over: its title goes too (status, and ICY listeners before they move).
     mount.setTitle('');
@@ -327,6 +369,7 @@ export class MountRegistry implements MountSourceHost {
     const target = this.mounts.get(to);
     if (!target) throw new AircheckError('MOUNT_NOT_FOUND', `mount ${to} does not exist: give an existing mount as destination`);
     const listeners = this.listenersOf(from);
+    this.finishFanout();
     for (const l of listeners) {
       this.countRequested(l.requestedPath, -1);
       this.countRequested(to, 1);
@@ -343,6 +386,7 @@ export class MountRegistry implements MountSourceHost {
 
   /** After a source starts: listeners on a fallback whose own mount (or a better one) is live go back. */
   private rehome(): void {
+    this.finishFanout();
     for (const l of [...this.displaced]) {
       const current = l.feedPath ? this.feedMount(l.feedPath) : undefined;
       const target = this.resolveFeed(l.requestedPath, l.format);
@@ -353,6 +397,8 @@ export class MountRegistry implements MountSourceHost {
   }
 
   private rehomeListener(l: Listener, current: Mount | undefined): void {
+    // What the listener is owed from its feed goes out before an EOS, a new chain or the end.
+    this.finishFanout();
     const target = this.resolveFeed(l.requestedPath, l.format);
     if (!target) {
       // Nothing to play and no fallback in the listener's format: end the stream cleanly.
@@ -364,6 +410,7 @@ export class MountRegistry implements MountSourceHost {
   }
 
   private moveListener(l: Listener, from: Mount | undefined, to: Mount): void {
+    this.finishFanout();
     from?.detachForMove(l);
     to.addMovedListener(l);
     if (to.path === l.requestedPath) this.displaced.delete(l);
@@ -436,15 +483,93 @@ export class MountRegistry implements MountSourceHost {
 
   // ---- the tick --------------------------------------------------------------------------------
 
-  /** Releases paced audio of every source and file feed, then flushes each mount to its listeners. */
+  /**
+   * Releases paced audio of every source and file feed, then flushes each mount to its listeners:
+   * the first batch of writes now, the rest on the next turns of the event loop (writeBatch), so a
+   * large audience never holds the loop for one long task. A tick that comes while the previous
+   * one's writes are still going out waits for them (each listener's chunks stay in order) and runs
+   * right after; until then no audio is released, so nothing is pending outside a tick and a
+   * listener that joins meanwhile gets everything released so far in its burst, once.
+   */
   tick(nowMs: number): void {
+    if (this.fanout !== null) {
+      this.deferredTickMs = nowMs;
+      return;
+    }
+    this.deferredTickMs = null;
     for (const s of [...this.sources.values()]) s.tick(nowMs);
     for (const f of this.fileFeeds.values()) f.tick(nowMs);
     if (this.heard.size > 0) this.resolveHeard();
-    for (const m of this.mounts.values()) this.flushMount(m);
-    for (const f of this.fileFeeds.values()) this.flushMount(f.mount);
+    const jobs: FlushJob[] = [];
+    for (const m of this.mounts.values()) this.takeFlush(m, jobs);
+    for (const f of this.fileFeeds.values()) this.takeFlush(f.mount, jobs);
+    if (jobs.length === 0) return;
+    const fanout: Fanout = { jobs, index: 0 };
+    this.fanout = fanout;
+    this.writeBatch(fanout);
   }
 
+  /** Gives m's 'heard' outputs what it released, and queues its flush to listeners in `jobs`. */
+  private takeFlush(m: Mount, jobs: FlushJob[]): void {
+    if (this.heard.size > 0) this.feedHeard(m);
+    const job = m.takeFlush(this.limits.listenerQueueSeconds);
+    if (job !== null) jobs.push(job);
+  }
+
+  /** Writes listeners of `fanout` until the batch's time is up, then yields to the loop (or ends it). */
+  private writeBatch(fanout: Fanout): void {
+    if (this.fanout !== fanout) return; // finished at once meanwhile (finishFanout)
+    const { batchMs, minBatchListeners, nowMs, defer } = this.fanoutOptions;
+    const started = nowMs();
+    let written = 0;
+    let sent = 0; // bytes of the current job in this batch, counted once (the metric is a labelled counter)
+    while (fanout.index < fanout.jobs.length) {
+      const job = fanout.jobs[fanout.index]!;
+      const from = job.next;
+      sent += job.mount.writeFlush(job, from + CLOCK_EVERY).sent;
+      written += job.next - from;
+      const done = job.next >= job.listeners.length;
+      const timeUp = written >= minBatchListeners && nowMs() - started >= batchMs;
+      if ((done || timeUp) && sent > 0) this.observer.bytesSent(job.mount, sent);
+      if (done || timeUp) sent = 0;
+      if (done) fanout.index++;
+      if (timeUp) break;
+    }
+    if (fanout.index < fanout.jobs.length) {
+      defer(() => this.writeBatch(fanout));
+      return;
+    }
+    this.fanout = null;
+    this.runDeferredTick();
+  }
+
+  /** Finishes the writes under way at once: before anything else writes to a listener or moves one. */
+  private finishFanout(): void {
+    const fanout = this.fanout;
+    if (fanout === null) return;
+    this.fanout = null;
+    for (; fanout.index < fanout.jobs.length; fanout.index++) {
+      const job = fanout.jobs[fanout.index]!;
+      this.writeJob(job, job.listeners.length);
+    }
+    this.runDeferredTick();
+  }
+
+  private writeJob(job: FlushJob, end: number): void {
+    const { sent } = job.mount.writeFlush(job, end);
+    if (sent > 0) this.observer.bytesSent(job.mount, sent);
+  }
+
+  /** Runs the tick that waited for the last writes, on the next turn (not in this batch's task). */
+  private runDeferredTick(): void {
+    if (this.deferredTickMs === null || this.closed) return;
+    this.fanoutOptions.defer(() => {
+      // Another tick may have run first (the timer's): then this one has nothing to do.
+      if (this.deferredTickMs !== null && !this.closed) this.tick(this.deferredTickMs);
+    });
+  }
+
+  /** Flushes m now, all listeners at once (a source ends: what it released goes out before the move). */
   private flushMount(m: Mount): void {
     if (this.heard.size > 0) this.feedHeard(m);
     const before = m.stats.bytesSent;
@@ -454,6 +579,13 @@ export class MountRegistry implements MountSourceHost {
 
   /** Ends everything (shutdown): listeners get what is queued, sources are closed. */
   closeAll(): void {
+    // What was released goes out first, and a tick that waited for it runs too.
+    this.finishFanout();
+    const waiting = this.deferredTickMs;
+    if (waiting !== null) {
+      this.tick(waiting);
+      this.finishFanout();
+    }
     this.closed = true;
     for (const s of [...this.sources.values()]) s.kill('server shutting down');
     for (const m of [...this.mounts.values(), ...[...this.fileFeeds.values()].map((f) => f.mount)]) {

@@ -46,6 +46,22 @@ export interface MountStats {
   bytesReceived: number;
 }
 
+/** One flush of a mount: its released units as one chunk, for the listeners attached when it was taken. */
+export interface FlushJob {
+  readonly mount: Mount;
+  /** The units, coalesced: every listener is written the same buffer (or a view of it). */
+  readonly chunk: Uint8Array;
+  /** Where the first unit a listener may start on begins in `chunk`, -1 when none does. */
+  readonly syncOffset: number;
+  /** The Ogg chain the listeners were on, when a unit in `chunk` starts or ends one. */
+  readonly chainSeed: OggChainSeed | null;
+  /** Queue limit of a listener, bytes. */
+  readonly limit: number;
+  readonly listeners: readonly Listener[];
+  /** Index of the next listener to write. */
+  next: number;
+}
+
 export class Mount {
   readonly path: string;
   settings: MountConfig;
@@ -206,25 +222,49 @@ export class Mount {
 
   /**
    * Writes what was released since the last flush to every listener, as one coalesced chunk
-   * (write size dominates the cost of a listener). Returns the listeners dropped for being slow.
+   * (write size dominates the cost of a listener), all at once. Returns the listeners dropped for
+   * being slow. The registry's tick uses takeFlush()/writeFlush() instead, to spread the writes.
    */
   flush(queueSeconds: number): number {
-    if (this.pending.length === 0) return 0;
+    const job = this.takeFlush(queueSeconds);
+    if (job === null) return 0;
+    return this.writeFlush(job, job.listeners.length).dropped;
+  }
+
+  /**
+   * Takes what was released since the last flush as one job for the listeners attached now (one
+   * shared chunk for all). Its writes may then be spread over several event-loop turns (writeFlush):
+   * a listener that joins meanwhile is not in it, its burst already holds these units.
+   */
+  takeFlush(queueSeconds: number): FlushJob | null {
+    if (this.pending.length === 0) return null;
     const units = this.pending;
     this.pending = [];
     const chainSeed = this.pendingChainSeed;
     this.pendingChainSeed = null;
-    const chunk = units.length === 1 ? units[0]!.data : concat(units.map((u) => u.data));
+    // A Buffer (a view when one unit): socket.write() would otherwise wrap a Uint8Array anew for each listener.
+    const chunk = asBuffer(units.length === 1 ? units[0]!.data : concat(units.map((u) => u.data)));
     let syncOffset = -1;
     let offset = 0;
     for (const u of units) {
       if (syncOffset < 0 && (u.isSyncPoint || u.newStream)) syncOffset = offset;
       offset += u.data.byteLength;
     }
-    const limit = this.queueLimitBytes(queueSeconds);
+    return { mount: this, chunk, syncOffset, chainSeed, limit: this.queueLimitBytes(queueSeconds), listeners: [...this.listeners], next: 0 };
+  }
+
+  /**
+   * Writes `job` to its next listeners, up to index `end` (exclusive). A listener that left this
+   * mount since the job was taken (closed, or moved after the registry finished its jobs) is skipped.
+   */
+  writeFlush(job: FlushJob, end: number): { sent: number; dropped: number } {
+    const { chunk, syncOffset, chainSeed, limit, listeners } = job;
+    const stop = Math.min(end, listeners.length);
     let dropped = 0;
     let sent = 0;
-    for (const l of this.listeners) {
+    for (let i = job.next; i < stop; i++) {
+      const l = listeners[i]!;
+      if (l.closed || !this.listeners.has(l)) continue;
       let data = chunk;
       if (chainSeed !== null) l.continueOggStream(chainSeed);
       if (l.needsSync) {
@@ -235,8 +275,9 @@ export class Mount {
       if (l.send(data, limit)) sent += data.byteLength;
       else dropped++;
     }
+    job.next = Math.max(job.next, stop);
     this.stats.bytesSent += sent;
-    return dropped;
+    return { sent, dropped };
   }
 
   /** Attaches a listener that just connected: header pages (Ogg), then the burst. */
@@ -315,4 +356,8 @@ export function emptyInfo(): StreamInfo {
 function concat(parts: Uint8Array[]): Uint8Array {
   if (parts.length === 1) return parts[0]!;
   return Buffer.concat(parts);
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
