@@ -89,8 +89,12 @@ describe('hostile metadata from a real ffmpeg source and /admin/metadata', () =>
   test('/status-json.xsl parses and holds the values as text', async () => {
     const res = await fetch(`${bridge.streamUrl}/status-json.xsl`);
     const status = JSON.parse(await res.text());
-    const live = status.icestats.source;
+    // /live.mp3 (a ladder rung of /live) is live too: `source` is a list, as Icecast makes it for several.
+    const sources: { listenurl: string; server_name?: string }[] = [status.icestats.source].flat();
+    assert.deepEqual(sources.map((s) => new URL(s.listenurl).pathname), ['/live', '/live.mp3']);
+    const live = sources[0] as Record<string, unknown>;
     assert.equal(live.server_name, CLEAN_NAME);
+    assert.equal(sources[1]!.server_name, CLEAN_NAME, 'the rung shows its parent\'s name, as cleaned');
     assert.equal(live.server_url, undefined, 'the javascript: URL was dropped');
     assert.equal(live.title, "Don't Stop ';StreamUrl='http://evil.example/'; evil\ufffd");
     assert.equal(live.server_description, '<img src=x onerror=alert(1)>');

@@ -27,4 +27,9 @@ test('the web port serves the player page, playlists, health and status', async 
   assert.ok(Array.isArray(status.mounts));
   assert.deepEqual(status.mounts.map((m: any) => m.path), ['/live', '/live.mp3']);
   assert.equal(status.mounts[0].playing, 'fallback-file', '/live plays the bundled fallback while it has no source');
+  // /live.mp3's ladder transcodes that fallback, but no show is on: the Icecast status lists nothing live.
+  const { mounts } = await (await fetch(`${bridge.streamUrl}/admin/status.json`, { headers: { authorization: bridge.adminAuth } })).json();
+  assert.equal(mounts.find((m: any) => m.path === '/live.mp3')?.playing, 'source', 'the rung is fed (by its ladder)');
+  const { icestats } = await (await fetch(`${bridge.streamUrl}/status-json.xsl`)).json();
+  assert.equal(icestats.source, undefined, `no source listed: ${JSON.stringify(icestats.source)}`);
 });

@@ -110,11 +110,28 @@ function icecastSource(registry: MountRegistry, mount: Mount, feed: Mount, baseU
  * and while listeners on them hear their fallback (a file or another mount), with those listeners:
  * exporters then count everyone who is listening. An idle mount with nobody on it stays out.
  */
+/**
+ * Live as a directory sees it: a mount with its own source; a ladder rung only while its parent is
+ * (a rung's ladder also transcodes the parent's fallback, which is not a show on air).
+ */
+function showsAsLive(registry: MountRegistry, m: Mount, rungParents: ReadonlyMap<string, string>): boolean {
+  if (!m.isLive) return false;
+  const parent = rungParents.get(m.path);
+  return parent === undefined || registry.get(parent)?.isLive === true;
+}
+
+/** Rung path → parent path, from the mounts' ladders. */
+function rungParentsOf(registry: MountRegistry): Map<string, string> {
+  return new Map(registry.all().flatMap((m) => m.settings.ladder.map((r) => [r.path, m.path] as const)));
+}
+
 export function icecastStatus(registry: MountRegistry, facts: ServerFacts, baseUrl: string): unknown {
   const sources: Record<string, unknown>[] = [];
+  const rungParents = rungParentsOf(registry);
   for (const m of registry.all()) {
     if (m.settings.hidden || m.settings.private) continue;
-    const feed = m.isLive ? m : registry.countListenersOf(m.path) > 0 ? registry.resolveFeed(m.path, null) : null;
+    // Listed while live, or while listeners hear it (its fallback, or a rung's transcoded fallback), as icecast2 does.
+    const feed = showsAsLive(registry, m, rungParents) ? m : registry.countListenersOf(m.path) > 0 ? (m.isLive ? m : registry.resolveFeed(m.path, null)) : null;
     if (feed) sources.push(icecastSource(registry, m, feed, baseUrl));
   }
   const icestats: Record<string, unknown> = {
@@ -248,9 +265,10 @@ export function listClientsXml(path: string, listeners: Listener[], nowMs: numbe
 }
 
 export function listMountsXml(registry: MountRegistry, nowMs: number): string {
+  const rungParents = rungParentsOf(registry);
   const items = registry
     .all()
-    .filter((m) => m.isLive)
+    .filter((m) => showsAsLive(registry, m, rungParents))
     .map(
       (m) =>
         `<source mount="${xmlEscape(m.path)}"><fallback>${xmlEscape(m.settings.fallback_mount ?? '')}</fallback><listeners>${registry.countListenersOf(m.path)}</listeners><Connected>${Math.floor((nowMs - m.streamStartMs) / 1000)}</Connected><content-type>${xmlEscape(m.contentType)}</content-type></source>`,
