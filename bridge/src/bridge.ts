@@ -336,8 +336,11 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
     log,
     streamBaseUrl: (req) => baseUrlFor(streamPort)(req),
     studioStatus,
-    pushesOf: (path) => pushes.statusOf(path),
-    relayOf: (path) => relays.statusOf(path),
+    mountParts: {
+      pushesOf: (path) => pushes.statusOf(path),
+      relayOf: (path) => relays.statusOf(path),
+      ladderOf: (path) => ladders.get(path)?.status ?? null,
+    },
     health: () => health.report,
   });
   const streamHttp = http.createServer({ requestTimeout: 30_000, headersTimeout: 10_000, maxHeaderSize: config.limits.max_head_bytes }, (req, res) => {

@@ -30,6 +30,13 @@ test('the web port serves the player page, playlists, health and status', async 
   // /live.mp3's ladder transcodes that fallback, but no show is on: the Icecast status lists nothing live.
   const { mounts } = await (await fetch(`${bridge.streamUrl}/admin/status.json`, { headers: { authorization: bridge.adminAuth } })).json();
   assert.equal(mounts.find((m: any) => m.path === '/live.mp3')?.playing, 'source', 'the rung is fed (by its ladder)');
+  const ladder = mounts.find((m: any) => m.path === '/live')?.ladder;
+  assert.deepEqual(
+    { engine: ladder?.engine, encoding: ladder?.encoding, failures: ladder?.failures, rungs: ladder?.rungs.map((r: any) => [r.path, r.codec, r.bitrateKbps, r.streaming]) },
+    { engine: 'ffmpeg', encoding: true, failures: 0, rungs: [['/live.mp3', 'mp3', 128, true]] },
+    `the admin status shows /live's ladder: ${JSON.stringify(ladder)}`,
+  );
+  assert.equal(mounts.find((m: any) => m.path === '/live.mp3')?.ladder, null, 'a rung has no ladder of its own');
   const { icestats } = await (await fetch(`${bridge.streamUrl}/status-json.xsl`)).json();
   assert.equal(icestats.source, undefined, `no source listed: ${JSON.stringify(icestats.source)}`);
 });

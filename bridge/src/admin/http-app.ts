@@ -11,7 +11,7 @@ import type { AuthThrottle } from '../http/auth-throttle.ts';
 import { parseBasicAuth } from '../http/request-head.ts';
 import { CORS_HEADERS, SERVER_HEADER } from '../http/responses.ts';
 import type { Metrics } from './metrics.ts';
-import { aircheckStatus, icecastStatus, iceResponse, listClientsXml, listMountsXml, xspfPlaylist, type ServerFacts } from './status.ts';
+import { aircheckStatus, icecastStatus, iceResponse, listClientsXml, listMountsXml, xspfPlaylist, type AdminMountParts, type ServerFacts } from './status.ts';
 import { webPlayerPage } from './web-page.ts';
 import { checkListenerToken, listenerTokenFrom } from '../listeners/listener-request.ts';
 import { cleanTitle, playlistLine } from '../sources/stream-info.ts';
@@ -28,10 +28,11 @@ export interface HttpAppDeps {
   streamBaseUrl: (req: IncomingMessage) => string;
   /** The studio section of the admin status (bridge/src/shows/dj-session.ts). */
   studioStatus?: () => unknown;
-  /** Each mount's pushes to external servers, in the admin status (bridge/src/outputs/push-manager.ts). */
-  pushesOf?: (path: string) => readonly unknown[];
-  /** Each mount's pull relay (null: none), in the admin status (bridge/src/sources/relay/relay-manager.ts). */
-  relayOf?: (path: string) => unknown;
+  /**
+   * Each mount's pushes to external servers (outputs/push-manager.ts), pull relay (null: none;
+   * sources/relay/relay-manager.ts) and ladder (null: none; ladder/ladder-manager.ts), in the admin status.
+   */
+  mountParts?: Partial<AdminMountParts>;
   /** The process's health now (health.ts): /health, /health.json. */
   health?: () => HealthReport;
 }
@@ -131,7 +132,7 @@ export function createHttpApp(deps: HttpAppDeps) {
     },
     async '/admin/status.json'(req, res) {
       await authenticate(req);
-      const status = aircheckStatus(deps.registry, deps.facts, true, deps.pushesOf, deps.relayOf) as Record<string, unknown>;
+      const status = aircheckStatus(deps.registry, deps.facts, deps.mountParts ?? {}) as Record<string, unknown>;
       json(res, deps.studioStatus ? { ...status, studio: deps.studioStatus() } : status);
     },
   };
@@ -141,7 +142,7 @@ export function createHttpApp(deps: HttpAppDeps) {
       json(res, icecastStatus(deps.registry, deps.facts, deps.streamBaseUrl(req)));
     },
     '/status.json'(_req, res) {
-      json(res, aircheckStatus(deps.registry, deps.facts, false));
+      json(res, aircheckStatus(deps.registry, deps.facts, null));
     },
     async '/metrics'(_req, res) {
       send(res, 200, deps.metrics.registry.contentType, await deps.metrics.registry.metrics());

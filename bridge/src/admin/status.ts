@@ -170,15 +170,29 @@ export interface MountStatus {
   pushes?: readonly unknown[];
   /** Admin status only: the mount's pull relay (sources/relay/pull-relay.ts RelayStatus), null when it has none. */
   relay?: unknown;
+  /** Admin status only: the mount's transcoded ladder (ladder/ladder.ts LadderStatus), null when it has none. */
+  ladder?: unknown;
 }
 
-/** GET /status.json: our own status, `mounts` always an array. pushesOf (admin only): each mount's pushes. */
-export function aircheckStatus(registry: MountRegistry, facts: ServerFacts, includePrivate: boolean, pushesOf?: (path: string) => readonly unknown[], relayOf?: (path: string) => unknown): unknown {
+/** What only the admin status adds to each mount: its pushes, pull relay and ladder. */
+export interface AdminMountParts {
+  pushesOf(path: string): readonly unknown[];
+  relayOf(path: string): unknown;
+  ladderOf(path: string): unknown;
+}
+
+/** GET /status.json: our own status, `mounts` always an array. `admin` (the admin status): private mounts and each mount's parts. */
+export function aircheckStatus(registry: MountRegistry, facts: ServerFacts, admin: Partial<AdminMountParts> | null): unknown {
   const mounts: MountStatus[] = registry
     .all()
-    .filter((m) => !m.settings.hidden && (includePrivate || !m.settings.private))
-    .map((m) => (pushesOf ? { ...mountStatus(registry, m), pushes: pushesOf(m.path) } : mountStatus(registry, m)))
-    .map((st) => (relayOf ? { ...st, relay: relayOf(st.path) } : st));
+    .filter((m) => !m.settings.hidden && (admin !== null || !m.settings.private))
+    .map((m) => {
+      const st = mountStatus(registry, m);
+      if (admin?.pushesOf) st.pushes = admin.pushesOf(m.path);
+      if (admin?.relayOf) st.relay = admin.relayOf(m.path);
+      if (admin?.ladderOf) st.ladder = admin.ladderOf(m.path);
+      return st;
+    });
   return {
     server: {
       name: facts.name,

@@ -221,6 +221,8 @@ test("a bitrate_from_studio rung encodes at the MP3 bitrate the feed asks for (t
   fb.push([unit(mp3Frame())]);
   registry.tick(now + 100);
   assert.deepEqual(asked, [64, 128], 'the fallback: the configured bitrate');
+  const st = ladder.status;
+  assert.deepEqual([st.engine, st.encoding, st.encoderStarts, st.failures, st.rungs.map((r) => [r.path, r.bitrateKbps, r.sampleRateHz])], ['fake', true, 2, 0, [['/live.mp3', 128, 44100]]]);
   assert.equal(registry.get('/live.mp3')!.info.bitrateKbps, 128);
   ladder.stop();
 });

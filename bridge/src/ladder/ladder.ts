@@ -15,7 +15,7 @@ import type { MountOutput, StreamStart } from '../mounts/mount-output.ts';
 import { InProcessSource, type MountSourceHost } from '../mounts/mount-source.ts';
 import type { StreamInfo } from '../mounts/mount.ts';
 import type { EncoderBackend, EncoderEvents, EncoderInput } from './encoder-backend.ts';
-import { rungFormat, rungFramer, rungInfo, rungUsesIcy } from './rung-format.ts';
+import { rungFormat, rungFramer, rungInfo, rungSampleRate, rungUsesIcy } from './rung-format.ts';
 
 /** The registry as the ladder sees it. */
 export interface LadderHost extends MountSourceHost {
@@ -35,6 +35,19 @@ export interface LadderOptions {
   /** After an encoder failure, the next start waits this long (default 5 s). */
   retryAfterMs?: number;
   now?: () => number;
+}
+
+export interface LadderStatus {
+  /** 'ffmpeg' or 'wasm'. */
+  engine: string;
+  /** An encoder runs now (none while the parent has nothing to play, or while one waits to retry). */
+  encoding: boolean;
+  encoderStarts: number;
+  failures: number;
+  lastError: { code: string; message: string } | null;
+  /** Parent bytes dropped because an encoder fell behind (since start). */
+  droppedInputBytes: number;
+  rungs: { path: string; codec: string; bitrateKbps: number; sampleRateHz: number; channels: number; streaming: boolean; droppedUnits: number }[];
 }
 
 /** A handed-over encoder has this long to deliver its tail before it is killed. */
@@ -69,6 +82,8 @@ export class Ladder implements MountOutput {
   #oggHeaders: Uint8Array[] = [];
   #restartNeeded = false;
   #retryAtMs = 0;
+  /** Parent bytes dropped by encoders no longer running. */
+  #droppedInputBytes = 0;
   /** The encoder being handed over (closed, its tail still going to the rungs), or null. */
   #draining: EncoderBackend | null = null;
   #drainTimer: ReturnType<typeof setTimeout> | null = null;
@@ -106,6 +121,27 @@ export class Ladder implements MountOutput {
   /** How many encoders were started (one per parent stream, plus restarts). */
   get encoderStarts(): number {
     return this.#encoderStarts;
+  }
+
+  /** For the admin status: the engine, the encoder's life and each rung as encoded now. */
+  get status(): LadderStatus {
+    return {
+      engine: this.engineName,
+      encoding: this.#encoder !== null,
+      encoderStarts: this.#encoderStarts,
+      failures: this.failures,
+      lastError: this.lastError ? { code: this.lastError.code, message: this.lastError.message } : null,
+      droppedInputBytes: this.#droppedInputBytes + (this.#encoder?.droppedBytes ?? 0),
+      rungs: this.#rungs.map((r) => ({
+        path: r.config.path,
+        codec: r.config.codec,
+        bitrateKbps: r.effective.bitrate_kbps,
+        sampleRateHz: rungSampleRate(r.effective),
+        channels: r.effective.channels,
+        streaming: r.source?.state === 'streaming',
+        droppedUnits: r.droppedUnits,
+      })),
+    };
   }
 
   get rungPaths(): string[] {
@@ -194,6 +230,7 @@ export class Ladder implements MountOutput {
   #restartEncoder(): void {
     const old = this.#encoder;
     this.#encoder = null;
+    this.#droppedInputBytes += old?.droppedBytes ?? 0;
     if (old && this.#draining === null && this.#input) this.#drain(old);
     else {
       old?.kill();
@@ -216,6 +253,7 @@ export class Ladder implements MountOutput {
         if (this.#draining === encoder) this.#endDrain();
         if (this.#encoder !== encoder) return;
         this.#encoder = null;
+        this.#droppedInputBytes += encoder.droppedBytes;
         if (error === null) return;
         this.failures++;
         this.lastError = error;
@@ -233,6 +271,7 @@ export class Ladder implements MountOutput {
   #stopEncoder(): void {
     const e = this.#encoder;
     this.#encoder = null;
+    this.#droppedInputBytes += e?.droppedBytes ?? 0;
     e?.kill();
     if (this.#draining) this.#endDrain();
     this.#held = [];
