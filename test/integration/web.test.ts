@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBridge } from '../helpers/bridge.ts';
+import { connectListener } from '../helpers/listener.ts';
 
 test('the web port serves the player page, playlists, health and status', async (t) => {
   const bridge = await startBridge();
@@ -30,12 +31,21 @@ test('the web port serves the player page, playlists, health and status', async 
   // /live.mp3's ladder transcodes that fallback, but no show is on: the Icecast status lists nothing live.
   const { mounts } = await (await fetch(`${bridge.streamUrl}/admin/status.json`, { headers: { authorization: bridge.adminAuth } })).json();
   assert.equal(mounts.find((m: any) => m.path === '/live.mp3')?.playing, 'source', 'the rung is fed (by its ladder)');
-  const ladder = mounts.find((m: any) => m.path === '/live')?.ladder;
+  const ladderNow = async () => (await (await fetch(`${bridge.streamUrl}/admin/status.json`, { headers: { authorization: bridge.adminAuth } })).json()).mounts.find((m: any) => m.path === '/live')?.ladder;
+  const ladder = await ladderNow();
   assert.deepEqual(
     { engine: ladder?.engine, encoding: ladder?.encoding, failures: ladder?.failures, rungs: ladder?.rungs.map((r: any) => [r.path, r.codec, r.bitrateKbps, r.streaming]) },
-    { engine: 'ffmpeg', encoding: true, failures: 0, rungs: [['/live.mp3', 'mp3', 128, true]] },
-    `the admin status shows /live's ladder: ${JSON.stringify(ladder)}`,
+    { engine: 'ffmpeg', encoding: false, failures: 0, rungs: [['/live.mp3', 'mp3', 128, true]] },
+    `the admin status shows /live's ladder, not encoding the fallback while nobody listens to /live.mp3: ${JSON.stringify(ladder)}`,
   );
+  // The first /live.mp3 listener starts the encoder: MP3 audio within 2 s.
+  const mp3 = await connectListener(bridge.url('/live.mp3'));
+  try {
+    await mp3.waitForAudioBytes(16_000, 2_000);
+    assert.equal((await ladderNow())?.encoding, true, 'encoding while /live.mp3 has a listener');
+  } finally {
+    mp3.close();
+  }
   assert.equal(mounts.find((m: any) => m.path === '/live.mp3')?.ladder, null, 'a rung has no ladder of its own');
   const { icestats } = await (await fetch(`${bridge.streamUrl}/status-json.xsl`)).json();
   assert.equal(icestats.source, undefined, `no source listed: ${JSON.stringify(icestats.source)}`);

@@ -27,6 +27,13 @@ function mp3Frame(): Uint8Array {
 }
 const unit = (data: Uint8Array): AudioUnit => ({ data, durationUs: 26_122, isHeader: false, isSyncPoint: true, newStream: false });
 
+/** A listener of `path` that keeps nothing (a rung with a listener is encoded even on the parent's fallback). */
+function addListener(registry: MountRegistry, path: string): void {
+  const format = path.endsWith('.opus') ? 'ogg-opus' : 'mp3';
+  const l = { requestedPath: path, feedPath: null, format, usesIcy: false, needsSync: false, closed: false, send: () => true, setIcyBlock() {}, continueOggStream() {}, close() {} };
+  registry.addListener(l as never, registry.get(path)!);
+}
+
 class FakeEncoder implements EncoderBackend {
   written = 0;
   killed = false;
@@ -71,6 +78,7 @@ function setup() {
     log: { info: () => {}, warn: (_o: unknown, m: string) => logged.push(m), error: (_o: unknown, m: string) => logged.push(m) } as never,
   });
   ladder.start();
+  for (const r of RUNGS) addListener(registry, r.path);
   const tick = () => registry.tick((now += 100));
   const source = (path: string) => {
     const s = InProcessSource.claim(registry, { kind: 'socket', mountPath: path, remoteAddress: 'test' });
@@ -219,8 +227,13 @@ test("a bitrate_from_studio rung encodes at the MP3 bitrate the feed asks for (t
   fb.start('mp3', emptyInfo());
   studio.end('show over');
   fb.push([unit(mp3Frame())]);
+  registry.tick((now += 100));
+  assert.deepEqual(asked, [64], 'the fallback with nobody on the rung: no encoder (on demand)');
+  assert.equal(ladder.status.encoding, false);
+  addListener(registry, '/live.mp3');
+  fb.push([unit(mp3Frame())]);
   registry.tick(now + 100);
-  assert.deepEqual(asked, [64, 128], 'the fallback: the configured bitrate');
+  assert.deepEqual(asked, [64, 128], 'a rung listener: the fallback is encoded, at the configured bitrate');
   const st = ladder.status;
   assert.deepEqual([st.engine, st.encoding, st.encoderStarts, st.failures, st.rungs.map((r) => [r.path, r.bitrateKbps, r.sampleRateHz])], ['fake', true, 2, 0, [['/live.mp3', 128, 44100]]]);
   assert.equal(registry.get('/live.mp3')!.info.bitrateKbps, 128);

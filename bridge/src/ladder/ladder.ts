@@ -20,6 +20,8 @@ import { rungFormat, rungFramer, rungInfo, rungSampleRate, rungUsesIcy } from '.
 /** The registry as the ladder sees it. */
 export interface LadderHost extends MountSourceHost {
   attachHeardOutput(path: string, output: MountOutput, format: null): () => void;
+  /** Listeners of a mount (on-demand encoding of the parent's fallback). */
+  countListenersOf(path: string): number;
 }
 
 export type CreateEncoder = (input: EncoderInput, rungs: readonly RungConfig[], title: string, events: EncoderEvents) => EncoderBackend;
@@ -77,6 +79,8 @@ export class Ladder implements MountOutput {
   #encoderStarts = 0;
   #input: EncoderInput | null = null;
   #info: StreamInfo | null = null;
+  /** The parent plays its fallback (no source of its own): encoded only while a rung has listeners. */
+  #onFallback = false;
   #title = '';
   /** Header pages of the parent's current Ogg chain (copies): a restarted decoder needs them first. */
   #oggHeaders: Uint8Array[] = [];
@@ -159,6 +163,7 @@ export class Ladder implements MountOutput {
     }
     this.#input = { format: start.format };
     this.#info = start.info;
+    this.#onFallback = start.feedPath !== start.mountPath;
     for (const r of this.#rungs) r.effective = effectiveRung(r.config, start.info);
     // A new feed brings its own title (the registry calls title() next when it has one): the old one goes.
     if (this.#title !== '') {
@@ -186,6 +191,13 @@ export class Ladder implements MountOutput {
 
   units(units: readonly AudioUnit[]): void {
     if (!this.#input) return;
+    // The parent's fallback with nobody on a rung: no encoder (an idle station spends nothing); the
+    // first rung listener starts one with the chain's header pages (kept below), within a tick.
+    const idle = this.#onFallback && this.#rungs.every((r) => this.#host.countListenersOf(r.config.path) === 0);
+    if (idle && this.#encoder) {
+      this.#stopEncoder();
+      this.#restartNeeded = true;
+    }
     let parts: Uint8Array[] = [];
     const flush = () => {
       if (parts.length === 0) return;
@@ -201,11 +213,14 @@ export class Ladder implements MountOutput {
           this.#restartNeeded = true;
         }
       }
-      if (this.#restartNeeded && this.#now() >= this.#retryAtMs) {
+      if (this.#restartNeeded && !idle && this.#now() >= this.#retryAtMs) {
         flush();
         this.#restartEncoder();
       }
-      if (!this.#encoder) continue;
+      if (!this.#encoder) {
+        if (u.isHeader) this.#oggHeaders.push(copyBytes(u.data)); // for an encoder started mid-chain
+        continue;
+      }
       const copy = copyBytes(u.data);
       if (u.isHeader) this.#oggHeaders.push(copy);
       parts.push(copy);
