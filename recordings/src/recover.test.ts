@@ -76,6 +76,8 @@ test('a show cut off by a crash is closed at its last complete page, finalized a
   assert.ok(m.endedAt);
   assert.equal(m.segments.length, 4);
   assert.equal(m.segments[3]!.recovered, true);
+  assert.equal(m.lastSeq, m.segments[3]!.lastSeq, 'lastSeq: the last frame of the adopted segment, not of the last closed one');
+  assert.equal(m.lastSeq, m.final!.durationSamples / 960 - 1, 'frames 0… without a hole');
   assert.equal(m.storeLocation, 'mem://x');
   assert.equal(calls.length, 1);
   assert.match(calls[0]!.key, /^recordings\/\d{4}\/\d{2}\/\d{2}\/crashed\.opus$/);

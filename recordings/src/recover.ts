@@ -205,6 +205,8 @@ export async function adoptTrailingSegments(dir: string, m: ShowManifest, opts: 
     };
     m.segments.push(entry);
     framesBefore += frames;
+    // The manifest was written at the last segment close: the adopted frames end the recording now.
+    m.lastSeq = entry.lastSeq;
   }
   if (opts.forResume) {
     m.gaps = m.gaps.filter((g) => g.framesBefore < framesBefore);

@@ -5,7 +5,7 @@
 import { AircheckError } from '../../../shared/src/errors.ts';
 import { MountSchema, type MountConfig } from '../../../config/src/config-schema.ts';
 import type { AudioUnit, StreamFormat } from '../../../shared/src/audio-unit.ts';
-import type { MountSource, MountSourceHost } from './mount-source.ts';
+import type { MountSource, MountSourceHost, MountSourceKind } from './mount-source.ts';
 import type { DropReason, Listener } from '../listeners/listener.ts';
 import { Mount, type FlushJob, type StreamInfo } from './mount.ts';
 import type { FileFeed } from './file-feed.ts';
@@ -190,6 +190,13 @@ export class MountRegistry implements MountSourceHost {
     return this.sources.size;
   }
 
+  /** Sources that count against limits.max_sources: every one but a ladder's rungs. */
+  private get fedSourceCount(): number {
+    let n = 0;
+    for (const s of this.sources.values()) if (s.kind !== 'rung') n++;
+    return n;
+  }
+
   sourceOf(path: string): MountSource | undefined {
     return this.sources.get(path);
   }
@@ -224,7 +231,7 @@ export class MountRegistry implements MountSourceHost {
   // ---- sources ----------------------------------------------------------------------------
 
   /** Reserves a mount for a source that just authenticated. Throws MOUNT_IN_USE when taken. */
-  claimSource(path: string): void {
+  claimSource(path: string, kind: MountSourceKind = 'socket'): void {
     if (this.closed) throw new AircheckError('SERVER_SHUTTING_DOWN', `the server is shutting down: mount ${path} takes no new source; reconnect to the restarted server`);
     const current = this.sources.get(path);
     // A pull relay gives way to a live source (and takes its mount back when that source leaves: sources/relay/).
@@ -232,8 +239,9 @@ export class MountRegistry implements MountSourceHost {
     if (current && current.state === 'streaming' && !preempted) {
       throw new AircheckError('MOUNT_IN_USE', `mount ${path} already has a source (from ${current.remoteAddress}): stop it first, or ask an admin to kill it with /admin/killsource?mount=${path}`);
     }
-    if (!current && this.sources.size >= this.limits.maxSources) {
-      throw new AircheckError('SOURCE_LIMIT_REACHED', `the server already has ${this.sources.size} sources (limits.max_sources): raise the limit or stop a source`);
+    // limits.max_sources counts what feeds the graph; a ladder's rungs are fed from inside it and never count.
+    if (!current && kind !== 'rung' && this.fedSourceCount >= this.limits.maxSources) {
+      throw new AircheckError('SOURCE_LIMIT_REACHED', `the server already has ${this.fedSourceCount} sources (limits.max_sources): raise the limit or stop a source`);
     }
     // A source still playing out its last seconds gives way to the new one.
     if (current) current.kill(preempted ? 'preempted by a live source' : 'replaced by a new source');

@@ -103,6 +103,11 @@ describe('InProcessSource', () => {
     assert.equal(registry.sourceOf('/live'), src, 'the holder keeps its mount');
     assert.equal(registry.sourceOf('/backup'), undefined);
     assert.equal(registry.sourceCount, 1);
+    // A ladder's rung is fed from inside the graph: never counted, never refused by the limit.
+    const rung = InProcessSource.claim(registry, { kind: 'rung', mountPath: '/backup', remoteAddress: 'ladder of /live', now });
+    assert.equal(registry.sourceOf('/backup'), rung);
+    src.end('gone');
+    assert.ok(InProcessSource.claim(registry, { kind: 'relay', mountPath: '/live', remoteAddress: 'http://up/', now }), 'with the rung there, one source still fits the limit of 1');
   });
 
   it('end(): what is queued reaches the listener, then it moves to the fallback on the same connection and comes back with the next source', () => {

@@ -35,7 +35,7 @@ export interface MountSource {
 /** The registry's source side, as a source sees it (MountRegistry implements it). */
 export interface MountSourceHost {
   /** Throws MOUNT_IN_USE (a streaming source is there) or SOURCE_LIMIT_REACHED; else the mount may be taken. */
-  claimSource(path: string): void;
+  claimSource(path: string, kind?: MountSourceKind): void;
   /** The mount is this source's from now on (after claimSource). */
   attachSource(source: MountSource): void;
   sourceStarted(source: MountSource, format: StreamFormat, info: StreamInfo): void;
@@ -96,7 +96,7 @@ export class InProcessSource implements MountSource {
    * (from the registry), changing nothing.
    */
   static claim(host: MountSourceHost, opts: InProcessSourceOptions): InProcessSource {
-    host.claimSource(opts.mountPath);
+    host.claimSource(opts.mountPath, opts.kind);
     const source = new InProcessSource(host, opts);
     host.attachSource(source);
     return source;
