@@ -37,10 +37,13 @@ export async function studioBridge(t: TestContext, dj: { name: string; password:
 export async function studioFixture(t: TestContext, opts: { dj: { name: string; password: string }; micWav: string; autoplayFlag?: boolean }): Promise<StudioFixture> {
   await buildStudio();
   const dataDir = mkdtempSync(join(tmpdir(), 'aircheck-e2e-'));
-  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  let bridge: RunningBridge | null = null;
+  t.after(async () => { // after hooks run in the order added: the bridge stops writing before its directory goes
+    await bridge?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
   await addDj(dataDir, opts.dj.name, opts.dj.password);
-  const bridge = await startBridge({ dataDir });
-  t.after(() => bridge.stop());
+  bridge = await startBridge({ dataDir });
   const browser = await launchChromium(opts.micWav, { autoplayFlag: opts.autoplayFlag });
   t.after(() => browser.close());
   const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
