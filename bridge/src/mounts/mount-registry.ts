@@ -186,12 +186,11 @@ export class MountRegistry implements MountSourceHost {
     return this.listenerTotal;
   }
 
+  /**
+   * Sources feeding the graph (status, limits.max_sources): every one but a ladder's rungs, which the
+   * graph feeds itself.
+   */
   get sourceCount(): number {
-    return this.sources.size;
-  }
-
-  /** Sources that count against limits.max_sources: every one but a ladder's rungs. */
-  private get fedSourceCount(): number {
     let n = 0;
     for (const s of this.sources.values()) if (s.kind !== 'rung') n++;
     return n;
@@ -240,8 +239,8 @@ export class MountRegistry implements MountSourceHost {
       throw new AircheckError('MOUNT_IN_USE', `mount ${path} already has a source (from ${current.remoteAddress}): stop it first, or ask an admin to kill it with /admin/killsource?mount=${path}`);
     }
     // limits.max_sources counts what feeds the graph; a ladder's rungs are fed from inside it and never count.
-    if (!current && kind !== 'rung' && this.fedSourceCount >= this.limits.maxSources) {
-      throw new AircheckError('SOURCE_LIMIT_REACHED', `the server already has ${this.fedSourceCount} sources (limits.max_sources): raise the limit or stop a source`);
+    if (!current && kind !== 'rung' && this.sourceCount >= this.limits.maxSources) {
+      throw new AircheckError('SOURCE_LIMIT_REACHED', `the server already has ${this.sourceCount} sources (limits.max_sources): raise the limit or stop a source`);
     }
     // A source still playing out its last seconds gives way to the new one.
     if (current) current.kill(preempted ? 'preempted by a live source' : 'replaced by a new source');

@@ -106,6 +106,7 @@ describe('InProcessSource', () => {
     // A ladder's rung is fed from inside the graph: never counted, never refused by the limit.
     const rung = InProcessSource.claim(registry, { kind: 'rung', mountPath: '/backup', remoteAddress: 'ladder of /live', now });
     assert.equal(registry.sourceOf('/backup'), rung);
+    assert.equal(registry.sourceCount, 1, 'the status counts the sources feeding the graph');
     src.end('gone');
     assert.ok(InProcessSource.claim(registry, { kind: 'relay', mountPath: '/live', remoteAddress: 'http://up/', now }), 'with the rung there, one source still fits the limit of 1');
   });
