@@ -51,7 +51,10 @@ const MAX_GAP_MS = 1500;
 async function heardTones(r: RungCase, l: ListenerHandle): Promise<number[]> {
   const round = (f: number) => Math.round(f / 10) * 10;
   if (r.demuxer !== 'ogg') {
-    const { samples, sampleRateHz } = await decodeAudio(l.audio, { inputFormat: r.demuxer });
+    // Which rung and what its stream starts with, if ffmpeg cannot read it (seen once in CI, not reproduced).
+    const { samples, sampleRateHz } = await decodeAudio(l.audio, { inputFormat: r.demuxer }).catch((err: Error) => {
+      throw new Error(`${r.path}: ${err.message}; first bytes ${Buffer.from(l.audio.subarray(0, 16)).toString('hex')}, ICY titles ${JSON.stringify(l.titles)}`, { cause: err });
+    });
     const segments = toneSegments(frequencyTimeline(samples, sampleRateHz, 250), { minDurationS: 1 }).filter((s) => s.frequencyHz !== null);
     return segments.map((s) => round(s.frequencyHz!)).filter((f, i, a) => i === 0 || a[i - 1] !== f);
   }
