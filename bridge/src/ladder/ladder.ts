@@ -288,8 +288,8 @@ export class Ladder implements MountOutput {
     this.#encoder = null;
     this.#droppedInputBytes += e?.droppedBytes ?? 0;
     e?.kill();
+    this.#held = []; // the killed encoder's output goes nowhere (kill(): no more events), also what it had made
     if (this.#draining) this.#endDrain();
-    this.#held = [];
   }
 
   #drain(old: EncoderBackend): void {
