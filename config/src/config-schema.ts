@@ -12,7 +12,7 @@ export const MOUNT_PATH_HINT =
   "use lowercase letters, digits, '-', '_', '.', starting with '/', at most 64 characters";
 
 /** Paths the server answers itself (pages, APIs): never a mount, configured or dynamic. */
-export const RESERVED_MOUNT_PATHS: ReadonlySet<string> = new Set(['/admin', '/status-json.xsl', '/status.json', '/metrics', '/health', '/health.json', '/studio', '/api', '/assets']);
+export const RESERVED_MOUNT_PATHS: ReadonlySet<string> = new Set(['/admin', '/status-json.xsl', '/status.json', '/metrics', '/health', '/health.json', '/studio', '/api', '/assets', '/console', '/station', '/favicon.ico', '/favicon.svg']);
 
 /** Whether a source may create a dynamic mount at `path`: a valid mount path the server does not answer itself (playlists included). */
 export function isDynamicMountPath(path: string): boolean {
@@ -229,6 +229,7 @@ export const ConfigSchema = z
         name: z.string().max(256).default('Aircheck').describe('server name in status pages'),
         location: z.string().max(256).default('Earth').describe('shown in status pages'),
         admin_contact: z.string().max(256).default('admin@localhost').describe('shown in status pages'),
+        description: z.string().max(1024).default('').describe("the station's description on its public page (the console can change it)"),
       })
       .strict()
       .prefault({}),
@@ -244,6 +245,21 @@ export const ConfigSchema = z
           .max(1000)
           .default([])
           .describe('reverse proxies (addresses or CIDRs) whose X-Forwarded-For / X-Forwarded-Proto / Forwarded headers name the real client; as an env variable, comma-separated'),
+      })
+      .strict()
+      .prefault({}),
+    metrics: z
+      .object({
+        token: z.string().min(16, { message: 'metrics.token is too short: use at least 16 characters (e.g. `openssl rand -hex 24`)' }).max(256).optional()
+          .describe('when set, /metrics needs `Authorization: Bearer <token>` (Prometheus: authorization.credentials)'),
+        allow: z
+          .array(z.string().superRefine((s, ctx) => {
+            const problem = trustedProxyProblem(s);
+            if (problem) ctx.addIssue({ code: 'custom', message: problem });
+          }))
+          .max(1000)
+          .default([])
+          .describe('when not empty, /metrics answers only these addresses or CIDRs (e.g. ["127.0.0.1", "10.0.0.0/8"]); with token, both must pass'),
       })
       .strict()
       .prefault({}),

@@ -61,7 +61,7 @@ describe('loadConfig defaults', () => {
     const config = loadConfig({ env: {}, cwd: '/srv/aircheck' });
     assert.equal(config.configFile, null);
     assert.equal(config.data_dir, '/srv/aircheck/data');
-    assert.deepEqual(config.server, { host: '0.0.0.0', stream_port: 8000, web_port: 8080, name: 'Aircheck', location: 'Earth', admin_contact: 'admin@localhost' });
+    assert.deepEqual(config.server, { host: '0.0.0.0', stream_port: 8000, web_port: 8080, name: 'Aircheck', location: 'Earth', admin_contact: 'admin@localhost', description: '' });
     assert.deepEqual(config.admin, { user: 'admin' });
     // The documented defaults (the schema may grow more keys; print-config.test.ts covers them all).
     assert.deepEqual(pick(config.limits, LIMIT_DEFAULTS), LIMIT_DEFAULTS);

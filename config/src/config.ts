@@ -93,7 +93,7 @@ const NAMED_ENV: Record<string, (raw: Record<string, any>, value: string) => voi
 };
 
 /** Sections whose scalar keys can be set as AIRCHECK_<SECTION>_<KEY>. */
-const ENV_SECTIONS = ['server', 'web', 'admin', 'dynamic_mounts', 'limits', 'log', 'recordings', 'studio', 'storage', 'alerts'] as const;
+const ENV_SECTIONS = ['server', 'web', 'metrics', 'admin', 'dynamic_mounts', 'limits', 'log', 'recordings', 'studio', 'storage', 'alerts'] as const;
 
 function section(raw: Record<string, any>, name: string): Record<string, any> {
   if (typeof raw[name] !== 'object' || raw[name] === null || Array.isArray(raw[name])) raw[name] = {};

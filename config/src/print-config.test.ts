@@ -122,7 +122,7 @@ describe('configTemplate', () => {
     });
     const shape = ConfigSchema.shape as Record<string, any>;
     const isList = (f: any) => (f._zod.def.innerType ?? f)._zod.def.type === 'array';
-    const scalarKeys = 1 + ['server', 'web', 'admin', 'dynamic_mounts', 'limits', 'log', 'recordings', 'studio', 'storage', 'alerts']
+    const scalarKeys = 1 + ['server', 'web', 'metrics', 'admin', 'dynamic_mounts', 'limits', 'log', 'recordings', 'studio', 'storage', 'alerts']
       .reduce((n, name) => n + Object.values(shape[name]._zod.def.innerType.shape).filter((f) => !isList(f)).length, 0);
     assert.equal(annotated.length, scalarKeys, `every scalar key names its variable: ${annotated.map(([n]) => n).join(', ')}`);
     for (const [name, shown] of annotated) {

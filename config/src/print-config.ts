@@ -46,6 +46,7 @@ const EXAMPLES: Record<string, string> = {
   access_key_id: '"YOUR_ACCESS_KEY_ID"',
   secret_access_key: '"YOUR_SECRET_ACCESS_KEY"',
   webhook_url: '"https://hooks.example.org/aircheck"',
+  token: '"a-long-random-metrics-token-48"',
   telegram_bot_token: '"123456:ABC-your-bot-token"',
   telegram_chat_id: '"-1001234567890"',
   path: '"/jazz"',
