@@ -17,6 +17,7 @@ import { ffmpegSource } from '../helpers/peers.ts';
 import { toneFile } from '../helpers/tones.ts';
 import { decodeAudio, frequencyTimeline, toneSegments } from '../helpers/audio-analysis.ts';
 import { splitOggChains } from '../helpers/ogg-chains.ts';
+import { parseOggPage } from '../../shared/src/ogg/ogg-page.ts';
 
 const LIVE_HZ = 1000;
 const FALLBACK_HZ = 440;
@@ -43,6 +44,19 @@ path = "/live"
 ${RUNGS.map((r) => `[[mounts.ladder]]\npath = "${r.path}"\ncodec = "${r.codec}"\nbitrate_kbps = ${r.kbps}\n`).join('\n')}
 `;
 
+/** The first n Ogg pages: flags, serial, sequence, granule, size and the first payload bytes. */
+function describePages(bytes: Uint8Array, n: number): string {
+  const out: string[] = [];
+  for (let offset = 0; out.length < n && offset < bytes.length;) {
+    const parsed = parseOggPage(bytes, offset);
+    if (!parsed) break;
+    const p = parsed.page;
+    out.push(`[${p.bos ? 'bos ' : ''}${p.eos ? 'eos ' : ''}${p.continued ? 'cont ' : ''}serial ${p.serial} seq ${p.sequence} granule ${p.granulePosition} ${p.bytes.length} B ${Buffer.from(p.body.subarray(0, 8)).toString('latin1').replace(/[^\x20-\x7e]/g, '.')}]`);
+    offset = parsed.nextOffset;
+  }
+  return out.join(' ');
+}
+
 /** Seconds of a rung's audio, in bytes (its bitrate). */
 const bytesOf = (r: RungCase, seconds: number) => Math.round((r.kbps * 1000 / 8) * seconds * 0.9);
 /** Opus pages carry 0.2 s each; around the encoder's restart at a switch or title, a little more. */
@@ -59,8 +73,12 @@ async function heardTones(r: RungCase, l: ListenerHandle): Promise<number[]> {
     return segments.map((s) => round(s.frequencyHz!)).filter((f, i, a) => i === 0 || a[i - 1] !== f);
   }
   const heard: number[] = [];
-  for (const chain of splitOggChains(l.audio)) {
-    const { samples, sampleRateHz } = await decodeAudio(chain, { inputFormat: 'ogg' });
+  const chains = splitOggChains(l.audio);
+  for (const [i, chain] of chains.entries()) {
+    // What the chain's first pages are, if ffmpeg cannot read it (seen twice in CI, never locally).
+    const { samples, sampleRateHz } = await decodeAudio(chain, { inputFormat: 'ogg' }).catch((err: Error) => {
+      throw new Error(`${r.path}: chain ${i + 1} of ${chains.length} (${chain.length} bytes): ${err.message}; first pages ${describePages(chain, 5)}; ICY titles ${JSON.stringify(l.titles)}`, { cause: err });
+    });
     const timeline = toneSegments(frequencyTimeline(samples, sampleRateHz, 250), { minDurationS: 1 }).filter((s) => s.frequencyHz !== null);
     for (const s of timeline) heard.push(round(s.frequencyHz!));
   }
