@@ -11,7 +11,7 @@ import { startBridge, type RunningBridge } from './bridge.ts';
 import { stopAllTracked } from './processes.ts';
 import { waitForSettled } from './recordings.ts';
 import { StudioClient, opusTonePackets, studioLogin, type OpusSource } from './studio-client.ts';
-import { DjAccounts } from '../../bridge/src/accounts/dj-accounts.ts';
+import { addDjAccount } from '../../bridge/src/accounts/dj-accounts.ts';
 
 export const DJ_NAME = 'nina';
 export const DJ_PASSWORD = 'nina-password';
@@ -54,7 +54,7 @@ export function studioShows(toneHz: number): StudioShows {
     async setup(prefix = 'aircheck-rec-', seconds = 10) {
       const dataDir = mkdtempSync(join(tmpdir(), prefix));
       dirs.push(dataDir);
-      await new DjAccounts(dataDir, []).add(DJ_NAME, DJ_PASSWORD);
+      await addDjAccount(dataDir, DJ_NAME, DJ_PASSWORD);
       return { dataDir, source: await opusTonePackets(toneHz, seconds) };
     },
     async studio(bridge, source) {
@@ -82,7 +82,7 @@ export interface StudioBridge {
 /** A new data directory with DJ nina, a bridge on it (with `configToml`) and 10 s of the tone; the DJ signed in over HTTP. */
 export async function startStudioBridge(opts: { prefix: string; toneHz: number; configToml?: string }): Promise<StudioBridge> {
   const dataDir = mkdtempSync(join(tmpdir(), opts.prefix));
-  await new DjAccounts(dataDir, []).add(DJ_NAME, DJ_PASSWORD);
+  await addDjAccount(dataDir, DJ_NAME, DJ_PASSWORD);
   const [bridge, source] = await Promise.all([
     startBridge({ dataDir, ...(opts.configToml === undefined ? {} : { configToml: opts.configToml }) }),
     opusTonePackets(opts.toneHz, 10),

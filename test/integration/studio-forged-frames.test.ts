@@ -12,7 +12,7 @@ import WebSocket from 'ws';
 import { startBridge, type RunningBridge } from '../helpers/bridge.ts';
 import { waitForSettled } from '../helpers/recordings.ts';
 import { opusTonePackets, studioLogin, type OpusSource } from '../helpers/studio-client.ts';
-import { DjAccounts } from '../../bridge/src/accounts/dj-accounts.ts';
+import { addDjAccount } from '../../bridge/src/accounts/dj-accounts.ts';
 import { CAPTURE_SLACK_MS } from '../../bridge/src/shows/dj-session.ts';
 import { encodeAudioFrame, AUDIO_FRAME_HEADER_BYTES } from '../../shared/src/protocol/audio-frame.ts';
 import { bytesToBase64, parseServerMessage, serializeMessage, type ServerMessage } from '../../shared/src/protocol/messages.ts';
@@ -62,10 +62,9 @@ describe('frame durations come from the Opus packets', () => {
   let dataDir: string;
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'aircheck-forged-'));
-    const accounts = new DjAccounts(dataDir, []);
-    await accounts.add('mallory', 'mallory-password');
-    await accounts.add('flood', 'flood-password');
-    await accounts.add('hoarder', 'hoarder-password');
+    await addDjAccount(dataDir, 'mallory', 'mallory-password');
+    await addDjAccount(dataDir, 'flood', 'flood-password');
+    await addDjAccount(dataDir, 'hoarder', 'hoarder-password');
     // A detached show ends 5 s after its studio goes, so its recording settles within the test.
     [bridge, source] = await Promise.all([
       startBridge({ dataDir, env: { AIRCHECK_LIMITS_STUDIO_RESUMABLE_SECONDS: '5' } }),

@@ -15,7 +15,7 @@ import { decodeAudio, dominantFrequencyHz } from '../helpers/audio-analysis.ts';
 import { splitOggChains } from '../helpers/ogg-chains.ts';
 import { stopAllTracked } from '../helpers/processes.ts';
 import { StudioClient, opusTonePackets, studioLogin, waitUntil, type OpusSource } from '../helpers/studio-client.ts';
-import { DjAccounts } from '../../bridge/src/accounts/dj-accounts.ts';
+import { addDjAccount } from '../../bridge/src/accounts/dj-accounts.ts';
 import { encodeAudioFrame } from '../../shared/src/protocol/audio-frame.ts';
 import { bytesToBase64 } from '../../shared/src/protocol/messages.ts';
 
@@ -60,9 +60,8 @@ function hello(token: string): string {
 
 before(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'aircheck-studio-'));
-  const accounts = new DjAccounts(dataDir, []);
-  await accounts.add('nina', 'nina-password');
-  await accounts.add('otis', 'otis-password');
+  await addDjAccount(dataDir, 'nina', 'nina-password');
+  await addDjAccount(dataDir, 'otis', 'otis-password');
   [bridge, source] = await Promise.all([startBridge({ dataDir }), opusTonePackets(TONE_HZ, 10)]);
   wsUrl = `${bridge.webUrl.replace('http:', 'ws:')}/api/studio/ws`;
 });

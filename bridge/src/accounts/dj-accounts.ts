@@ -1,26 +1,21 @@
-// DJ accounts: names with scrypt password hashes, from <data_dir>/djs.json (written by `npm run dj`,
-// mode 0600) and the config's `djs` list (hashes only). Fed by the config; feeds the studio sign-in
-// (studio-api.ts) and the dj CLI. The store is read on every sign-in, so new DJs need no restart.
-import { mkdirSync, openSync, fsyncSync, closeSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+// DJ accounts as the studio sign-in and `npm run dj` see them: the station database's users
+// (../station/users.ts, the one account system), and the legacy <data_dir>/djs.json that older
+// versions wrote, read at start to bootstrap Users. Feeds the studio sign-in (studio-api.ts) and dj-cli.ts.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AircheckError } from '../../../shared/src/errors.ts';
+import { AircheckError, isAircheckError } from '../../../shared/src/errors.ts';
 import { DJ_NAME_RE, type DjConfig } from '../../../config/src/config-schema.ts';
-import { hashPassword, isPasswordHash, verifyPassword } from '../secrets/secrets.ts';
+import { isPasswordHash } from '../secrets/secrets.ts';
+import { StationDb } from '../station/station-db.ts';
+import { MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, Users, type BootstrapAccount, type UserView } from '../station/users.ts';
 
-export const MIN_DJ_PASSWORD_CHARS = 8;
-export const MAX_DJ_PASSWORD_CHARS = 1024;
-/** A real scrypt hash to verify against when the name is unknown, so timing does not reveal names. */
-let dummyHash: Promise<string> | null = null;
+export const MIN_DJ_PASSWORD_CHARS = MIN_PASSWORD_CHARS;
+export const MAX_DJ_PASSWORD_CHARS = MAX_PASSWORD_CHARS;
+export const LEGACY_DJS_FILE = 'djs.json';
 
 interface DjStoreFile {
   version: 1;
   djs: { name: string; password_hash: string; createdAt: string }[];
-}
-
-export interface DjAccount {
-  name: string;
-  source: 'store' | 'config';
-  createdAt: string | null;
 }
 
 export function checkDjName(name: string): void {
@@ -35,94 +30,104 @@ export function checkDjPassword(password: string): void {
   }
 }
 
+/**
+ * The DJs of <dataDir>/djs.json (written by `npm run dj` before accounts moved to the station
+ * database), for Users.bootstrap({ legacyDjs }); [] when there is none. DJ_ACCOUNT_INVALID when it
+ * is corrupt, DATA_DIR_UNUSABLE when it cannot be read.
+ */
+export function readLegacyDjs(dataDir: string): BootstrapAccount[] {
+  const path = join(dataDir, LEGACY_DJS_FILE);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new AircheckError('DATA_DIR_UNUSABLE', `cannot read ${path} (${(err as NodeJS.ErrnoException).code}): check the data directory's permissions`, { cause: err });
+  }
+  try {
+    const parsed = JSON.parse(text) as DjStoreFile;
+    if (parsed.version !== 1 || !Array.isArray(parsed.djs)) throw new Error('unexpected shape');
+    return parsed.djs.map((d) => {
+      if (typeof d.name !== 'string' || !DJ_NAME_RE.test(d.name) || typeof d.password_hash !== 'string' || !isPasswordHash(d.password_hash)) {
+        throw new Error('an entry lacks a valid name or scrypt password_hash');
+      }
+      return { name: d.name, passwordHash: d.password_hash };
+    });
+  } catch (cause) {
+    throw new AircheckError('DJ_ACCOUNT_INVALID', `${path} is corrupt (${(cause as Error).message}): restore it from a backup, or delete it and add the DJs again with \`npm run dj -- add NAME\``, { cause });
+  }
+}
+
+/** The config's `djs` as bootstrap accounts. */
+export function configuredDjs(configured: readonly DjConfig[]): BootstrapAccount[] {
+  return configured.map((d) => ({ name: d.name, passwordHash: d.password_hash }));
+}
+
+/**
+ * The studio's and the CLI's view of Users: verify() answers the account name (any enabled user may
+ * use the studio), add/remove manage DJs with the DJ_* error codes `npm run dj` documents.
+ */
 export class DjAccounts {
-  readonly storePath: string;
-  #configured: readonly DjConfig[];
+  readonly users: Users;
 
-  constructor(dataDir: string, configured: readonly DjConfig[]) {
-    this.storePath = join(dataDir, 'djs.json');
-    this.#configured = configured;
+  constructor(users: Users) {
+    this.users = users;
   }
 
-  /** SIGHUP: the config's list changed. */
-  setConfigured(configured: readonly DjConfig[]): void {
-    this.#configured = configured;
+  /** The account name when name and password match an enabled user, else null (may throw AUTH_BUSY). */
+  verify(name: string, password: string, client?: string): Promise<string | null> {
+    return this.users.studioVerify(name, password, client);
   }
 
-  list(): DjAccount[] {
-    const out: DjAccount[] = this.#read().djs.map((d) => ({ name: d.name, source: 'store' as const, createdAt: d.createdAt }));
-    for (const d of this.#configured) if (!out.some((a) => a.name === d.name)) out.push({ name: d.name, source: 'config', createdAt: null });
-    return out;
+  list(): UserView[] {
+    return this.users.list();
   }
 
-  /** The account name when name and password match (the store wins over the config), else null. */
-  async verify(name: string, password: string, client?: string): Promise<string | null> {
-    const hash = this.#read().djs.find((d) => d.name === name)?.password_hash ?? this.#configured.find((d) => d.name === name)?.password_hash;
-    if (!hash) {
-      dummyHash ??= hashPassword('aircheck-dummy-password');
-      await verifyPassword(password, await dummyHash, client);
-      return null;
-    }
-    return (await verifyPassword(password, hash, client)) ? name : null;
-  }
-
-  async add(name: string, password: string): Promise<void> {
+  async add(name: string, password: string): Promise<UserView> {
     checkDjName(name);
     checkDjPassword(password);
-    const store = this.#read();
-    if (store.djs.some((d) => d.name === name) || this.#configured.some((d) => d.name === name)) {
-      throw new AircheckError('DJ_EXISTS', `DJ "${name}" already has an account: pick another name, or remove it first with \`npm run dj -- remove ${name}\``);
-    }
-    store.djs.push({ name, password_hash: await hashPassword(password), createdAt: new Date().toISOString() });
-    this.#write(store);
-  }
-
-  remove(name: string): void {
-    const store = this.#read();
-    const before = store.djs.length;
-    store.djs = store.djs.filter((d) => d.name !== name);
-    if (store.djs.length === before) {
-      const inConfig = this.#configured.some((d) => d.name === name);
-      throw new AircheckError('DJ_NOT_FOUND', inConfig
-        ? `DJ "${name}" is listed in the config file's djs, not in ${this.storePath}: remove the entry there`
-        : `no DJ "${name.slice(0, 80)}" in ${this.storePath}: see \`npm run dj -- list\``);
-    }
-    this.#write(store);
-  }
-
-  #read(): DjStoreFile {
-    let text: string;
+    if (this.users.get(name)) throw djExists(name);
     try {
-      text = readFileSync(this.storePath, 'utf8');
+      return await this.users.create({ name, role: 'dj', password });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, djs: [] };
-      throw new AircheckError('DATA_DIR_UNUSABLE', `cannot read ${this.storePath} (${(err as NodeJS.ErrnoException).code}): check the data directory's permissions`, { cause: err });
-    }
-    try {
-      const parsed = JSON.parse(text) as DjStoreFile;
-      if (parsed.version !== 1 || !Array.isArray(parsed.djs)) throw new Error('unexpected shape');
-      for (const d of parsed.djs) {
-        if (typeof d.name !== 'string' || !DJ_NAME_RE.test(d.name) || typeof d.password_hash !== 'string' || !isPasswordHash(d.password_hash)) {
-          throw new Error('an entry lacks a valid name or scrypt password_hash');
-        }
-      }
-      return parsed;
-    } catch (cause) {
-      throw new AircheckError('DJ_ACCOUNT_INVALID', `${this.storePath} is corrupt (${(cause as Error).message}): restore it from a backup, or delete it and add the DJs again`, { cause });
+      if (isAircheckError(err, 'USER_EXISTS')) throw djExists(name);
+      throw err;
     }
   }
 
-  #write(store: DjStoreFile): void {
-    try {
-      mkdirSync(join(this.storePath, '..'), { recursive: true, mode: 0o700 });
-      const tmp = `${this.storePath}.tmp`;
-      writeFileSync(tmp, `${JSON.stringify(store, null, 2)}\n`, { mode: 0o600 });
-      const fd = openSync(tmp, 'r');
-      fsyncSync(fd);
-      closeSync(fd);
-      renameSync(tmp, this.storePath);
-    } catch (cause) {
-      throw new AircheckError('DATA_DIR_UNUSABLE', `cannot write ${this.storePath}: check the data directory's permissions and free space`, { cause });
+  /** Removes a DJ (not an operator or admin: those are the console's). */
+  remove(name: string): void {
+    const user = this.users.get(name);
+    if (!user || user.role !== 'dj') {
+      throw new AircheckError('DJ_NOT_FOUND', user
+        ? `"${user.name}" is an ${user.role}, not a DJ: change or remove it in the console`
+        : `no DJ "${name.slice(0, 80)}": see \`npm run dj -- list\``);
     }
+    this.users.remove(user.name);
   }
+}
+
+function djExists(name: string): AircheckError {
+  return new AircheckError('DJ_EXISTS', `"${name}" already has an account: pick another name, or remove it first with \`npm run dj -- remove ${name}\``);
+}
+
+/**
+ * Opens <dataDir>/station.sqlite, brings in the config's DJs and djs.json as the bridge does at start
+ * (no admin: that is the bridge's; skipped when configured is null), runs fn and closes. For
+ * `npm run dj` and tests; safe while the bridge runs (WAL, busy timeout).
+ */
+export async function withDjAccounts<T>(dataDir: string, configured: readonly DjConfig[] | null, fn: (accounts: DjAccounts) => T | Promise<T>): Promise<T> {
+  const db = StationDb.open(StationDb.fileIn(dataDir));
+  try {
+    const users = new Users(db);
+    if (configured) users.bootstrap({ admin: null, djs: configuredDjs(configured), legacyDjs: readLegacyDjs(dataDir) });
+    return await fn(new DjAccounts(users));
+  } finally {
+    db.close();
+  }
+}
+
+/** Adds a DJ to <dataDir>'s station database (tests and scripts preparing a data directory). */
+export function addDjAccount(dataDir: string, name: string, password: string): Promise<UserView> {
+  return withDjAccounts(dataDir, null, (accounts) => accounts.add(name, password));
 }

@@ -1,17 +1,18 @@
-// `npm run dj -- add NAME | list | remove NAME [--config FILE]`: manages DJ accounts in
-// <data_dir>/djs.json, with the same config and AIRCHECK_DATA_DIR as the server. `add` reads the
-// password from stdin when it is piped, else generates one and prints it once.
+// `npm run dj -- add NAME | list | remove NAME [--config FILE]`: manages DJ accounts in the station
+// database (<data_dir>/station.sqlite, where the console's accounts live too), with the same config
+// and AIRCHECK_DATA_DIR as the server; safe while the server runs. `add` reads the password from
+// stdin when it is piped, else generates one and prints it once.
 import { parseArgs } from 'node:util';
 import { isAircheckError } from '../../../shared/src/errors.ts';
 import { loadConfig } from '../../../config/src/config.ts';
 import { generateSecret } from '../secrets/secrets.ts';
-import { DjAccounts, checkDjName } from './dj-accounts.ts';
+import { checkDjName, withDjAccounts } from './dj-accounts.ts';
 
 const USAGE = `Usage: npm run dj -- <command> [--config FILE]
   add NAME      create a DJ account; the password is read from stdin when piped
                 (echo 'pass phrase' | npm run dj -- add NAME), else generated and printed once
-  list          list the DJ accounts (djs.json and the config's djs)
-  remove NAME   delete a DJ account from djs.json
+  list          list the accounts (DJs, and the console's operators and admins)
+  remove NAME   delete a DJ account
 `;
 
 async function readStdin(): Promise<string> {
@@ -40,24 +41,25 @@ async function main(): Promise<number> {
   }
   try {
     const config = loadConfig({ configFile: args.values.config ?? null });
-    const accounts = new DjAccounts(config.data_dir, config.djs);
-    if (command === 'list') {
-      const list = accounts.list();
-      if (list.length === 0) process.stdout.write(`no DJ accounts (add one with: npm run dj -- add NAME)\n`);
-      for (const a of list) process.stdout.write(`${a.name}\t${a.source === 'store' ? `djs.json, created ${a.createdAt}` : 'config file'}\n`);
+    if (command === 'add') checkDjName(name!);
+    const piped = command === 'add' && !process.stdin.isTTY ? await readStdin() : '';
+    return await withDjAccounts(config.data_dir, config.djs, async (accounts) => {
+      if (command === 'list') {
+        const list = accounts.list();
+        if (list.length === 0) process.stdout.write(`no accounts (add a DJ with: npm run dj -- add NAME)\n`);
+        for (const a of list) process.stdout.write(`${a.name}\t${a.role}${a.disabled ? ' (disabled)' : ''}\tfrom ${a.origin}, created ${a.createdAt}\n`);
+        return 0;
+      }
+      if (command === 'remove') {
+        accounts.remove(name!);
+        process.stdout.write(`DJ "${name}" removed\n`);
+        return 0;
+      }
+      const password = piped || generateSecret();
+      await accounts.add(name!, password);
+      process.stdout.write(piped ? `DJ "${name}" added\n` : `DJ "${name}" added; password (shown once): ${password}\n`);
       return 0;
-    }
-    if (command === 'remove') {
-      accounts.remove(name!);
-      process.stdout.write(`DJ "${name}" removed\n`);
-      return 0;
-    }
-    checkDjName(name!);
-    const piped = !process.stdin.isTTY ? await readStdin() : '';
-    const password = piped || generateSecret();
-    await accounts.add(name!, password);
-    process.stdout.write(piped ? `DJ "${name}" added\n` : `DJ "${name}" added; password (shown once): ${password}\n`);
-    return 0;
+    });
   } catch (err) {
     if (isAircheckError(err)) {
       process.stderr.write(`dj: ${err.code}: ${err.message}\n`);

@@ -10,6 +10,8 @@ import { generateSecret, hashPassword, isPasswordHash, safeEqual, verifyPassword
 /** A password check that never exposes the password; configured plain text is hashed in memory. */
 export interface PasswordCheck {
   readonly user: string;
+  /** The scrypt hash checked against (read-only; Users.bootstrap seeds the admin account from it); absent for checks that refuse everyone. */
+  readonly passwordHash?: string;
   /** `client` (the caller's address) bounds its share of the password-check queue; may throw AUTH_BUSY. */
   verify(user: string, password: string, client?: string): Promise<boolean>;
 }
@@ -53,6 +55,7 @@ async function makeCheck(user: string, stored: string): Promise<PasswordCheck> {
   const hash = isPasswordHash(stored) ? stored : await hashPassword(stored);
   return {
     user,
+    passwordHash: hash,
     async verify(u: string, p: string, client?: string) {
       const passwordOk = await verifyPassword(p, hash, client);
       return safeEqual(u, user) && passwordOk;
