@@ -44,6 +44,12 @@ export interface RecorderOptions {
   spoolFs?: SpoolFs;
   /** How often a failing spool tries its disk again (default 5 s). */
   spoolRetryMs?: number;
+  /**
+   * The bridge tells each studio show when it reaches /live (RecordingConsumer.onWentLive): a new
+   * studio show then starts as a soundcheck (manifest wentLiveAt null) until it does. Default false:
+   * wentLiveAt is left out, and no show is taken for a soundcheck.
+   */
+  tracksGoingLive?: boolean;
   /** A segment upload's outcome (failures are retried; the local spool keeps the segment). */
   onSegmentUpload?: (result: 'stored' | 'failed') => void;
 }
@@ -81,6 +87,8 @@ export interface RecordingConsumer extends FrameConsumer {
   safeSeq(): number;
   onMetadata(nowPlaying: { artist: string; title: string }): void;
   onShow(show: ShowInfoEntry): void;
+  /** The show reached /live (the studio's push went on air): kept as the manifest's wentLiveAt, the first time. */
+  onWentLive(): void;
   onStudioGap(cause: ErrorCode, reason: string): void;
   flush(): void;
   onSafe: (() => void) | null;
@@ -135,6 +143,7 @@ export class Recorder {
     let spool: ShowSpool | null = null;
     const titlesBeforeAudio: { artist: string; title: string }[] = [];
     let showBeforeAudio: ShowInfoEntry | null = null;
+    let liveBeforeAudio: string | null = null;
     let uploader: SegmentUploader | null = null;
     const store = this.#opts.store;
     const start = () => {
@@ -170,6 +179,8 @@ export class Recorder {
           })().then((m) => this.#settled(m)), 'finalizing a show', 'REC_FINALIZE_FAILED');
         },
       });
+      // A new studio show has not been on air yet (a soundcheck until onWentLive); written with its first manifest.
+      if (this.#opts.tracksGoingLive && !resume?.manifest && !show.sourceFormat) s.manifest.wentLiveAt = liveBeforeAudio;
       if (store && this.#opts.uploadSegments !== false) {
         uploader = new SegmentUploader({
           store, dir: s.dir, manifest: s.manifest, log: this.#opts.log,
@@ -207,6 +218,12 @@ export class Recorder {
       onShow: (show) => {
         if (spool) spool.onShow(show);
         else showBeforeAudio = { ...show };
+      },
+      onWentLive: () => {
+        const at = now().toISOString();
+        // Written with the next manifest write (a closed segment, the end).
+        if (spool) spool.manifest.wentLiveAt ??= at;
+        else liveBeforeAudio ??= at;
       },
       onMetadata: ({ artist, title }) => {
         if (spool) spool.onTitle(artist, title);

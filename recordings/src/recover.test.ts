@@ -32,6 +32,8 @@ function fakeStore(verdict: () => { verified: true; location: string } | { verif
     listKeys: async () => [],
     download: async () => assert.fail('nothing to download: no spool copy'),
     deleteKeys: async () => {},
+    stat: async () => null,
+    openRead: async () => assert.fail('nothing to read: the fake store keeps no bytes'),
     async putAndVerify(input) {
       calls.push(input);
       const bytes = readFileSync(input.filePath);
@@ -126,7 +128,7 @@ test('old verified spools lose their audio (the manifest stays); old unverified 
 
   const report = await recoverSpool({ spoolDir: dir, store, log, now: later });
   assert.deepEqual(report.cleaned, ['crashed']);
-  assert.deepEqual(readdirSync(spool.dir), ['manifest.json']);
+  assert.deepEqual(readdirSync(spool.dir).sort(), ['manifest.json', 'waveform.json'], 'the waveform stays with the manifest: the console draws it while it plays the stored copy');
   assert.ok((await readManifest(spool.dir)).spoolRemovedAt);
   assert.ok(existsSync(join(failedDir, 'segment-000001.opus')), 'unverified spool kept');
   const { entries } = await listRecordings(dir);

@@ -165,6 +165,12 @@ export interface ShowManifest {
   tracklist?: TrackEntry[];
   /** The show's name and description as the DJ last set them in the studio (absent: never set). */
   show?: ShowInfoEntry;
+  /**
+   * A studio show: when it first went on air (/live); null while it has only fed the private /test
+   * preview (a soundcheck, if it ends so). Absent: a source client's show, or a manifest written before
+   * this was kept (neither counts as a soundcheck).
+   */
+  wentLiveAt?: string | null;
   /** Where the store keeps the verified copy. */
   storeLocation: string | null;
   /** When the spool's audio files were removed (verified and older than the retention). */

@@ -57,4 +57,17 @@ export interface RecordingStore {
   download(key: string, filePath: string): Promise<void>;
   /** Removes the objects (missing ones are not an error). */
   deleteKeys(keys: string[]): Promise<void>;
+  /** The object's size, or null when there is none. Throws on other failures. */
+  stat(key: string): Promise<{ size: number } | null>;
+  /**
+   * The object's bytes as a stream: all of it, or bytes start..end inclusive (the caller checked
+   * 0 ≤ start ≤ end < size). Rejects with RECORDING_UNAVAILABLE when the object does not exist.
+   */
+  openRead(key: string, range?: ByteRange): Promise<NodeJS.ReadableStream>;
+}
+
+/** An inclusive byte range, as in HTTP's `Range: bytes=start-end`. */
+export interface ByteRange {
+  start: number;
+  end: number;
 }

@@ -55,6 +55,8 @@ export interface FrameConsumer {
    * reloaded or crashed): the recorder gives the gap before the next frame this cause.
    */
   onStudioGap?(cause: ErrorCode, reason: string): void;
+  /** The show reached /live (the first time makes it a show, not a soundcheck; the recorder keeps when). */
+  onWentLive?(): void;
   /** Make everything received safe now (an ack waits for it). */
   flush?(): void;
   /** Set by the session: safeSeq moved. */

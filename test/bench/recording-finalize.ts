@@ -327,6 +327,8 @@ async function runShow(minutes: number, store: 'local' | 's3'): Promise<ChildRes
       listKeys: (prefix) => real.listKeys(prefix),
       download: (key, path) => real.download(key, path),
       deleteKeys: (keys) => real.deleteKeys(keys),
+      stat: (key) => real.stat(key),
+      openRead: (key, range) => real.openRead(key, range),
       async putAndVerify(input) {
         putStart = performance.now();
         if (hwmReset) {

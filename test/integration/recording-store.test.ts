@@ -27,6 +27,8 @@ import type { S3RecordingStoreOptions } from '../../recordings/src/store/s3-stor
 import { manifestKey, recordingKey } from '../../recordings/src/store/recording-key.ts';
 import { compositeCrc32c, crc32c, crc32cToBase64 } from '../../recordings/src/verify/crc32c.ts';
 import { digestFile } from '../../recordings/src/verify/local-digest.ts';
+import { storeObjectReader } from '../../recordings/src/verify/store-reader.ts';
+import { verifyStoredObject } from '../../recordings/src/verify/verify-object.ts';
 import { opusFile, pagesForSize } from '../../recordings/src/verify/opus-fixture.ts';
 import { ShowSpool } from '../../recordings/src/spool/show-spool.ts';
 import { readManifest } from '../../recordings/src/show-manifest.ts';
@@ -234,6 +236,42 @@ describe('recording store against Ceph RGW', () => {
     assert.equal(json.object.lastGranule, rec.durationSamples);
   });
 
+  test('a stored recording is read back whole and by inclusive byte ranges (the console\'s playback), and read back again to re-verify it', async () => {
+    const { client, bucket } = await setup();
+    const rec = await makeRecording(300 * 1024);
+    const s = store(client, bucket);
+    assert.equal(await s.stat(rec.key), null);
+    await assert.rejects(s.openRead(rec.key), (err: unknown) => (err as { code?: string }).code === 'RECORDING_UNAVAILABLE');
+    assert.equal((await s.putAndVerify(rec)).verified, true);
+    const bytes = readFileSync(rec.filePath);
+    assert.deepEqual(await s.stat(rec.key), { size: bytes.length });
+    // Compared by length and content (a diff of 300 KiB buffers would swamp the report).
+    const read = async (range?: { start: number; end: number }) => {
+      const chunks: Buffer[] = [];
+      for await (const c of await s.openRead(rec.key, range) as AsyncIterable<Uint8Array>) chunks.push(Buffer.from(c));
+      const got = Buffer.concat(chunks);
+      const want = range ? bytes.subarray(range.start, range.end + 1) : bytes;
+      assert.equal(got.length, want.length, `bytes ${range ? `${range.start}-${range.end}` : 'all'}: length`);
+      assert.ok(got.equals(want), `bytes ${range ? `${range.start}-${range.end}` : 'all'}: content`);
+    };
+    await read();
+    await read({ start: 0, end: 0 });
+    await read({ start: 4096, end: 70_000 });
+    await read({ start: bytes.length - 10, end: bytes.length - 1 });
+    const local = await digestFile(rec.filePath);
+    const expectation = { local, format: 'ogg-opus' as const, durationSamples: rec.durationSamples };
+    const again = await verifyStoredObject(storeObjectReader(s, rec.key), expectation);
+    assert.equal(again.verified, true, JSON.stringify(again));
+    assert.match((again as { checksum: string }).checksum, /^read back, SHA-256/, 'every byte read again, not the stored checksum');
+    const damaged = Buffer.from(bytes);
+    damaged[1000] = damaged[1000]! ^ 1;
+    const res = await s3.fetch('PUT', `/${bucket}/${rec.key}`, { body: damaged });
+    await res.arrayBuffer();
+    const rotten = await verifyStoredObject(storeObjectReader(s, rec.key), expectation);
+    assert.equal(rotten.verified, false);
+    assert.match((rotten as { reason: string }).reason, /content mismatch on read-back/);
+  });
+
   test('a 12 MiB recording goes up in equal 5 MiB parts with CRC32C and verifies against the FULL_OBJECT checksum', async () => {
     const { client, bucket } = await setup();
     const rec = await makeRecording(12 * MIB);
@@ -362,7 +400,7 @@ describe('recording store against Ceph RGW', () => {
     assert.deepEqual(Object.keys(spoolAudio(show.dir)), [...m.segments.map((seg) => seg.file), 'show.opus']);
     const after = await recoverSpool({ spoolDir, store: store(client, bucket), log, now: () => new Date(Date.now() + DEFAULT_RETENTION_MS + 60 * 60 * 1000) });
     assert.deepEqual(after.cleaned, [m.showId]);
-    assert.deepEqual(readdirSync(show.dir), ['manifest.json'], 'the audio is gone, the manifest stays');
+    assert.deepEqual(readdirSync(show.dir).sort(), ['manifest.json', 'waveform.json'], 'the audio is gone, the manifest (and the waveform drawn from the audio) stays');
     m = await readManifest(show.dir);
     assert.equal(m.status, 'verified');
     assert.ok(m.spoolRemovedAt);

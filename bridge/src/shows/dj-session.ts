@@ -223,6 +223,7 @@ export class DjSession {
     if (restore && restore !== 'none') {
       // Resumed after a restart: the push goes back where the studio was (on air again for /live).
       void this.#push.setTarget(restore).then(() => {
+        if (restore === 'live') for (const c of this.#consumers) c.onWentLive?.();
         this.#log.info({ target: restore }, 'push restored after a restart');
         this.pushChanged();
       }, (err) => {
@@ -299,6 +300,7 @@ export class DjSession {
         }
         await this.#push.setTarget(message.action);
         this.#target = message.action;
+        if (message.action === 'live') for (const c of this.#consumers) c.onWentLive?.();
         this.onChange?.();
         return this.#state(message.requestId);
       } catch (err) {

@@ -2,11 +2,13 @@
 // (concatenate.ts), the store's putAndVerify; verified or failed with the store's reason. Once the
 // show is verified its spool copy in the store (segments uploaded during the show) is removed, and the
 // MP3 rendition, when configured, is made (on a worker thread), stored, verified and added to the
-// stored manifest. Nothing in the local spool is deleted here (old verified spools are cleaned by
-// recover.ts). Fed by the recorder when a show ends and by recovery at start; every step is persisted
-// in the manifest first, so a crash at any point is finished by the next start.
+// stored manifest. The waveform (waveform.ts, on a worker thread) is made once from the finalized
+// file, written beside the manifest and, once verified, beside the stored recording. Nothing in the
+// local spool is deleted here (old verified spools are cleaned by recover.ts). Fed by the recorder
+// when a show ends and by recovery at start; every step is persisted in the manifest first, so a
+// crash at any point is finished by the next start.
 import { randomInt } from 'node:crypto';
-import { rename, stat } from 'node:fs/promises';
+import { readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { AircheckError, isAircheckError } from '../../../shared/src/errors.ts';
@@ -16,7 +18,9 @@ import { isVerified, RENDITION_FILE, finalFileName, recorderGaps, recordingExt, 
 import type { RecordingStore } from '../store-contract.ts';
 import { fsyncDir, spoolError, writeFileDurably } from '../spool/spool-fs.ts';
 import { CUE_FILE, buildCueSheet } from './cue-sheet.ts';
-import { cueKey, manifestKey, recordingKey, renditionKey, spoolCopyPrefix } from '../store/recording-key.ts';
+import { cueKey, manifestKey, recordingKey, renditionKey, spoolCopyPrefix, waveformKey } from '../store/recording-key.ts';
+import { WAVEFORM_FILE, type Waveform } from './waveform.ts';
+import { computeWaveformOffThread } from './waveform-worker.ts';
 import { concatenateSegments } from './concatenate.ts';
 import { concatenateStream } from './concatenate-stream.ts';
 import { renderMp3OffThread } from './mp3-rendition-worker.ts';
@@ -28,6 +32,16 @@ export interface FinalizeDeps {
   now?: () => Date;
   /** Make and store an MP3 rendition at this bitrate; null or absent: none. */
   mp3BitrateKbps?: Mp3BitrateKbps | null;
+  /** The waveform of the finalized file (a seam for tests); default: decoded on a worker thread. */
+  computeWaveform?: (inPath: string, m: ShowManifest) => Promise<Waveform>;
+}
+
+/**
+ * The key a show's recording is stored under: the date of its start and its own format's extension.
+ * The one function the finalizer stores it with and the console (catalog/) reads it back with.
+ */
+export function recordingKeyOf(m: Pick<ShowManifest, 'showId' | 'startedAt' | 'sourceFormat'>, prefix: string): string {
+  return recordingKey(m.showId, new Date(m.startedAt), prefix, recordingExt(m));
 }
 
 export async function finalizeShow(dir: string, manifest: ShowManifest, deps: FinalizeDeps): Promise<ShowManifest> {
@@ -59,6 +73,7 @@ export async function finalizeShow(dir: string, manifest: ShowManifest, deps: Fi
       await fsyncDir(dir);
       m.final = { file: finalFile, sizeBytes: r.sizeBytes, sha256: r.sha256, crc32c: r.crc32c, durationSamples: r.durationSamples };
       m.rendition = null; // made from the final file: a new final file needs a new rendition
+      await rm(join(dir, WAVEFORM_FILE), { force: true }); // and a new waveform
       await writeManifest(dir, m);
       log.info({ durationMs: Math.round(r.durationSamples / 48), sizeBytes: r.sizeBytes, segments: m.segments.length, gaps: m.gaps.length }, 'recording finalized');
     }
@@ -69,10 +84,11 @@ export async function finalizeShow(dir: string, manifest: ShowManifest, deps: Fi
       log.warn({ err: (err as Error).message }, 'the CUE sheet could not be written; the tracklist stays in the manifest');
     });
     if (!deps.store) {
+      await finishWaveform(dir, m, deps, null);
       log.warn('no recording store configured: the finalized show stays in the spool');
       return m;
     }
-    const key = recordingKey(m.showId, new Date(m.startedAt), deps.store.keyPrefix, recordingExt(m));
+    const key = recordingKeyOf(m, deps.store.keyPrefix);
     const result = await deps.store.putAndVerify({
       key,
       filePath: join(dir, m.final.file),
@@ -101,12 +117,14 @@ export async function finalizeShow(dir: string, manifest: ShowManifest, deps: Fi
       await deps.store.putText(cueKey(key), buildCueSheet(m, key.slice(key.lastIndexOf('/') + 1)), 'application/x-cue').catch((err: unknown) => {
         log.warn({ err: (err as Error).message }, 'the CUE sheet could not be stored beside the recording; the tracklist is in its stored manifest');
       });
+      await finishWaveform(dir, m, deps, key);
       await removeSpoolCopy(deps.store, m.showId, log);
       // The MP3 rendition is made from the studio's Opus; a source's recording is kept in its own format only.
       if (deps.mp3BitrateKbps && !m.sourceFormat) await finishRendition(dir, m, { ...deps, mp3BitrateKbps: deps.mp3BitrateKbps });
     } else {
       await persistMove(dir, m, 'failed', now(), { reason: `store did not verify the recording: ${result.reason}`, code: result.code });
       log.error({ code: result.code, reason: result.reason }, 'recording not verified by the store; the spool is kept');
+      await finishWaveform(dir, m, deps, null);
     }
   } catch (err) {
     const error = isAircheckError(err) ? err : new AircheckError('REC_FINALIZE_FAILED', `finalizing show ${m.showId} failed: ${(err as Error).message}`, { cause: err });
@@ -153,7 +171,7 @@ export async function finishRendition(dir: string, m: ShowManifest, deps: Finali
       log.info({ bitrateKbps, sizeBytes: r.sizeBytes, durationMs: Math.round(r.durationSamples / 48), tookMs: Math.round(performance.now() - started) }, 'MP3 rendition made');
     }
     const r = m.rendition;
-    const key = recordingKey(m.showId, new Date(m.startedAt), store.keyPrefix);
+    const key = recordingKeyOf(m, store.keyPrefix);
     const result = await store.putAndVerify({
       key: renditionKey(key), filePath: join(dir, r.file), sizeBytes: r.sizeBytes, sha256: r.sha256, crc32c: r.crc32c,
       // Checked against the show, not against what the renderer reported: playable samples of show.opus.
@@ -174,6 +192,33 @@ export async function finishRendition(dir: string, m: ShowManifest, deps: Finali
     await writeManifest(dir, m).catch((e: unknown) => {
       log.error({ code: 'REC_RENDITION_FAILED', err: (e as Error).message }, 'the rendition failure could not be written to the manifest; the rendition is tried again at the next start');
     });
+  }
+}
+
+/**
+ * The waveform of the finalized file (waveform.ts), once: `waveform.json` beside the manifest, and
+ * beside the stored recording when key is given (the show is verified). Not the record: a failure is
+ * logged and the recording goes on without a waveform.
+ */
+async function finishWaveform(dir: string, m: ShowManifest, deps: FinalizeDeps, key: string | null): Promise<void> {
+  if (!m.final) return;
+  const log = deps.log.child({ show: m.showId });
+  const path = join(dir, WAVEFORM_FILE);
+  try {
+    let waveform: Waveform;
+    try {
+      waveform = JSON.parse(await readFile(path, 'utf8')) as Waveform;
+    } catch {
+      const started = performance.now();
+      const compute = deps.computeWaveform ?? ((inPath: string, show: ShowManifest) => computeWaveformOffThread(inPath, show.sourceFormat ?? 'ogg-opus'));
+      waveform = await compute(join(dir, m.final.file), m);
+      // Compact: a four-hour show has 144,000 peaks.
+      await writeFileDurably(path, (fh) => fh.writeFile(JSON.stringify(waveform)));
+      log.info({ peaks: waveform.peaks.length, tookMs: Math.round(performance.now() - started) }, 'waveform made');
+    }
+    if (key && deps.store) await deps.store.putText(waveformKey(key), JSON.stringify(waveform), 'application/json');
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, 'the waveform could not be made or stored; the recording is not affected');
   }
 }
 

@@ -103,6 +103,8 @@ test('a failed segment upload is retried before any later segment; the copy neve
     listKeys: (p) => real.listKeys(p),
     download: (key, path) => real.download(key, path),
     deleteKeys: (keys) => real.deleteKeys(keys),
+    stat: (key) => real.stat(key),
+    openRead: (key, range) => real.openRead(key, range),
     putAndVerify: async (input) => (refusals-- > 0 ? { verified: false, code: 'REC_VERIFY_FAILED', reason: 'size mismatch: the store holds 0 bytes' } : real.putAndVerify(input)),
   };
   const { uploader, results } = await showWithUploads(join(dir, 'spool'), flaky, 3.2, 3, 20);

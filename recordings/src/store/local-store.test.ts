@@ -71,3 +71,21 @@ test('keys that would leave the store are refused', async (t) => {
   assert.equal((out as { code: string }).code, 'REC_STORE_FAILED', 'nothing was stored: not a verification failure');
   assert.match((out as { reason: string }).reason, /inside the store/);
 });
+
+test('stat and openRead give a stored object\'s size and its bytes, whole or by inclusive range', async (t) => {
+  const { input, store } = await fixture(t);
+  assert.equal(await store.stat(input.key), null);
+  await assert.rejects(store.openRead(input.key), (err: unknown) => (err as { code?: string }).code === 'RECORDING_UNAVAILABLE');
+  await store.putAndVerify(input);
+  const bytes = readFileSync(input.filePath);
+  assert.deepEqual(await store.stat(input.key), { size: bytes.length });
+  const read = async (range?: { start: number; end: number }) => {
+    const chunks: Buffer[] = [];
+    for await (const c of await store.openRead(input.key, range) as AsyncIterable<Buffer>) chunks.push(c);
+    return Buffer.concat(chunks);
+  };
+  assert.deepEqual(await read(), bytes);
+  assert.deepEqual(await read({ start: 5, end: 5 }), bytes.subarray(5, 6));
+  assert.deepEqual(await read({ start: 1000, end: bytes.length - 1 }), bytes.subarray(1000));
+  assert.equal(await store.stat('recordings/2026'), null, 'a directory is not an object');
+});

@@ -9,7 +9,8 @@ import { mkdir, open, readFile, readdir, rm, stat, type FileHandle } from 'node:
 import { dirname, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
-import type { PutAndVerifyInput, PutAndVerifyResult, RecordingStore } from '../store-contract.ts';
+import { AircheckError } from '../../../shared/src/errors.ts';
+import type { ByteRange, PutAndVerifyInput, PutAndVerifyResult, RecordingStore } from '../store-contract.ts';
 import { digestFile, localDigestMismatch } from '../verify/local-digest.ts';
 import { verifyStoredObject } from '../verify/verify-object.ts';
 import type { StoredObjectReader } from '../verify/verify-object.ts';
@@ -126,6 +127,28 @@ export class LocalRecordingStore implements RecordingStore {
 
   async deleteKeys(keys: string[]): Promise<void> {
     for (const key of keys) await rm(this.pathFor(key), { force: true });
+  }
+
+  async stat(key: string): Promise<{ size: number } | null> {
+    try {
+      const s = await stat(this.pathFor(key));
+      return s.isFile() ? { size: s.size } : null;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+  }
+
+  async openRead(key: string, range?: ByteRange): Promise<NodeJS.ReadableStream> {
+    // Opened before the stream is handed out: a missing object is an answer, not a stream error.
+    let fh: FileHandle;
+    try {
+      fh = await open(this.pathFor(key), 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new AircheckError('RECORDING_UNAVAILABLE', `the store has no object "${key}": it was removed, or never stored`, { cause: err });
+      throw err;
+    }
+    return fh.createReadStream({ highWaterMark: READ_CHUNK_BYTES, ...(range ? { start: range.start, end: range.end } : {}) });
   }
 }
 

@@ -23,6 +23,11 @@ export function manifestKey(key: string): string {
   return `${key.replace(RECORDING_EXT_RE, '')}.manifest.json`;
 }
 
+/** The waveform (peaks for the console's player) next to a recording: `….opus` → `….waveform.json`. */
+export function waveformKey(key: string): string {
+  return `${key.replace(RECORDING_EXT_RE, '')}.waveform.json`;
+}
+
 /** The CUE sheet next to a recording: `….opus` → `….cue`. */
 export function cueKey(key: string): string {
   return `${key.replace(RECORDING_EXT_RE, '')}.cue`;

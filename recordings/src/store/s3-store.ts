@@ -13,7 +13,8 @@ import {
 } from '@aws-sdk/client-s3';
 import type { CompletedPart, S3ClientConfig } from '@aws-sdk/client-s3';
 import type { Logger } from 'pino';
-import type { PutAndVerifyInput, PutAndVerifyResult, RecordingFormat, RecordingStore } from '../store-contract.ts';
+import { AircheckError } from '../../../shared/src/errors.ts';
+import type { ByteRange, PutAndVerifyInput, PutAndVerifyResult, RecordingFormat, RecordingStore } from '../store-contract.ts';
 import { crc32c, crc32cToBase64 } from '../verify/crc32c.ts';
 import { digestFile, localDigestMismatch } from '../verify/local-digest.ts';
 import type { LocalDigest } from '../verify/local-digest.ts';
@@ -228,6 +229,32 @@ export class S3RecordingStore implements RecordingStore {
       }
     };
     await Promise.all(Array.from({ length: Math.min(8, keys.length) }, worker));
+  }
+
+  async stat(key: string): Promise<{ size: number } | null> {
+    return this.#retry(async () => {
+      try {
+        const h = await this.#client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+        return { size: h.ContentLength ?? 0 };
+      } catch (err) {
+        if (isNotFound(err)) return null;
+        throw err;
+      }
+    });
+  }
+
+  /** GetObject (with `Range: bytes=start-end`); retried until the body starts, then streamed as it arrives. */
+  async openRead(key: string, range?: ByteRange): Promise<NodeJS.ReadableStream> {
+    const res = await this.#retry(async () => {
+      try {
+        return await this.#client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}) }));
+      } catch (err) {
+        if (isNotFound(err)) throw new AircheckError('RECORDING_UNAVAILABLE', `the bucket ${this.bucket} has no object "${key}": it was removed, or never stored`, { cause: err });
+        throw err;
+      }
+    });
+    if (!res.Body) throw new Error(`GetObject ${key} answered without a body`);
+    return res.Body as Readable;
   }
 
   async #putSingle(key: string, filePath: string, local: LocalDigest, format: RecordingFormat): Promise<void> {
