@@ -28,7 +28,21 @@ import { LadderManager, planLadders } from './ladder/ladder-manager.ts';
 import { RelayManager, planRelays } from './sources/relay/relay-manager.ts';
 import { createHttpApp } from './admin/http-app.ts';
 import type { ServerFacts } from './admin/status.ts';
-import { DjAccounts } from './accounts/dj-accounts.ts';
+import { DjAccounts, configuredDjs, readLegacyDjs } from './accounts/dj-accounts.ts';
+import { StationDb } from './station/station-db.ts';
+import { Users } from './station/users.ts';
+import { SESSION_LIFETIME_MS, WebSessions } from './station/web-sessions.ts';
+import { ApiTokens } from './station/api-tokens.ts';
+import { AuditLog } from './station/audit-log.ts';
+import { StationSettings } from './station/station-settings.ts';
+import { ScheduleStore } from './station/schedule-store.ts';
+import { LISTENER_SAMPLE_INTERVAL_MS, ListenerHistory } from './station/listener-history.ts';
+import { RecordingCatalog } from '../../recordings/src/catalog/console-recordings.ts';
+import { createApiRouter } from './api/api-router.ts';
+import { LiveView } from './api/live.ts';
+import { EventHub } from './api/events.ts';
+import { createWebRoutes } from './api/web-routes.ts';
+import type { StationPorts } from './api/api-deps.ts';
 import { DjSessions, SESSIONS_FILE } from './shows/dj-session.ts';
 import { LivePush } from './sources/studio/live-push.ts';
 import type { FrameConsumer } from '../../shared/src/show-contract.ts';
@@ -51,6 +65,9 @@ export const VERSION = '0.1.0';
 const BUNDLED_DIR = fileURLToPath(new URL('../assets/fallback/', import.meta.url));
 /** The studio, built by Vite (`npm run build:studio`, run by `npm start` first). */
 const STUDIO_DIR = fileURLToPath(new URL('../../dist/studio/', import.meta.url));
+/** The admin console and the station page (`npm run build:web`). */
+const CONSOLE_DIR = fileURLToPath(new URL('../../dist/console/', import.meta.url));
+const STATION_DIR = fileURLToPath(new URL('../../dist/station/', import.meta.url));
 const BUNDLED_FILES: Record<StreamFormat, string> = {
   mp3: resolvePath(BUNDLED_DIR, 'fallback.mp3'),
   'ogg-opus': resolvePath(BUNDLED_DIR, 'fallback.opus'),
@@ -211,6 +228,8 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
     store: options.recordingStore !== undefined ? options.recordingStore : storeHandle.store,
     // The embedded store lives on the spool's own disk: a copy there would not survive what it guards against.
     uploadSegments: config.recordings.upload_segments && (options.recordingStore !== undefined || !!config.storage.bucket),
+    // A studio show is a soundcheck until it first reaches /live (dj-session.ts calls onWentLive).
+    tracksGoingLive: true,
     mp3BitrateKbps: config.recordings.mp3_kbps === 0 ? null : (config.recordings.mp3_kbps as Mp3BitrateKbps),
     log,
     onError: (code) => metrics.recordingErrors.inc({ code }),
@@ -242,10 +261,40 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
   });
   sourceRecorders.sync(registry.all());
 
+  // The station's own state (<data_dir>/station.sqlite): accounts, console sessions, API tokens, the
+  // audit log, station settings, the schedule and the listener history. Config accounts and the
+  // config's schedule are bootstrapped into it at start and on every reload.
+  const stationDb = StationDb.open(StationDb.fileIn(config.data_dir));
+  const users = new Users(stationDb);
+  const schedule = new ScheduleStore(stationDb);
+  const stationSettings = new StationSettings(stationDb);
+  const station: StationPorts = {
+    users,
+    sessions: new WebSessions(stationDb),
+    tokens: new ApiTokens(stationDb),
+    audit: new AuditLog(stationDb),
+    settings: stationSettings,
+    schedule,
+    history: new ListenerHistory(stationDb),
+  };
+  /** Reads what can fail (a corrupt djs.json) first; the returned function applies it. */
+  const planStationBootstrap = (c: Config, creds: Credentials) => {
+    const accounts = {
+      admin: creds.admin.passwordHash ? { name: creds.admin.user, passwordHash: creds.admin.passwordHash } : null,
+      djs: configuredDjs(c.djs),
+      legacyDjs: readLegacyDjs(c.data_dir),
+    };
+    return () => {
+      users.bootstrap(accounts);
+      schedule.bootstrap(c.schedule);
+    };
+  };
+  planStationBootstrap(config, credentials)();
+
   // The dead-man's switch: one alert per scheduled show without a verified recording, per failed recording.
   const { alerts } = config;
   const deadMansSwitch = new DeadMansSwitch({
-    schedule: config.schedule,
+    schedule: schedule.entries(),
     graceMs: alerts.grace_minutes * 60_000,
     spoolDir: config.recordings.spool_dir,
     stateFile: resolvePath(config.data_dir, 'alerts-state.json'),
@@ -262,7 +311,8 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
   });
 
   // The studio: DJ sign-in, the WebSocket ingest and each show's frame consumers.
-  let djAccounts = new DjAccounts(config.data_dir, config.djs);
+  // Any enabled account (DJ, operator, admin) may sign in to the studio (station/users.ts).
+  const djAccounts = new DjAccounts(users);
   // Sign-in tokens (hashed) and resumable sessions persist in the data dir: a studio resumes its show
   // across a restart or crash of the bridge.
   const logins = new StudioLogins(undefined, { file: resolvePath(config.data_dir, LOGINS_FILE), log });
@@ -315,8 +365,55 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
   // The admin status shows each show being recorded with its recording status (failed + reason at once).
   const studioStatus = () => ({ sessions: djSessions.all().map((s) => s.status()), ended: djSessions.recentlyEnded(), recordings: recorder.activeShows() });
   const serveStudio = createStaticHandler(STUDIO_DIR, '/studio');
+
+  // REST API v1 (/api/v1/*): the console and the station page; the live view and events read the registry.
+  const liveView = new LiveView({
+    registry,
+    ladderParentOf: (path) => ladders.ladderOfRung(path)?.parentPath ?? null,
+    rungsOf: (path) => (ladders.get(path)?.status.rungs ?? []).map((r) => ({ path: r.path, codec: r.codec as 'mp3' | 'aac' | 'vorbis' | 'opus', bitrateKbps: r.bitrateKbps })),
+    pushesOf: (path) => pushes.statusOf(path),
+    relayOf: (path) => relays.statusOf(path),
+    studioDjOf: (path) => djSessions.all().find((s) => !s.ended && s.status().mounts.includes(path))?.dj ?? null,
+    station: () => stationSettings.resolve({ name: config.server.name, description: config.server.description }),
+    schedule: () => schedule.entries(),
+  });
+  const events = new EventHub({
+    sources: {
+      live: () => liveView.snapshot(),
+      station: (base) => liveView.publicStation(base),
+      recordings: () => recorder.activeShows().map((s) => ({ showId: s.showId, status: s.status })),
+    },
+    log,
+  });
+  const catalog = new RecordingCatalog({
+    spoolDir: config.recordings.spool_dir,
+    store: options.recordingStore !== undefined ? options.recordingStore : storeHandle.store,
+    log: log.child({ component: 'recording-catalog' }),
+    activeShowIds: () => recorder.activeShows().map((s) => s.showId),
+  });
+  const apiV1 = createApiRouter({
+    station,
+    catalog,
+    live: liveView,
+    registry,
+    events,
+    throttle,
+    log,
+    version: VERSION,
+    streamBaseUrl: (req) => baseUrlFor(streamPort)(req),
+    stationDefaults: () => ({ name: config.server.name, description: config.server.description }),
+    onScheduleChanged: () => deadMansSwitch.setSchedule(schedule.entries()),
+    graceMs: () => config.alerts.grace_minutes * 60_000,
+    sessionLifetimeMs: SESSION_LIFETIME_MS,
+  });
+  const webRoutes = createWebRoutes({ stationDir: STATION_DIR, consoleDir: CONSOLE_DIR });
+  let historyTimer: NodeJS.Timeout | null = null;
+  let titleTimer: NodeJS.Timeout | null = null;
+
   const routeApi = (req: http.IncomingMessage, res: http.ServerResponse): boolean => {
+    if (apiV1(req, res)) return true;
     if (serveStudio(req, res)) return true;
+    if (webRoutes(req, res)) return true;
     if (!(req.url ?? '').startsWith('/api/')) return false;
     void studioApi(req, res);
     return true;
@@ -342,6 +439,7 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
       ladderOf: (path) => ladders.get(path)?.status ?? null,
     },
     health: () => health.report,
+    metricsAccess: () => ({ token: config.metrics.token, allow: config.metrics.allow }),
   });
   const streamHttp = http.createServer({ requestTimeout: 30_000, headersTimeout: 10_000, maxHeaderSize: config.limits.max_head_bytes }, (req, res) => {
     res.shouldKeepAlive = false;
@@ -472,6 +570,11 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
       healthTimer = setInterval(sampleHealth, 2000);
       healthTimer.unref();
       relays.apply(relayPlan);
+      // Listeners per mount, one sample a minute for the console's 24 h graph; titles for recent tracks.
+      historyTimer = setInterval(() => station.history.sample(Date.now(), liveView.counts()), LISTENER_SAMPLE_INTERVAL_MS);
+      historyTimer.unref();
+      titleTimer = setInterval(() => liveView.watchTitles(), 1000);
+      titleTimer.unref();
       deadMansSwitch.start(config.alerts.check_interval_seconds * 1000);
       log.info({ store: storeHandle.describe }, 'recordings are stored and verified here');
       // Stale multipart uploads are aborted, then shows a crash left in the spool are finalized, in the
@@ -494,6 +597,7 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
       // From critical health on, a reload that would start a ladder is refused (SERVER_OVERLOADED), changing nothing.
       for (const path of ladders.newIn(ladderPlan)) health.refuseNewWork(`a new ladder on ${path}`);
       const relayPlan = planRelays(newConfig.mounts, configDir(newConfig));
+      const stationBootstrap = planStationBootstrap(newConfig, newCredentials);
       config = newConfig;
       credentials = newCredentials;
       throttle.maxPerMinute = config.limits.auth_failures_per_minute;
@@ -507,9 +611,9 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
       pushes.apply(pushPlan);
       ladders.apply(ladderPlan);
       relays.apply(relayPlan);
-      djAccounts = new DjAccounts(config.data_dir, config.djs);
+      stationBootstrap();
       preloadFallbacks();
-      deadMansSwitch.setSchedule(config.schedule);
+      deadMansSwitch.setSchedule(schedule.entries());
       health.thresholds = healthThresholds(config);
       log.info({ mounts: config.mounts.map((m) => m.path) }, 'configuration reloaded');
     },
@@ -526,6 +630,9 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
       recorder.close();
       deadMansSwitch.close();
       if (healthTimer) clearInterval(healthTimer);
+      if (historyTimer) clearInterval(historyTimer);
+      if (titleTimer) clearInterval(titleTimer);
+      events.close();
       pushes.close();
       ladders.close();
       relays.close();
@@ -538,6 +645,7 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
       // Work under way finishes before the process exits (recovery finishes the rest).
       await Promise.race([Promise.all([closed, suspended, recorder.idle()]), new Promise((r) => setTimeout(r, graceMs).unref())]);
       storeHandle.close();
+      stationDb.close();
     },
   };
 }

@@ -16,6 +16,9 @@ import { webPlayerPage } from './web-page.ts';
 import { checkListenerToken, listenerTokenFrom } from '../listeners/listener-request.ts';
 import { cleanTitle, playlistLine } from '../sources/stream-info.ts';
 import { clientAddress } from '../http/client-address.ts';
+import { kickListener, killSource, moveListeners, requireMount, setMountTitle } from '../api/mount-actions.ts';
+import { TrustedProxies } from '../http/trusted-proxies.ts';
+import { safeEqual } from '../secrets/secrets.ts';
 
 export interface HttpAppDeps {
   registry: MountRegistry;
@@ -35,6 +38,8 @@ export interface HttpAppDeps {
   mountParts?: Partial<AdminMountParts>;
   /** The process's health now (health.ts): /health, /health.json. */
   health?: () => HealthReport;
+  /** [metrics] token (Bearer) and allow (addresses / CIDRs) guarding /metrics; absent: open. */
+  metricsAccess?: () => { token?: string | undefined; allow: readonly string[] };
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
@@ -69,10 +74,26 @@ export function createHttpApp(deps: HttpAppDeps) {
     throw new AircheckError('ADMIN_AUTH_FAILED', auth ? 'wrong admin user or password' : 'this page needs the admin user and password (Basic auth)');
   }
 
+  // /metrics: from an allowed address ([metrics] allow) and with the token ([metrics] token), when set.
+  let allowList: { entries: readonly string[]; proxies: TrustedProxies } | null = null;
+  const checkMetricsAccess = (req: IncomingMessage) => {
+    const access = deps.metricsAccess?.();
+    if (!access) return;
+    if (access.allow.length) {
+      if (allowList?.entries !== access.allow) allowList = { entries: access.allow, proxies: new TrustedProxies(access.allow) };
+      const remote = clientAddress(req);
+      if (!allowList.proxies.trusts(remote)) throw new AircheckError('AUTH_FORBIDDEN', `metrics are not served to ${remote.slice(0, 60)}: add it to [metrics] allow`);
+    }
+    if (access.token) {
+      const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+      if (!m || !safeEqual(m[1]!, access.token)) throw new AircheckError('AUTH_REQUIRED', 'metrics need `Authorization: Bearer <[metrics] token>` (Prometheus: authorization.credentials)');
+    }
+  };
+
   const mountParam = (url: URL, name = 'mount') => {
     const path = url.searchParams.get(name);
     if (!path) throw new AircheckError('ADMIN_BAD_REQUEST', `parameter "${name}" is missing: add ?${name}=/live (a mount path)`);
-    if (!deps.registry.get(path)) throw new AircheckError('MOUNT_NOT_FOUND', `mount "${path.slice(0, 80)}" does not exist: use a configured mount path such as /live`);
+    requireMount(deps.registry, path);
     return path;
   };
 
@@ -84,9 +105,7 @@ export function createHttpApp(deps: HttpAppDeps) {
       const mode = url.searchParams.get('mode');
       if (mode !== 'updinfo') throw new AircheckError('ADMIN_BAD_REQUEST', `mode "${(mode ?? '').slice(0, 40)}" is not supported: use mode=updinfo`);
       const title = metadataTitle(url);
-      const mount = deps.registry.get(path)!;
-      if (!mount.hasSource) throw new AircheckError('MOUNT_OFFLINE', `mount ${path} has no source: send metadata while a source is connected`);
-      mount.setTitle(title);
+      setMountTitle(deps.registry, path, title);
       deps.log.info({ mount: path, title }, 'metadata updated');
       send(res, 200, 'text/xml; charset=utf-8', iceResponse('Metadata update successful', true));
     },
@@ -102,18 +121,14 @@ export function createHttpApp(deps: HttpAppDeps) {
       await authenticate(req);
       const path = mountParam(url);
       const id = Number(url.searchParams.get('id'));
-      const listener = Number.isSafeInteger(id) ? deps.registry.findListener(path, id) : undefined;
-      if (!listener) throw new AircheckError('ADMIN_CLIENT_NOT_FOUND', `no listener with id "${(url.searchParams.get('id') ?? '').slice(0, 20)}" on ${path}: see /admin/listclients?mount=${path}`);
-      listener.close('killed');
+      kickListener(deps.registry, path, id, url.searchParams.get('id') ?? '');
       deps.log.info({ mount: path, id }, 'listener killed by admin');
       send(res, 200, 'text/xml; charset=utf-8', iceResponse(`Client ${id} removed`, true));
     },
     async '/admin/killsource'(req, res, url) {
       await authenticate(req);
       const path = mountParam(url);
-      const source = deps.registry.sourceOf(path);
-      if (!source) throw new AircheckError('MOUNT_OFFLINE', `mount ${path} has no source to kill`);
-      source.kill('killed by admin');
+      killSource(deps.registry, path, 'killed by admin');
       deps.log.info({ mount: path }, 'source killed by admin');
       send(res, 200, 'text/xml; charset=utf-8', iceResponse('Source Removed', true));
     },
@@ -121,8 +136,7 @@ export function createHttpApp(deps: HttpAppDeps) {
       await authenticate(req);
       const from = mountParam(url);
       const to = mountParam(url, 'destination');
-      if (from === to) throw new AircheckError('ADMIN_BAD_REQUEST', 'mount and destination are the same: give another destination');
-      const moved = deps.registry.moveListeners(from, to);
+      const moved = moveListeners(deps.registry, from, to);
       deps.log.info({ from, to, moved }, 'listeners moved by admin');
       send(res, 200, 'text/xml; charset=utf-8', iceResponse(`Clients moved from ${from} to ${to}`, true));
     },
@@ -144,7 +158,8 @@ export function createHttpApp(deps: HttpAppDeps) {
     '/status.json'(_req, res) {
       json(res, aircheckStatus(deps.registry, deps.facts, null));
     },
-    async '/metrics'(_req, res) {
+    async '/metrics'(req, res) {
+      checkMetricsAccess(req);
       send(res, 200, deps.metrics.registry.contentType, await deps.metrics.registry.metrics());
     },
     // ok (healthy), or the level and why; 503 from critical on, for load balancers and monitors.
@@ -202,7 +217,8 @@ export function createHttpApp(deps: HttpAppDeps) {
         throw new AircheckError('ADMIN_UNKNOWN_COMMAND', `Unrecognised command "${url.pathname.slice(7, 47)}": admin commands are ${Object.keys(admin).map((p) => p.slice(7)).join(', ')}`);
       }
       if (!handler) {
-        throw new AircheckError('MOUNT_NOT_FOUND', `nothing at ${url.pathname.slice(0, 80)}: mounts are ${deps.registry.all().filter((m) => !m.settings.hidden).map((m) => m.path).join(', ')}; status at /status-json.xsl`);
+        // Never a list of mounts: a private or hidden one must not be revealed to a guesser.
+        throw new AircheckError('MOUNT_NOT_FOUND', `nothing at ${url.pathname.slice(0, 80)}: the station page is at /, public mounts are listed at /api/v1/public/station`);
       }
       await handler(req, res, url);
     } catch (err) {

@@ -13,7 +13,7 @@ const MAX_SCOPE_CHARS = 160;
  * What was tried: `admin:USER`, `source:/mount`, `listener:/mount`, `dj:NAME`. Failures count per
  * address and scope.
  */
-export type AuthScope = `${'admin' | 'source' | 'listener' | 'dj'}:${string}`;
+export type AuthScope = `${'admin' | 'source' | 'listener' | 'dj' | 'console'}:${string}`;
 
 interface Window {
   count: number;

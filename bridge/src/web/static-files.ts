@@ -40,7 +40,7 @@ export type StaticHandler = (req: IncomingMessage, res: ServerResponse) => boole
  * A handler for rootDir under urlPrefix (e.g. '/studio'): returns true when it answered the request
  * (a file, a redirect, 404 or 405 inside the prefix), false when the URL is not under the prefix.
  */
-export function createStaticHandler(rootDir: string, urlPrefix: string): StaticHandler {
+export function createStaticHandler(rootDir: string, urlPrefix: string, opts: { spaFallback?: boolean } = {}): StaticHandler {
   const root = resolve(rootDir);
   const prefix = `/${urlPrefix.replace(/^\/+|\/+$/g, '')}`;
   return (req, res) => {
@@ -63,10 +63,15 @@ export function createStaticHandler(rootDir: string, urlPrefix: string): StaticH
       return true;
     }
     if (relative === '' || relative.endsWith('/')) relative += 'index.html';
-    const file = resolve(join(root, relative));
+    let file = resolve(join(root, relative));
     if (relative.includes('\0') || (file !== root && !file.startsWith(root + sep))) {
       send(res, 404, 'not found\n');
       return true;
+    }
+    // A single-page app: a path with no file extension that is not a file is one of its routes.
+    if (opts.spaFallback && extname(relative) === '' && !isFile(file)) {
+      relative = 'index.html';
+      file = join(root, relative);
     }
     let size: number;
     try {
@@ -93,6 +98,14 @@ export function createStaticHandler(rootDir: string, urlPrefix: string): StaticH
     stream.pipe(res);
     return true;
   };
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {

@@ -1,0 +1,210 @@
+// The zod schemas of REST API v1: every request (path parameters, query, JSON body) and every JSON
+// answer. api-routes.ts binds them to routes; the router validates with them and openapi.ts turns
+// the same schemas into the OpenAPI document, so the two cannot drift apart.
+import { z } from 'zod';
+import { WEEKDAYS } from '../../../config/src/alerts-schema.ts';
+
+export const ErrorSchema = z.object({ code: z.string(), message: z.string() });
+
+export const RoleSchema = z.enum(['admin', 'operator', 'dj']);
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const UserName = z.string().regex(NAME_RE, { message: "use 1–64 of a–z, A–Z, 0–9, '.', '_', '-', starting with a letter or digit" });
+const Password = z.string().min(8, { message: 'use at least 8 characters' }).max(1024);
+const IsoTime = z.string().refine((v) => !Number.isNaN(Date.parse(v)), { message: 'expected an ISO 8601 date and time, e.g. 2026-12-03T18:00:00Z' });
+
+export const UserRefSchema = z.object({ name: z.string(), role: RoleSchema });
+export const UserViewSchema = z
+  .object({
+    name: z.string(),
+    role: RoleSchema,
+    disabled: z.boolean(),
+    createdAt: z.string(),
+    lastLoginAt: z.string().nullable(),
+    origin: z.enum(['console', 'config', 'djs.json', 'credentials']),
+  })
+  .meta({ id: 'UserView' });
+
+// ---- session ----
+export const SessionRequestSchema = z.object({ name: z.string().min(1).max(64), password: z.string().min(1).max(1024) }).strict();
+export const SessionResponseSchema = z.object({ user: UserRefSchema, csrfToken: z.string() });
+export const MeResponseSchema = z.object({ user: UserRefSchema, csrfToken: z.string().nullable() });
+
+// ---- users ----
+export const UserNameParamsSchema = z.object({ name: UserName });
+export const UserCreateSchema = z.object({ name: UserName, role: RoleSchema, password: Password }).strict();
+export const UserPatchSchema = z.object({ password: Password.optional(), disabled: z.boolean().optional(), role: RoleSchema.optional() }).strict();
+
+// ---- API tokens ----
+export const ApiTokenViewSchema = z.object({ id: z.string(), name: z.string(), label: z.string(), createdAt: z.string(), lastUsedAt: z.string().nullable() }).meta({ id: 'ApiToken' });
+export const TokenCreateSchema = z.object({ label: z.string().min(1).max(100) }).strict();
+export const TokenCreatedSchema = z.object({ id: z.string(), label: z.string(), createdAt: z.string(), token: z.string() });
+export const TokenIdParamsSchema = z.object({ id: z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, { message: 'a token id from GET /api/v1/tokens' }) });
+
+// ---- audit ----
+export const AuditQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  before: z.coerce.number().int().min(1).optional(),
+});
+export const AuditEntrySchema = z
+  .object({
+    id: z.number().int(),
+    at: z.string(),
+    actor: z.string(),
+    role: z.enum(['admin', 'operator', 'dj', 'system']),
+    action: z.string(),
+    target: z.string(),
+    remote: z.string(),
+    detail: z.record(z.string(), z.unknown()),
+  })
+  .meta({ id: 'AuditEntry' });
+
+// ---- recordings ----
+export const RecordingStatusSchema = z.enum(['recording', 'finalizing', 'uploaded', 'verified', 'verified_with_gaps', 'failed']);
+export const ShowIdParamsSchema = z.object({ showId: z.string().min(1).max(128).regex(/^[A-Za-z0-9._-]+$/, { message: 'a show id from GET /api/v1/recordings' }) });
+export const RecordingsQuerySchema = z.object({
+  dj: z.string().max(64).optional(),
+  from: IsoTime.optional(),
+  to: IsoTime.optional(),
+  status: RecordingStatusSchema.optional(),
+  soundchecks: z.enum(['0', '1']).optional(),
+});
+export const DownloadQuerySchema = z.object({ download: z.enum(['0', '1']).optional() });
+export const RecordingItemSchema = z
+  .object({
+    showId: z.string(),
+    dj: z.string(),
+    showName: z.string(),
+    description: z.string(),
+    startedAt: z.string(),
+    endedAt: z.string().nullable(),
+    durationMs: z.number(),
+    sizeBytes: z.number().nullable(),
+    format: z.enum(['ogg-opus', 'mp3', 'ogg-vorbis', 'aac']),
+    contentType: z.string(),
+    sha256: z.string().nullable(),
+    crc32c: z.string().nullable(),
+    source: z.object({ kind: z.enum(['studio', 'client']), mount: z.string().optional(), address: z.string().optional(), userAgent: z.string().optional(), iceName: z.string().optional() }),
+    status: RecordingStatusSchema,
+    reason: z.string().nullable(),
+    errorCode: z.string().nullable(),
+    gaps: z.array(z.object({ offsetMs: z.number(), durationMs: z.number(), cause: z.string().nullable(), reason: z.string().nullable() })),
+    tracklist: z.array(z.object({ offsetMs: z.number(), at: z.string(), artist: z.string(), title: z.string() })),
+    soundcheck: z.boolean(),
+    groupId: z.string(),
+    storeLocation: z.string().nullable(),
+    rendition: z.object({ bitrateKbps: z.number(), sizeBytes: z.number() }).nullable(),
+    waveform: z.boolean(),
+    wentLiveAt: z.string().nullable(),
+  })
+  .meta({ id: 'RecordingItem' });
+export const WaveformSchema = z.object({ peaksPerSecond: z.number(), peaks: z.array(z.number()) });
+export const VerifyResultSchema = z.object({ verified: z.boolean(), reason: z.string().nullable(), checkedAt: z.string() });
+export const DeleteRecordingSchema = z.object({ confirm: z.string().min(1).max(128) }).strict();
+
+// ---- schedule ----
+const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'use "HH:MM" (24-hour clock), e.g. "18:00"' });
+export const ScheduledShowSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    dj: z.string().nullable(),
+    days: z.array(z.enum(WEEKDAYS)).optional(),
+    start: z.string().optional(),
+    timezone: z.string().optional(),
+    at: z.string().optional(),
+    duration_minutes: z.number().int(),
+    origin: z.enum(['config', 'console']),
+    conflicts: z.array(z.string()),
+  })
+  .meta({ id: 'ScheduledShow' });
+const ScheduleFields = {
+  name: z.string().min(1).max(128),
+  dj: z.string().min(1).max(64).nullable().optional(),
+  days: z.array(z.enum(WEEKDAYS)).min(1).max(7).optional(),
+  start: HHMM.optional(),
+  timezone: z.string().min(1).max(64).optional(),
+  at: IsoTime.optional(),
+  duration_minutes: z.number().int().min(1).max(1440),
+};
+export const ScheduleCreateSchema = z.object(ScheduleFields).strict();
+export const SchedulePatchSchema = z.object(ScheduleFields).partial().strict();
+export const ScheduleIdParamsSchema = z.object({ id: z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, { message: 'a schedule id from GET /api/v1/schedule' }) });
+export const SlotsQuerySchema = z.object({ from: IsoTime.optional(), to: IsoTime.optional() });
+export const SlotSchema = z.object({
+  show: z.string(),
+  dj: z.string().nullable(),
+  startAt: z.string(),
+  endAt: z.string(),
+  showId: z.string().nullable(),
+  state: z.enum(['upcoming', 'on-air', 'pending', 'recorded', 'missed']),
+  reason: z.string().nullable(),
+});
+
+// ---- live ----
+const MountPath = z.string().regex(/^\/[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, { message: 'a mount path such as /live' });
+export const LiveMountSchema = z
+  .object({
+    path: z.string(),
+    name: z.string(),
+    public: z.boolean(),
+    state: z.enum(['live', 'off-air-music', 'off']),
+    source: z
+      .object({
+        kind: z.string(),
+        dj: z.string().optional(),
+        address: z.string().optional(),
+        userAgent: z.string().optional(),
+        since: z.string(),
+        format: z.string().nullable(),
+        bitrateKbps: z.number().nullable(),
+      })
+      .nullable(),
+    listeners: z.number().int(),
+    title: z.string(),
+    parent: z.string().nullable(),
+    rungs: z.array(z.string()),
+    pushes: z.array(z.unknown()),
+    relay: z.unknown().nullable(),
+  })
+  .meta({ id: 'LiveMount' });
+export const LiveResponseSchema = z.object({ mounts: z.array(LiveMountSchema) });
+export const HistoryQuerySchema = z.object({ mount: MountPath, hours: z.coerce.number().min(1).max(24).default(24) });
+export const HistoryPointSchema = z.object({ at: z.string(), listeners: z.number() });
+export const MountQuerySchema = z.object({ mount: MountPath });
+export const ListenerRowSchema = z.object({ id: z.number().int(), mount: z.string(), address: z.string(), userAgent: z.string(), connectedAt: z.string(), bytesSent: z.number() });
+export const ListenerIdParamsSchema = z.object({ id: z.coerce.number().int().min(1) });
+export const KillSourceSchema = z.object({ mount: MountPath }).strict();
+export const MoveListenersSchema = z.object({ from: MountPath, to: MountPath }).strict();
+export const MetadataSchema = z.object({ mount: MountPath, title: z.string().max(1024) }).strict();
+export const MovedSchema = z.object({ moved: z.number().int() });
+
+// ---- station ----
+export const StationSettingsSchema = z.object({ name: z.string(), description: z.string() });
+export const StationPatchSchema = z.object({ name: z.string().min(1).max(256).optional(), description: z.string().max(1024).optional() }).strict();
+export const PublicMountSchema = z
+  .object({
+    path: z.string(),
+    name: z.string(),
+    description: z.string(),
+    onAir: z.boolean(),
+    offAirMusic: z.boolean(),
+    title: z.string(),
+    dj: z.string().nullable(),
+    show: z.string().nullable(),
+    listeners: z.number().int(),
+    streams: z.array(z.object({ url: z.string(), contentType: z.string(), codec: z.enum(['opus', 'mp3', 'vorbis', 'aac']), bitrateKbps: z.number().nullable() })),
+    recentTracks: z.array(z.object({ title: z.string(), at: z.string() })),
+    m3u: z.string(),
+    pls: z.string(),
+  })
+  .meta({ id: 'PublicMount' });
+export const PublicStationSchema = z
+  .object({
+    name: z.string(),
+    description: z.string(),
+    mounts: z.array(PublicMountSchema),
+    today: z.array(z.object({ show: z.string(), dj: z.string().nullable(), startAt: z.string(), endAt: z.string() })),
+  })
+  .meta({ id: 'PublicStation' });
+
+export const EmptySchema = z.object({}).strict();
