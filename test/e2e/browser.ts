@@ -1,7 +1,8 @@
 // Launches Debian's Chromium headless through playwright-core for the e2e tests and benchmarks, with
 // a fake microphone that loops a WAV file (FACTS.md: flags that work headless as root; no autoplay
 // flag unless asked: tests click like a person), and builds
-// the studio (vite) when its sources changed, one process at a time, so tests serve the current code.
+// the web apps (studio, console, station page; vite) when their sources changed, one process at a
+// time, so tests serve the current code.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -13,6 +14,8 @@ import type { Browser, Page } from 'playwright-core';
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const STUDIO_DIST = join(REPO_ROOT, 'dist', 'studio');
+export const CONSOLE_DIST = join(REPO_ROOT, 'dist', 'console');
+export const STATION_DIST = join(REPO_ROOT, 'dist', 'station');
 export const ARTIFACTS_DIR = join(REPO_ROOT, 'test-artifacts');
 
 /**
@@ -40,44 +43,59 @@ export async function launchChromium(fakeMicWav: string, extra: { env?: Record<s
 
 let built: Promise<void> | null = null;
 
+/** The web apps the bridge serves, each built by `vite build -c <config>` (the station page's config may not exist yet). */
+const WEB_CONFIGS = ['vite.config.ts', 'vite.console.config.ts', 'vite.station.config.ts'] as const;
+/** Where the stamp of the last build lives (dist/, not an app's outDir, which each build empties). */
+const STAMP_FILE = join(REPO_ROOT, 'dist', '.web-source-stamp');
+
 /**
- * `vite build` into dist/studio when the studio's sources changed since the last build, once per
- * process. Test files run in parallel processes: a rebuild empties dist/studio under another file's
- * open page (a blank page, a missing asset), so the build runs under a lock shared by the processes,
- * and only when the stamp of the sources (paths, sizes, mtimes) differs from the built one.
+ * `vite build` of every web app (studio → dist/studio, console → dist/console, station page →
+ * dist/station; `npm run build:web`) when their sources changed since the last build, once per
+ * process. Test files run in parallel processes: a rebuild empties dist/… under another file's open
+ * page (a blank page, a missing asset), so the build runs under a lock shared by the processes, and
+ * only when the stamp of the sources (paths, sizes, mtimes) differs from the built one.
  */
-export function buildStudio(): Promise<void> {
+export function buildWeb(): Promise<void> {
   built ??= withBuildLock(async () => {
     const stamp = sourceStamp();
-    const stampFile = join(STUDIO_DIST, '.source-stamp');
-    if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) return;
-    await new Promise<void>((resolve, reject) => {
-      execFile(join(REPO_ROOT, 'node_modules', '.bin', 'vite'), ['build', '--logLevel', 'warn'], { cwd: REPO_ROOT, timeout: 120_000 }, (err, _stdout, stderr) => {
-        if (err) reject(new Error(`vite build failed: ${stderr || err.message}`, { cause: err }));
-        else resolve();
+    if (existsSync(STAMP_FILE) && readFileSync(STAMP_FILE, 'utf8') === stamp) return;
+    for (const config of WEB_CONFIGS) {
+      if (!existsSync(join(REPO_ROOT, config))) continue;
+      await new Promise<void>((resolve, reject) => {
+        execFile(join(REPO_ROOT, 'node_modules', '.bin', 'vite'), ['build', '-c', config, '--logLevel', 'warn'], { cwd: REPO_ROOT, timeout: 120_000 }, (err, _stdout, stderr) => {
+          if (err) reject(new Error(`vite build -c ${config} failed: ${stderr || err.message}`, { cause: err }));
+          else resolve();
+        });
       });
-    });
-    writeFileSync(stampFile, stamp);
+    }
+    writeFileSync(STAMP_FILE, stamp);
   });
   return built;
 }
 
-/** What the studio bundle is built from: every file under studio/ and shared/src, the Vite config and the lockfile. */
+/** The studio tests' name for buildWeb(): the studio is built with the other apps. */
+export const buildStudio = buildWeb;
+
+/** What the web apps are built from: studio/, console/, station/, shared/src, the Vite configs and the lockfile. */
 function sourceStamp(): string {
   const hash = createHash('sha256');
   const add = (path: string) => {
+    if (!existsSync(path)) {
+      hash.update(`${path}\0absent\n`);
+      return;
+    }
     const st = statSync(path);
     if (st.isDirectory()) {
       for (const name of readdirSync(path).sort()) if (name !== 'node_modules') add(join(path, name));
     } else hash.update(`${path}\0${st.size}\0${st.mtimeMs}\n`);
   };
-  for (const path of ['studio', join('shared', 'src'), 'vite.config.ts', 'package-lock.json']) add(join(REPO_ROOT, path));
+  for (const path of ['studio', 'console', 'station', join('shared', 'src'), ...WEB_CONFIGS, 'package-lock.json']) add(join(REPO_ROOT, path));
   return hash.digest('hex');
 }
 
-/** Runs fn holding dist/.studio-build.lock (a directory: mkdir is atomic); a lock older than 5 minutes is stale. */
+/** Runs fn holding dist/.web-build.lock (a directory: mkdir is atomic); a lock older than 5 minutes is stale. */
 async function withBuildLock(fn: () => Promise<void>): Promise<void> {
-  const lock = join(REPO_ROOT, 'dist', '.studio-build.lock');
+  const lock = join(REPO_ROOT, 'dist', '.web-build.lock');
   mkdirSync(join(REPO_ROOT, 'dist'), { recursive: true });
   for (;;) {
     try {
