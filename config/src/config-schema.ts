@@ -211,8 +211,8 @@ export const DjSchema = z
     name: z.string().regex(DJ_NAME_RE, { message: "invalid DJ name: use 1–64 of a–z, A–Z, 0–9, '.', '_', '-'" }).describe('the name a DJ signs in with'),
     password_hash: z
       .string()
-      .regex(SCRYPT_HASH_RE, { message: 'expected a scrypt hash as `npm run dj -- add NAME` stores it in djs.json, never a plain password' })
-      .describe('scrypt hash (copy one from djs.json); never a plain password'),
+      .regex(SCRYPT_HASH_RE, { message: 'expected a scrypt hash as `echo PASSWORD | npm run dj -- hash` prints it, never a plain password' })
+      .describe('scrypt hash (`echo PASSWORD | npm run dj -- hash` prints one); never a plain password'),
   })
   .strict();
 
@@ -366,7 +366,7 @@ export const ConfigSchema = z
       .prefault({}),
     mounts: z.array(MountSchema).max(1000).default([]).describe('extra mounts; /live, /test, /live.mp3 and /test.mp3 always exist (/live.mp3 and /test.mp3 are MP3 ladder rungs of /live and /test)'),
     schedule: ScheduleSchema.describe("scheduled shows the dead-man's switch expects a verified recording of"),
-    djs: z.array(DjSchema).max(1000).default([]).describe('DJ accounts besides those in <data_dir>/djs.json (npm run dj -- add NAME)'),
+    djs: z.array(DjSchema).max(1000).default([]).describe('DJ accounts brought into the station database at start and reload (the console and `npm run dj -- add NAME` add others; a DJ changed in the console keeps the console\'s change)'),
   })
   .strict();
 

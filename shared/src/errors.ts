@@ -96,6 +96,7 @@ export const ERROR_CODES = {
   SCHEDULE_INVALID: 400,
   SCHEDULE_NOT_FOUND: 404,
   STATION_DB_FAILED: 500,
+  INTERNAL_ERROR: 500,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -3,17 +3,26 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBridge } from '../helpers/bridge.ts';
 import { connectListener } from '../helpers/listener.ts';
+import { buildWeb } from '../e2e/browser.ts';
 
 test('the web port serves the player page, playlists, health and status', async (t) => {
   const bridge = await startBridge();
   t.after(() => bridge.stop());
 
+  // `/` is the station page (built by `npm start`'s prestart; here by the test), filled in by the
+  // browser from the public station document.
+  await buildWeb();
   const page = await fetch(bridge.webUrl + '/');
   assert.equal(page.status, 200);
   assert.match(page.headers.get('content-type') ?? '', /text\/html/);
   const html = await page.text();
-  assert.match(html, new RegExp(`<audio[^>]+src="${bridge.streamUrl}/live"`), 'a player for /live pointing at the stream port');
-  assert.doesNotMatch(html, /\/test"/, 'the private preview mount is not on the public page');
+  assert.match(html, /<script[^>]+src="\/station\/assets\/[^"]+\.js"/, 'the station page\'s script');
+  assert.match(html, /<link[^>]+rel="icon"[^>]+\/favicon\.svg/, 'its favicon');
+  assert.equal((await fetch(bridge.webUrl + '/favicon.svg')).headers.get('content-type'), 'image/svg+xml');
+  const station = await (await fetch(bridge.webUrl + '/api/v1/public/station')).json();
+  assert.deepEqual(station.mounts.map((m: any) => m.path), ['/live'], 'one public entry: /live (its MP3 rung is one of its streams; /test is private)');
+  assert.deepEqual(station.mounts[0].streams.map((s: any) => s.url), [`${bridge.streamUrl}/live`, `${bridge.streamUrl}/live.mp3`], 'Opus and MP3 streams on the stream port');
+  assert.doesNotMatch(JSON.stringify(station), /\/test\b/, 'the private preview mount is not on the public page');
 
   const m3u = await fetch(`${bridge.streamUrl}/live.m3u`);
   assert.equal(m3u.status, 200);

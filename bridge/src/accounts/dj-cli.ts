@@ -1,18 +1,20 @@
-// `npm run dj -- add NAME | list | remove NAME [--config FILE]`: manages DJ accounts in the station
+// `npm run dj -- add NAME | list | remove NAME | hash [--config FILE]`: manages DJ accounts in the station
 // database (<data_dir>/station.sqlite, where the console's accounts live too), with the same config
 // and AIRCHECK_DATA_DIR as the server; safe while the server runs. `add` reads the password from
 // stdin when it is piped, else generates one and prints it once.
 import { parseArgs } from 'node:util';
-import { isAircheckError } from '../../../shared/src/errors.ts';
+import { isAircheckError, type AircheckError } from '../../../shared/src/errors.ts';
 import { loadConfig } from '../../../config/src/config.ts';
-import { generateSecret } from '../secrets/secrets.ts';
-import { checkDjName, withDjAccounts } from './dj-accounts.ts';
+import { generateSecret, hashPassword } from '../secrets/secrets.ts';
+import { checkDjName, checkDjPassword, withDjAccounts } from './dj-accounts.ts';
 
 const USAGE = `Usage: npm run dj -- <command> [--config FILE]
   add NAME      create a DJ account; the password is read from stdin when piped
                 (echo 'pass phrase' | npm run dj -- add NAME), else generated and printed once
   list          list the accounts (DJs, and the console's operators and admins)
   remove NAME   delete a DJ account
+  hash          print the scrypt hash of the password read from stdin, for a [[djs]] entry
+                (echo 'pass phrase' | npm run dj -- hash)
 `;
 
 async function readStdin(): Promise<string> {
@@ -35,6 +37,21 @@ async function main(): Promise<number> {
     return args.values.help ? 0 : 2;
   }
   const needsName = command === 'add' || command === 'remove';
+  if (command === 'hash' && !name && extra.length === 0) {
+    if (process.stdin.isTTY) {
+      process.stderr.write(`dj: hash reads the password from stdin: echo 'pass phrase' | npm run dj -- hash\n`);
+      return 2;
+    }
+    const password = await readStdin();
+    try {
+      checkDjPassword(password);
+    } catch (err) {
+      process.stderr.write(`dj: ${(err as AircheckError).code}: ${(err as Error).message}\n`);
+      return 1;
+    }
+    process.stdout.write(`${await hashPassword(password)}\n`);
+    return 0;
+  }
   if (!['add', 'list', 'remove'].includes(command) || (needsName && !name) || (!needsName && name) || extra.length > 0) {
     process.stderr.write(`dj: unexpected arguments "${args.positionals.join(' ')}"\n${USAGE}`);
     return 2;

@@ -483,7 +483,7 @@ export function createApiRouter(deps: ApiRouterDeps): (req: IncomingMessage, res
       // A body left unread would be taken for the next request on this connection.
       if (!req.readableEnded) res.setHeader('connection', 'close');
       if (error) sendJson(res, error.httpStatus, { code: error.code, message: error.message });
-      else sendJson(res, 500, { code: 'STATION_DB_FAILED', message: 'the request failed inside the server: see the server log' });
+      else sendJson(res, 500, { code: 'INTERNAL_ERROR', message: 'the request failed inside the server: see the server log (API request failed)' });
     });
     return true;
   };
