@@ -1,122 +1,36 @@
 // What REST API v1 needs of the station state (bridge/src/station/) and the recordings catalog
-// (recordings/src/catalog/), as small structural interfaces: bridge.ts passes the real objects, unit
-// tests pass fakes. Mirrors the contracts of the issue 12 brief (only what the API calls).
+// (recordings/src/catalog/): the parts of each class the API calls, so that unit tests can pass fakes;
+// the data types are the classes' own.
 import type { z } from 'zod';
-import type { ScheduleEntry } from '../../../config/src/alerts-schema.ts';
-import type { RecordingItemSchema, ScheduledShowSchema } from './api-schemas.ts';
+import type { RecordingItemSchema } from './api-schemas.ts';
+import type { Role, Users } from '../station/users.ts';
+import type { WebSessions } from '../station/web-sessions.ts';
+import type { ApiTokens } from '../station/api-tokens.ts';
+import type { AuditLog } from '../station/audit-log.ts';
+import type { StationSettings } from '../station/station-settings.ts';
+import type { ScheduleStore } from '../station/schedule-store.ts';
+import type { ListenerHistory } from '../station/listener-history.ts';
+import type { RecordingCatalog } from '../../../recordings/src/catalog/console-recordings.ts';
 
-export type Role = 'admin' | 'operator' | 'dj';
+export type { Role, UserView } from '../station/users.ts';
+export type { WebSession } from '../station/web-sessions.ts';
+export type { ApiTokenView } from '../station/api-tokens.ts';
+export type { AuditEntry } from '../station/audit-log.ts';
+export type { ScheduledShow } from '../station/schedule-store.ts';
+export type { RecordingFilter } from '../../../recordings/src/catalog/console-recordings.ts';
 
-export interface UserView {
-  name: string;
-  role: Role;
-  disabled: boolean;
-  createdAt: string;
-  lastLoginAt: string | null;
-  origin: 'console' | 'config' | 'djs.json' | 'credentials';
-}
+// The ports: what the API calls of each class (unit tests pass fakes of these shapes).
+export type UsersPort = Pick<Users, 'list' | 'get' | 'create' | 'update' | 'remove' | 'verify'>;
+export type WebSessionsPort = Pick<WebSessions, 'create' | 'check' | 'revoke' | 'revokeAllOf'>;
+export type ApiTokensPort = Pick<ApiTokens, 'create' | 'check' | 'list' | 'revoke'>;
+export type AuditLogPort = Pick<AuditLog, 'add' | 'list'>;
+export type StationSettingsPort = Pick<StationSettings, 'get' | 'set'>;
+export type ScheduleStorePort = Pick<ScheduleStore, 'list' | 'create' | 'update' | 'remove' | 'entries' | 'conflicts'>;
+export type ListenerHistoryPort = Pick<ListenerHistory, 'sample' | 'series'>;
 
-export interface UsersPort {
-  list(): UserView[];
-  get(name: string): UserView | null;
-  create(input: { name: string; role: Role; password: string }): Promise<UserView>;
-  update(name: string, change: { password?: string; disabled?: boolean; role?: Role }): Promise<UserView>;
-  remove(name: string): void;
-  verify(name: string, password: string, remote?: string): Promise<UserView | null>;
-}
-
-export interface WebSession {
-  user: UserView;
-  csrfToken: string;
-  createdAt: string;
-  expiresAt: string;
-  remote: string;
-}
-
-export interface WebSessionsPort {
-  create(user: UserView, remote: string, userAgent: string): { sessionId: string; session: WebSession };
-  check(sessionId: string): WebSession | null;
-  revoke(sessionId: string): void;
-  revokeAllOf(name: string): void;
-}
-
-export interface ApiTokenView {
-  id: string;
-  name: string;
-  label: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-}
-
-export interface ApiTokensPort {
-  create(owner: string, label: string): { token: string; view: ApiTokenView };
-  check(token: string): UserView | null;
-  list(owner?: string): ApiTokenView[];
-  revoke(id: string, owner?: string): void;
-}
-
-export interface AuditEntry {
-  id: number;
-  at: string;
-  actor: string;
-  role: Role | 'system';
-  action: string;
-  target: string;
-  remote: string;
-  detail: Record<string, unknown>;
-}
-
-export interface AuditLogPort {
-  add(e: Omit<AuditEntry, 'id' | 'at'>): unknown;
-  list(opts: { limit: number; beforeId?: number }): AuditEntry[];
-}
-
-export interface StationSettingsPort {
-  get(): { name: string | null; description: string | null };
-  set(change: { name?: string; description?: string }): void;
-}
-
-export type ScheduledShow = Omit<z.infer<typeof ScheduledShowSchema>, 'conflicts'>;
-type ScheduleInput = Omit<ScheduledShow, 'id' | 'origin'>;
-
-export interface ScheduleStorePort {
-  list(): ScheduledShow[];
-  create(e: ScheduleInput): ScheduledShow;
-  update(id: string, e: Partial<ScheduleInput>): ScheduledShow;
-  remove(id: string): void;
-  entries(): ScheduleEntry[];
-  conflicts(): [string, string][];
-}
-
-export interface ListenerHistoryPort {
-  sample(atMs: number, counts: Record<string, number>): void;
-  series(mount: string, sinceMs: number): { at: string; listeners: number }[];
-}
-
+/** A recording as the API answers it: the schema's shape (the catalog's items satisfy it). */
 export type RecordingItem = z.infer<typeof RecordingItemSchema>;
-
-export interface RecordingFilter {
-  dj?: string;
-  from?: string;
-  to?: string;
-  status?: RecordingItem['status'];
-  includeSoundchecks?: boolean;
-}
-
-export interface RecordingCatalogPort {
-  list(filter?: RecordingFilter): Promise<RecordingItem[]>;
-  get(showId: string): Promise<RecordingItem | null>;
-  open(showId: string, which: 'original' | 'rendition', range?: { start: number; end: number }): Promise<{ size: number; contentType: string; body: NodeJS.ReadableStream; fileName: string }>;
-  waveform(showId: string): Promise<{ peaksPerSecond: number; peaks: number[] } | null>;
-  reverify(showId: string): Promise<{ verified: boolean; reason: string | null; checkedAt: string }>;
-  remove(showId: string): Promise<void>;
-  slots(
-    schedule: ScheduleEntry[],
-    fromMs: number,
-    toMs: number,
-    graceMs: number,
-  ): Promise<{ show: string; dj: string | null; startAt: string; endAt: string; showId: string | null; state: 'upcoming' | 'on-air' | 'pending' | 'recorded' | 'missed'; reason: string | null }[]>;
-}
+export type RecordingCatalogPort = Pick<RecordingCatalog, 'list' | 'get' | 'open' | 'waveform' | 'reverify' | 'remove' | 'slots'>;
 
 /** The station's state in one place (bridge.ts opens it from <data_dir>/station.sqlite). */
 export interface StationPorts {

@@ -4,13 +4,8 @@
 // which also resamples). Protocol with wasm-ladder.ts: in {bytes} | {close}; out {rung, bytes} |
 // {ack, bytes} | {error} | {done}. No system package needed.
 import { parentPort, workerData } from 'node:worker_threads';
-import { MPEGDecoder } from 'mpg123-decoder';
-import { OpusDecoder } from 'opus-decoder';
-import { OggVorbisDecoder } from '@wasm-audio-decoders/ogg-vorbis';
 import { createMp3Encoder } from 'wasm-media-encoders';
-import { OggFramer } from '../../../shared/src/ogg/ogg-framer.ts';
-import { OggPacketAssembler, readOggPage, oggPageLength } from '../../../shared/src/ogg/ogg-page.ts';
-import { isOpusHead, isOpusTags, parseOpusHead } from '../../../shared/src/ogg/codec-headers.ts';
+import { createStreamDecoder, type Pcm } from '../../../shared/src/decode/stream-decoder.ts';
 import type { RungConfig } from '../../../config/src/config-schema.ts';
 import type { EncoderInput } from './encoder-backend.ts';
 import { rungSampleRate } from './rung-format.ts';
@@ -21,75 +16,12 @@ export interface WasmLadderWorkerData {
 }
 
 type Mp3Encoder = Awaited<ReturnType<typeof createMp3Encoder>>;
-type Pcm = { channelData: Float32Array[]; sampleRate: number };
 
 const port = parentPort!;
 const { input, rungs } = workerData as WasmLadderWorkerData;
 
 /** Decodes the parent's bytes into PCM, whatever its format. */
-interface Decoder {
-  decode(bytes: Uint8Array): Promise<Pcm[]>;
-  /** End of input: what the decoder still holds (the Vorbis parser holds a page until the next begins). */
-  flush(): Promise<Pcm[]>;
-}
-
-const pcmOf = (r: { samplesDecoded: number; channelData: Float32Array[]; sampleRate: number }): Pcm[] =>
-  r.samplesDecoded > 0 ? [{ channelData: r.channelData, sampleRate: r.sampleRate }] : [];
-
-function mp3Decoder(): Decoder {
-  const d = new MPEGDecoder();
-  return {
-    async decode(bytes) {
-      await d.ready;
-      return pcmOf(d.decode(bytes));
-    },
-    flush: async () => [],
-  };
-}
-
-function vorbisDecoder(): Decoder {
-  const d = new OggVorbisDecoder();
-  return {
-    async decode(bytes) {
-      await d.ready;
-      return pcmOf(await d.decode(bytes));
-    },
-    async flush() {
-      await d.ready;
-      return pcmOf(await d.flush());
-    },
-  };
-}
-
-function opusDecoder(): Decoder {
-  const framer = new OggFramer();
-  const assembler = new OggPacketAssembler();
-  let d: OpusDecoder<48000> | null = null;
-  return {
-    async decode(bytes) {
-      const out: Pcm[] = [];
-      for (const unit of framer.push(bytes)) {
-        const page = readOggPage(unit.data, 0, oggPageLength(unit.data, 0));
-        for (const p of assembler.push(page)) {
-          if (isOpusHead(p.data)) {
-            const head = parseOpusHead(p.data);
-            d?.free();
-            d = new OpusDecoder({ channels: head.channels, preSkip: head.preSkip, sampleRate: 48000 });
-            await d.ready;
-            continue;
-          }
-          if (isOpusTags(p.data) || !d) continue;
-          const r = d.decodeFrame(p.data);
-          if (r.samplesDecoded > 0) out.push({ channelData: r.channelData, sampleRate: 48000 });
-        }
-      }
-      return out;
-    },
-    flush: async () => [],
-  };
-}
-
-const decoder: Decoder = input.format === 'mp3' ? mp3Decoder() : input.format === 'ogg-opus' ? opusDecoder() : vorbisDecoder();
+const decoder = createStreamDecoder(input.format);
 
 /** One LAME encoder per rung, set up at the first PCM (its input rate and channels). */
 const encoders: (Mp3Encoder | null)[] = rungs.map(() => null);

@@ -1,38 +1,8 @@
 // Base of the console's elements: given the ConsoleState, re-rendered whenever it changes.
 import { LitElement } from 'lit';
-import type { PropertyDeclarations, ReactiveController, ReactiveControllerHost } from 'lit';
+import type { PropertyDeclarations } from 'lit';
+import { SubscriptionController } from '../../../shared/src/ui/subscription-controller.ts';
 import type { ConsoleState } from '../console-state.ts';
-
-class StateController implements ReactiveController {
-  #host: ReactiveControllerHost;
-  #state: () => ConsoleState | undefined;
-  #subscribed: ConsoleState | undefined;
-  #unsubscribe: (() => void) | null = null;
-
-  constructor(host: ReactiveControllerHost, state: () => ConsoleState | undefined) {
-    this.#host = host;
-    this.#state = state;
-    host.addController(this);
-  }
-  hostConnected(): void {
-    this.#follow();
-  }
-  hostUpdate(): void {
-    this.#follow();
-  }
-  hostDisconnected(): void {
-    this.#unsubscribe?.();
-    this.#unsubscribe = null;
-    this.#subscribed = undefined;
-  }
-  #follow(): void {
-    const state = this.#state();
-    if (state === this.#subscribed) return;
-    this.#unsubscribe?.();
-    this.#subscribed = state;
-    this.#unsubscribe = state?.subscribe(() => this.#host.requestUpdate()) ?? null;
-  }
-}
 
 export class ConsoleElement extends LitElement {
   static override properties: PropertyDeclarations = { app: { attribute: false } };
@@ -40,6 +10,6 @@ export class ConsoleElement extends LitElement {
 
   constructor() {
     super();
-    new StateController(this, () => this.app);
+    new SubscriptionController(this, () => this.app);
   }
 }

@@ -5,13 +5,7 @@
 // takes seconds of CPU); the result is `waveform.json` beside the manifest and `….waveform.json`
 // beside the stored recording. A show is streamed in bounded chunks, never held in memory.
 import { createReadStream } from 'node:fs';
-import { OggVorbisDecoder } from '@wasm-audio-decoders/ogg-vorbis';
-import { MPEGDecoder } from 'mpg123-decoder';
-import { OpusDecoder } from 'opus-decoder';
-import type { StreamFormat } from '../../../shared/src/audio-unit.ts';
-import { isOpusHead, isOpusTags, parseOpusHead } from '../../../shared/src/ogg/codec-headers.ts';
-import { OggFramer } from '../../../shared/src/ogg/ogg-framer.ts';
-import { OggPacketAssembler, oggPageLength, readOggPage } from '../../../shared/src/ogg/ogg-page.ts';
+import { createStreamDecoder, type DecodableFormat, type Pcm } from '../../../shared/src/decode/stream-decoder.ts';
 
 export const WAVEFORM_FILE = 'waveform.json';
 export const WAVEFORM_PEAKS_PER_SECOND = 10;
@@ -27,13 +21,6 @@ export interface Waveform {
   durationMs: number;
   /** 0..1, rounded to 3 decimals; one per 1 / peaksPerSecond s, the last one possibly shorter. */
   peaks: number[];
-}
-
-/** Channel data at a sample rate, as every decoder here returns it. */
-interface Pcm {
-  channelData: Float32Array[];
-  samplesDecoded: number;
-  sampleRate: number;
 }
 
 /**
@@ -90,89 +77,14 @@ export class PeakMeter {
 }
 
 /** What a recording file holds: the studio's Ogg Opus, or a source's stream as received. */
-export type WaveformInput = 'ogg-opus' | StreamFormat;
-
-interface Decoder {
-  decode(bytes: Uint8Array): Promise<Pcm[]>;
-  flush(): Promise<Pcm[]>;
-  free(): void;
-}
-
-/** Ogg Opus, chains included: a new OpusHead starts a new decoder (its pre-skip trimmed). */
-function oggOpusDecoder(): Decoder {
-  const framer = new OggFramer();
-  const assembler = new OggPacketAssembler();
-  let d: OpusDecoder<48000> | null = null;
-  return {
-    async decode(bytes) {
-      const out: Pcm[] = [];
-      for (const unit of framer.push(bytes)) {
-        const page = readOggPage(unit.data, 0, oggPageLength(unit.data, 0));
-        for (const p of assembler.push(page)) {
-          if (isOpusHead(p.data)) {
-            const head = parseOpusHead(p.data);
-            d?.free();
-            d = new OpusDecoder({ channels: head.channels, preSkip: head.preSkip, sampleRate: 48000 });
-            await d.ready;
-            continue;
-          }
-          if (isOpusTags(p.data) || !d) continue;
-          const r = d.decodeFrame(p.data);
-          if (r.samplesDecoded > 0) out.push({ channelData: r.channelData, samplesDecoded: r.samplesDecoded, sampleRate: 48000 });
-        }
-      }
-      return out;
-    },
-    flush: async () => [],
-    free: () => d?.free(),
-  };
-}
-
-function mp3Decoder(): Decoder {
-  const d = new MPEGDecoder();
-  return {
-    async decode(bytes) {
-      await d.ready;
-      const r = d.decode(bytes);
-      return r.samplesDecoded > 0 ? [r] : [];
-    },
-    flush: async () => [],
-    free: () => d.free(),
-  };
-}
-
-function vorbisDecoder(): Decoder {
-  const d = new OggVorbisDecoder();
-  return {
-    async decode(bytes) {
-      await d.ready;
-      const r = await d.decode(bytes);
-      return r.samplesDecoded > 0 ? [r] : [];
-    },
-    async flush() {
-      await d.ready;
-      const r = await d.flush();
-      return r.samplesDecoded > 0 ? [r] : [];
-    },
-    free: () => d.free(),
-  };
-}
-
-function decoderFor(format: WaveformInput): Decoder {
-  switch (format) {
-    case 'ogg-opus': return oggOpusDecoder();
-    case 'mp3': return mp3Decoder();
-    case 'ogg-vorbis': return vorbisDecoder();
-    default: throw new RangeError(`no decoder for a ${format} recording: its waveform cannot be drawn`);
-  }
-}
+export type WaveformInput = DecodableFormat;
 
 /** Input chunk size: mpg123's feed buffer takes this much at once. */
 const READ_CHUNK_BYTES = 64 * 1024;
 
 /** Decodes the file and measures its peaks (on the calling thread: use computeWaveformOffThread in the bridge). */
 export async function computeWaveform(inPath: string, format: WaveformInput, peaksPerSecond = WAVEFORM_PEAKS_PER_SECOND): Promise<Waveform> {
-  const decoder = decoderFor(format);
+  const decoder = createStreamDecoder(format);
   const meter = new PeakMeter(peaksPerSecond);
   const take = (pcms: Pcm[]) => {
     for (const p of pcms) meter.push(p.channelData, p.samplesDecoded, p.sampleRate);
