@@ -125,7 +125,9 @@ test('the studio broadcasts over https and wss; replaced certificate files reach
   assert.equal(after.connected, true);
   await page.getByText(/Reconnects\s*0/).waitFor();
   await listener.waitForAudioBytes(bytesAtSwap + 16_000, 10_000);
-  assertOneConnection(listener, 750);
+  // The bound the other studio tests give an Ogg listener of /live (studio-live-path.test.ts): a
+  // Chromium encoder starved of CPU on a loaded 2-core CI machine stalled 1.3 s twice, with no swap near.
+  assertOneConnection(listener, 1500);
   const decoded = await decodeAudio(listener.audio, { sampleRateHz: 48_000 });
   const tail = decoded.samples.subarray(Math.max(0, decoded.samples.length - 2 * decoded.sampleRateHz));
   const f = dominantFrequencyHz(tail, decoded.sampleRateHz);

@@ -117,8 +117,9 @@ export async function finalizeShow(dir: string, manifest: ShowManifest, deps: Fi
       await deps.store.putText(cueKey(key), buildCueSheet(m, key.slice(key.lastIndexOf('/') + 1)), 'application/x-cue').catch((err: unknown) => {
         log.warn({ err: (err as Error).message }, 'the CUE sheet could not be stored beside the recording; the tracklist is in its stored manifest');
       });
-      await finishWaveform(dir, m, deps, key);
+      // The spool copy is redundant from the moment the show is verified: removed before anything slower.
       await removeSpoolCopy(deps.store, m.showId, log);
+      await finishWaveform(dir, m, deps, key);
       // The MP3 rendition is made from the studio's Opus; a source's recording is kept in its own format only.
       if (deps.mp3BitrateKbps && !m.sourceFormat) await finishRendition(dir, m, { ...deps, mp3BitrateKbps: deps.mp3BitrateKbps });
     } else {

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# npm test's runner, after the setup, type-check and lint: every *.test.ts in two lanes at once.
+# The long-waits lane holds the files that mostly wait on real time with little CPU (a push target
+# killed for 60 s, an upstream killed for 20 s, 40 s source shows with a 5 s cut, a studio cut for
+# 60 s); the main lane runs everything else two files at a time, as the 2-core machine allows. The
+# run fails if either lane fails.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+LONG_WAITS=(
+  test/integration/pushes.test.ts
+  test/integration/pull-relays.test.ts
+  test/integration/source-recording.test.ts
+  test/e2e/studio-live-edge.test.ts
+)
+OPTS=(--test-timeout=240000)
+
+mapfile -t ALL < <(find bridge shared config studio station console recordings test -name '*.test.ts' -not -path '*/node_modules/*' | sort)
+MAIN=()
+for f in "${ALL[@]}"; do
+  long=0
+  for w in "${LONG_WAITS[@]}"; do [[ "$f" == "$w" ]] && long=1; done
+  ((long)) || MAIN+=("$f")
+done
+
+node --test --test-concurrency=1 "${OPTS[@]}" "${LONG_WAITS[@]}" > >(sed -u 's/^/[long-waits lane] /') 2>&1 &
+long_pid=$!
+node --test --test-concurrency=2 "${OPTS[@]}" "${MAIN[@]}"
+main_rc=$?
+wait "$long_pid"
+long_rc=$?
+echo "# main lane: exit $main_rc (${#MAIN[@]} files); long-waits lane: exit $long_rc (${#LONG_WAITS[@]} files)"
+((main_rc == 0 && long_rc == 0))
