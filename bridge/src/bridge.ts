@@ -405,6 +405,7 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
     onScheduleChanged: () => deadMansSwitch.setSchedule(schedule.entries()),
     graceMs: () => config.alerts.grace_minutes * 60_000,
     sessionLifetimeMs: SESSION_LIFETIME_MS,
+    studioLogins: logins,
   });
   const webRoutes = createWebRoutes({ stationDir: STATION_DIR, consoleDir: CONSOLE_DIR });
   let historyTimer: NodeJS.Timeout | null = null;

@@ -169,6 +169,22 @@ describe('REST API v1', { timeout: 90_000 }, () => {
     assert.equal((await api('GET', '/api/v1/public/station', { token })).status, 200, 'a stale token does not lock anyone out of the public document');
   });
 
+  test('a DJ created in the console signs in to the studio; disabling the account ends that studio sign-in at once', async () => {
+    const password = 'studio-dj-secret-1';
+    secrets.push(password);
+    assert.equal((await api('POST', '/api/v1/users', { cookie: admin.cookie, csrf: admin.csrf, body: { name: 'studio-dj', role: 'dj', password } })).status, 201);
+    const login = await fetch(`${bridge.webUrl}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'studio-dj', password }) });
+    assert.equal(login.status, 200, 'the new DJ signs in to the studio');
+    const { token } = await login.json() as { token: string };
+    secrets.push(token);
+    const session = () => fetch(`${bridge.webUrl}/api/session`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
+    assert.equal(await session(), 200);
+    assert.equal((await api('PATCH', '/api/v1/users/studio-dj', { cookie: admin.cookie, csrf: admin.csrf, body: { disabled: true } })).status, 200);
+    assert.equal(await session(), 401, 'the studio token of a disabled account is refused');
+    const again = await fetch(`${bridge.webUrl}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'studio-dj', password }) });
+    assert.equal(again.status, 401, 'and the disabled account cannot sign in again');
+  });
+
   test('an operator schedules shows: conflicts are flagged, today is on the public page, slots show it on air; a DJ cannot schedule', async () => {
     const op = await signIn('op1', PASSWORDS.operator);
     const at = new Date(Date.now() - 60_000).toISOString().replace(/\.\d+Z$/, 'Z');

@@ -47,4 +47,14 @@ describe('StudioLogins', () => {
     assert.equal(after.check(kept, Date.now() + TOKEN_LIFETIME_MS), null, 'still expires after 12 h');
     await after.saved(); // the expiry above is written out: let it finish before the directory goes
   });
+  it('revokeAllOf ends every sign-in of one account (any spelling of its name) and no other', () => {
+    const logins = new StudioLogins(10);
+    const a = logins.issue('Nina').token;
+    const b = logins.issue('Nina').token;
+    const other = logins.issue('omar').token;
+    assert.equal(logins.revokeAllOf('nina'), 2);
+    assert.equal(logins.check(a), null);
+    assert.equal(logins.check(b), null);
+    assert.equal(logins.check(other)?.name, 'omar');
+  });
 });

@@ -86,6 +86,20 @@ export class StudioLogins {
     return removed;
   }
 
+  /** Ends every studio sign-in of an account (its password changed, it was disabled or removed). */
+  revokeAllOf(name: string): number {
+    const lower = name.toLowerCase();
+    let removed = 0;
+    for (const [key, login] of this.#tokens) {
+      if (login.name.toLowerCase() === lower) {
+        this.#tokens.delete(key);
+        removed++;
+      }
+    }
+    if (removed > 0) void this.#save();
+    return removed;
+  }
+
   get size(): number {
     return this.#tokens.size;
   }

@@ -44,6 +44,8 @@ export interface ApiRouterDeps {
   graceMs: () => number;
   /** Session lifetime for the cookie's Max-Age (WebSessions' lifetime). */
   sessionLifetimeMs: number;
+  /** The studio's sign-ins (accounts/studio-logins.ts): ended with the console's sessions when an account's password, state or role changes. */
+  studioLogins?: { revokeAllOf(name: string): unknown };
 }
 
 /** Who is calling: a console session (cookie + CSRF token) or an API token. */
@@ -207,7 +209,10 @@ export function createApiRouter(deps: ApiRouterDeps): (req: IncomingMessage, res
       }
       const user = await station.users.update(target.name, ctx.body);
       // A new password or a disabled account ends the account's sessions at once.
-      if (ctx.body.password !== undefined || ctx.body.disabled === true || (ctx.body.role !== undefined && ctx.body.role !== target.role)) station.sessions.revokeAllOf(target.name);
+      if (ctx.body.password !== undefined || ctx.body.disabled === true || (ctx.body.role !== undefined && ctx.body.role !== target.role)) {
+        station.sessions.revokeAllOf(target.name);
+        deps.studioLogins?.revokeAllOf(target.name);
+      }
       ctx.audit('user.update', target.name, { fields: Object.keys(ctx.body), ...(ctx.body.disabled !== undefined ? { disabled: ctx.body.disabled } : {}), ...(ctx.body.role ? { role: ctx.body.role } : {}) });
       return user;
     },
@@ -216,6 +221,7 @@ export function createApiRouter(deps: ApiRouterDeps): (req: IncomingMessage, res
       if (ctx.params.name === ctx.caller.user.name) throw new AircheckError('USER_INVALID', 'you cannot remove your own account: ask another admin');
       station.users.remove(ctx.params.name);
       station.sessions.revokeAllOf(ctx.params.name);
+      deps.studioLogins?.revokeAllOf(ctx.params.name);
       ctx.audit('user.delete', ctx.params.name);
     },
     listTokens(ctx) {
