@@ -89,11 +89,23 @@ test('a listener plays /live on the station page, sees the title within 2 s, the
     assert.match(chosen.src, /\/live$/);
     await until('currentTime advances', () => audio.evaluate((a: HTMLAudioElement, from: number) => !a.paused && a.currentTime > from + 0.5, start));
     await live.getByRole('button', { name: /^Stop / }).waitFor();
+    // Pushed by the public event stream (a 500 ms clock), or the 10 s poll if the stream failed: up
+    // to 20 s on a loaded CI machine; the page's text and what the server counts are in the failure.
+    const countShown = Date.now();
     const listeners = await until('the listener count shows the listener', async () => {
       const text = await live.locator('.listeners').textContent();
       const n = Number(/^(\d+) listening/.exec(text ?? '')?.[1] ?? 0);
       return n >= 1 && n;
+    }, 20_000).catch(async (err: Error) => {
+      const served = await (await fetch(`${bridge.webUrl}/api/v1/public/station`)).json() as { mounts: { path: string; listeners: number }[] };
+      const text = await live.locator('.listeners').textContent();
+      const feed = await page.evaluate(() => {
+        const app = document.querySelector('station-app') as unknown as { station?: { feed?: { mode?: string; station?: { mounts?: { path: string; listeners: number }[] } } } };
+        return { mode: app.station?.feed?.mode, listeners: app.station?.feed?.station?.mounts?.map((m) => `${m.path}:${m.listeners}`) };
+      });
+      throw new Error(`${err.message}; the page says ${JSON.stringify(text)} (feed ${JSON.stringify(feed)}), the server counts ${served.mounts.find((m) => m.path === '/live')?.listeners} on /live`, { cause: err });
     });
+    t.diagnostic(`listener count on the page ${Date.now() - countShown} ms after the player advanced`);
     t.diagnostic(`chosen stream ${chosen.src} (${chosen.codec}); ${listeners} listening`);
 
     // The DJ's client sets the title through the Icecast admin endpoint: on the page within 2 s.
