@@ -218,6 +218,16 @@ export const DjSchema = z
 
 export type DjConfig = z.infer<typeof DjSchema>;
 
+/** A list of IPv4/IPv6 addresses or CIDRs ([web] trusted_proxies, [metrics] allow), each checked at load. */
+const addressList = () =>
+  z
+    .array(z.string().superRefine((s, ctx) => {
+      const problem = trustedProxyProblem(s);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }))
+    .max(1000)
+    .default([]);
+
 export const ConfigSchema = z
   .object({
     data_dir: z.string().min(1).default('./data').describe('credentials, spool and state live here'),
@@ -237,13 +247,7 @@ export const ConfigSchema = z
       .object({
         tls_cert_file: z.string().min(1).optional().describe('PEM certificate (full chain) for HTTPS/WSS on web_port; with tls_key_file. Reloaded on SIGHUP and when the file changes'),
         tls_key_file: z.string().min(1).optional().describe('PEM private key (unencrypted) of tls_cert_file'),
-        trusted_proxies: z
-          .array(z.string().superRefine((s, ctx) => {
-            const problem = trustedProxyProblem(s);
-            if (problem) ctx.addIssue({ code: 'custom', message: problem });
-          }))
-          .max(1000)
-          .default([])
+        trusted_proxies: addressList()
           .describe('reverse proxies (addresses or CIDRs) whose X-Forwarded-For / X-Forwarded-Proto / Forwarded headers name the real client; as an env variable, comma-separated'),
       })
       .strict()
@@ -252,13 +256,7 @@ export const ConfigSchema = z
       .object({
         token: z.string().min(16, { message: 'metrics.token is too short: use at least 16 characters (e.g. `openssl rand -hex 24`)' }).max(256).optional()
           .describe('when set, /metrics needs `Authorization: Bearer <token>` (Prometheus: authorization.credentials)'),
-        allow: z
-          .array(z.string().superRefine((s, ctx) => {
-            const problem = trustedProxyProblem(s);
-            if (problem) ctx.addIssue({ code: 'custom', message: problem });
-          }))
-          .max(1000)
-          .default([])
+        allow: addressList()
           .describe('when not empty, /metrics answers only these addresses or CIDRs (e.g. ["127.0.0.1", "10.0.0.0/8"]); with token, both must pass'),
       })
       .strict()

@@ -2,10 +2,10 @@
 // `/station/*` and `/console/*` (single-page apps: unknown paths get their index.html), and the
 // favicons. Fed by bridge.ts's request routing; answers false when the page is not built, so the
 // server-rendered player (admin/web-page.ts) still answers `/`.
-import { createReadStream, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { createStaticHandler } from '../web/static-files.ts';
+import { createStaticHandler, sendFileBody } from '../web/static-files.ts';
 
 export function createWebRoutes(opts: { stationDir: string; consoleDir: string }): (req: IncomingMessage, res: ServerResponse) => boolean {
   const serveConsole = createStaticHandler(opts.consoleDir, '/console', { spaFallback: true });
@@ -19,14 +19,7 @@ export function createWebRoutes(opts: { stationDir: string; consoleDir: string }
     } catch {
       return false;
     }
-    res.writeHead(200, { 'content-type': type, 'content-length': String(size), 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' });
-    if (req.method === 'HEAD') {
-      res.end();
-      return true;
-    }
-    const stream = createReadStream(file);
-    stream.on('error', () => res.destroy());
-    stream.pipe(res);
+    sendFileBody(req, res, file, size, type, 'no-cache');
     return true;
   };
   return (req, res) => {

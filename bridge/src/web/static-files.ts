@@ -83,21 +83,21 @@ export function createStaticHandler(rootDir: string, urlPrefix: string, opts: { 
       return true;
     }
     const isIndex = relative.endsWith('index.html');
-    res.writeHead(200, {
-      'content-type': MIME_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
-      'content-length': String(size),
-      'cache-control': isIndex || !HASHED.test(file) ? 'no-cache' : 'public, max-age=31536000, immutable',
-      'x-content-type-options': 'nosniff',
-    });
-    if (req.method === 'HEAD') {
-      res.end();
-      return true;
-    }
-    const stream = createReadStream(file);
-    stream.on('error', () => res.destroy());
-    stream.pipe(res);
+    sendFileBody(req, res, file, size, MIME_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream', isIndex || !HASHED.test(file) ? 'no-cache' : 'public, max-age=31536000, immutable');
     return true;
   };
+}
+
+/** Answers 200 with a regular file of a known size (its body streamed; none for HEAD). */
+export function sendFileBody(req: IncomingMessage, res: ServerResponse, file: string, size: number, contentType: string, cacheControl: string): void {
+  res.writeHead(200, { 'content-type': contentType, 'content-length': String(size), 'cache-control': cacheControl, 'x-content-type-options': 'nosniff' });
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  const stream = createReadStream(file);
+  stream.on('error', () => res.destroy());
+  stream.pipe(res);
 }
 
 function isFile(path: string): boolean {
