@@ -1,3 +1,4 @@
+// test-load: browser ~45s
 // End to end: the admin console (Chromium) against the real bridge, recordings stored in the real
 // S3-compatible server (Ceph RGW) behind a TCP proxy the test can make fail. In one bridge run:
 // ffmpeg broadcasts a show to /live while the store is unreachable (→ a failed recording), then a

@@ -1,3 +1,4 @@
+// test-load: realtime ~50s
 // End to end: the glass-to-glass benchmark cannot hide a lagging studio. With its test-only knob the
 // studio's WebSocket goes through a proxy holding every byte 3.1 s; the benchmark (real studio in
 // Chromium, real bridge, a raw /live listener and Chromium's <audio src=/live>) must report every

@@ -1,3 +1,4 @@
+// test-load: browser ~25s
 // End to end: the cart wall in Chromium, used as a DJ does. A file the browser cannot decode shows
 // "Could not load …", which Dismiss clears and the next good file clears; a WAV tone fired with key 1
 // counts down, loops, is not fired by a 1 typed in a field, and is still on the wall after a reload

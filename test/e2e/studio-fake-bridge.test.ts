@@ -1,3 +1,4 @@
+// test-load: browser ~26s
 // The real studio UI in Chromium against a protocol-exact fake bridge (ws + our static handler): the
 // fake mic's tone is metered, encoded as 20 ms Opus frames, sent in order, survives a dropped
 // connection without a gap, and the controls and now-playing go through the protocol. Proves the

@@ -1,3 +1,4 @@
+// test-load: realtime ~45s
 // End to end in Firefox (Debian firefox-esr, puppeteer-core over WebDriver BiDi): Firefox has
 // WebCodecs AudioEncoder with Opus but no MediaStreamTrackProcessor, so the studio captures the
 // master through its AudioWorklet. A DJ signs in, connects (/test, heard in the preview player), goes

@@ -1,3 +1,4 @@
+// test-load: realtime ~25s
 // End to end: HTTPS for the studio. A test CA made at run time is trusted by Chromium the real way
 // (an NSS database in a temporary HOME, as `certutil` puts it there for a user; no flag that ignores
 // certificate errors). The studio signs in and broadcasts over https:// and wss:// on the web port;

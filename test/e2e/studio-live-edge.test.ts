@@ -1,3 +1,4 @@
+// test-load: realtime ~100s
 // End to end (issue 10, "live edge after a cut"): the real studio in Chromium is on air through a
 // proxy; the proxy cuts its uplink for 60 s, then lets it back at about 3 Mbit/s, so the studio's
 // resent backlog takes seconds to arrive. A /live listener's delay behind the studio is measured with

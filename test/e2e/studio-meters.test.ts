@@ -1,3 +1,4 @@
+// test-load: browser ~30s
 // End to end: the studio's meters in Chromium. The fake microphone plays a 1000 Hz sine at an exact
 // peak level (generated with sox); Mic 1 in music/line mode (no echo cancellation, no AGC) at 0 dB
 // gain. A −25 dBFS tone lights only green on Mic 1's meter; a −3 dBFS tone lights red. The test

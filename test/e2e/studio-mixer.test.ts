@@ -1,3 +1,4 @@
+// test-load: browser ~30s
 // End to end: the studio's mixer in Chromium. The fake microphone plays 1000 Hz; a cart (a local
 // 440 Hz file) is fired from the cart wall while the microphone is muted, then stopped and the
 // microphone unmuted. A listener of the private /test preview hears exactly that: 1000 → 440 → 1000.

@@ -1,3 +1,4 @@
+// test-load: browser ~32s
 // End to end: the real studio in Chromium broadcasts through a TCP proxy that the test controls.
 // Mid-show the proxy first drops the bridge side of every connection (the studio sees the server
 // close), then stops forwarding without closing (a stalled link). The studio recovers on its own

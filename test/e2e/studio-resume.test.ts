@@ -1,3 +1,4 @@
+// test-load: browser ~100s
 // End to end: a DJ's show is resumed, never restarted, by accident (issue 10). The real studio in
 // Debian Chromium — launched WITHOUT an autoplay flag, so a reload really has no user gesture — on a
 // real bridge: (1) a reload while live comes back ON AIR in the same show, the /live listener hears the

@@ -1,3 +1,4 @@
+// test-load: realtime ~105s
 // End to end (issue 10, on-air feedback): one bridge, one Chromium, the studio walked through every
 // state — signed out, preview, on air, reconnecting (bridge killed), bridge restarted (same data dir
 // and ports), ended — with screenshots at 1280×720 and 390×844 in test-artifacts/ and no horizontal

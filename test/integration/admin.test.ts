@@ -1,3 +1,4 @@
+// test-load: light ~34s
 // Status, admin and metrics endpoints against a real bridge with real ffmpeg sources and raw-socket
 // listeners: what a dashboard, an Icecast admin script, Prometheus and a web player see.
 import { after, before, describe, test } from 'node:test';

@@ -1,3 +1,4 @@
+// test-load: heavy ~37s
 // Bad input on the stream port gets a clear answer or a clean drop, and never harms a concurrent
 // healthy source and listener: asserted at the end on what that listener received.
 import { describe, test, before, after } from 'node:test';

@@ -1,3 +1,4 @@
+// test-load: light ~40s
 // The bridge program as an operator runs it (`npm start` = `node bridge/src/main.ts`): the config
 // template, refusing a bad config with every problem listed, credentials generated and printed once,
 // the start banner, SIGHUP reload without dropping anyone, and a clean SIGTERM.

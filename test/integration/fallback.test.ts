@@ -1,3 +1,4 @@
+// test-load: light ~27s
 // Fallback: when a mount's source drops, its listeners keep receiving audio from the fallback on the
 // same TCP connection, and get the live audio again when the source returns.
 import { test } from 'node:test';

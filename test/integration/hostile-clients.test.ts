@@ -1,3 +1,4 @@
+// test-load: heavy ~25s
 // Clients that misbehave on purpose cannot end the process or disturb anyone else: a reset at every
 // stage of a connection (before the head, mid-head, right after each kind of error answer,
 // mid-stream) on both ports, TLS handshakes on the plain ports, requests node:http's parser refuses,

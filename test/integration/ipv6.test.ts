@@ -1,3 +1,4 @@
+// test-load: light ~20s
 // Aircheck on an IPv6 address (`AIRCHECK_HOST=::1`, and `::`) end to end: the banner's URL is bracketed, an
 // ffmpeg source pushes over [::1], a listener plays over [::1], the status JSON's listenurl and the
 // playlists link to [::1], and a studio show goes live on /live over IPv6 (its push feeds the mounts in

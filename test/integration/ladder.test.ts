@@ -1,3 +1,4 @@
+// test-load: heavy ~40s
 // Transcoded ladders (issue 11): /live with four rungs (MP3 128, MP3 64, AAC 96, Ogg Opus 64). A real
 // ffmpeg source sends a tone, the title is set the Icecast way (/admin/metadata), the source drops
 // (the fallback file plays) and returns: a listener on every rung keeps its one connection, decodes

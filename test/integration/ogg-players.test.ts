@@ -1,3 +1,4 @@
+// test-load: heavy ~22s
 // Real players on an Ogg Opus /live through a fallback and back (issue 11, "Ogg listeners keep one
 // stream"): GStreamer `souphttpsrc ! decodebin` and VLC must keep playing — decoded, tone A, then
 // the fallback's tone B, then A again — where a chain change used to stop them. With

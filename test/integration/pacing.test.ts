@@ -1,3 +1,4 @@
+// test-load: light ~25s
 // A source that sends faster than real time is paced by frame duration, so listeners hear real
 // time; bodies may also come chunked or with a length.
 import { test } from 'node:test';

@@ -1,3 +1,4 @@
+// test-load: light ~46s
 // Pull relays (issue 11): an Aircheck mount pulls from Debian icecast2 (a) and from a second Aircheck
 // (b). The upstream is killed by PID and restarted on the same port: the same listener connection on
 // the relay mount hears the upstream's tone, then the mount's fallback file while the upstream is

@@ -1,3 +1,4 @@
+// test-load: light ~100s
 // Pushes to other servers (issue 11): Aircheck's /live pushed to two Debian icecast2 servers. One is
 // killed for 60 s and restarted on the same port: the other's listener hears the tone without a gap,
 // the first gets the push back within its backoff, and the admin status tells the truth throughout.

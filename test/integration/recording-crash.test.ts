@@ -1,3 +1,4 @@
+// test-load: heavy ~45s
 // The recorder end to end against the real program: a studio streams a tone; `kill -9` of the bridge
 // mid-show loses no frame the bridge had acknowledged, and acks kept up with the show to the last
 // page in progress (the restarted bridge recovers and finalizes the show); a normal
@@ -34,7 +35,7 @@ async function checkFile(path: string): Promise<void> {
   assert.ok(f !== null && Math.abs(f - TONE_HZ) < 5, `the recording holds the tone (${f} Hz)`);
 }
 
-describe('recording', { timeout: 180_000 }, () => {
+describe('recording', { timeout: 180_000, concurrency: 2 }, () => {
   test('kill -9 mid-show: the restarted bridge recovers every frame it had acknowledged and loses at most the page in progress', async (t) => {
     const { dataDir, source } = await setup();
     assert.ok(source.packets.every((p) => p.durationSamples === 960));

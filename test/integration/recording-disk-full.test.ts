@@ -1,3 +1,4 @@
+// test-load: light ~31s
 // A full spool disk mid-show, against the real program: the spool's file system is limited through
 // the test-only seam AIRCHECK_TEST_SPOOL_FREE_BYTES (recordings/src/spool/limited-space-fs.ts, honoured
 // only with NODE_ENV=test). The recording_failed alert fires at once and once, the DJ's studio is told

@@ -1,3 +1,4 @@
+// test-load: heavy ~11s
 // The recording store against a real S3-compatible server (Ceph RGW 20, started by the test):
 // uploads with explicit CRC-32C checksums (single and multipart), verification, a failed upload
 // retried, a store holding the wrong size or bytes (→ not verified; the recorder's cleanup keeps the

@@ -1,3 +1,4 @@
+// test-load: heavy ~20s
 // Real Icecast source clients (ffmpeg PUT and legacy SOURCE, Liquidsoap, libshout's shout, ezstream)
 // push a tone through one Aircheck, each on its own mount, concurrently. For each, a listener present
 // from the start and one joining mid-stream must decode to that tone; Ogg late joiners must start

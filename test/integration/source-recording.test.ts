@@ -1,3 +1,4 @@
+// test-load: light ~67s
 // Every show recorded, whatever its source (issue 11): ffmpeg (MP3) and Liquidsoap (Ogg Vorbis), as
 // they ship, broadcast to /live for about 40 s with a 5 s network cut in the middle (a TCP proxy
 // between client and bridge resets the client and refuses it for 5 s; ffmpeg is started again,

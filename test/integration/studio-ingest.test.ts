@@ -1,3 +1,4 @@
+// test-load: light ~23s
 // The studio ingest end to end: a Node studio (test/helpers/studio-client.ts) signs in, sends real
 // Opus packets over the WebSocket, moves /test → /live; listeners of /test, /live and /live.mp3 hear
 // the tone; now-playing reaches ICY, status and OpusTags; a second DJ is refused; bad clients get

@@ -1,3 +1,4 @@
+// test-load: light ~22s
 // Issue 8, defect 9 — "the studio cannot come back after a bridge restart": against the real program,
 // a studio on air is cut off by `kill -9` of the bridge, keeps encoding into its resend buffer while
 // the bridge is down, and when the bridge restarts on the same data dir (and web port) it resumes
@@ -20,7 +21,7 @@ const TONE_HZ = 440;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const shows = studioShows(TONE_HZ);
 
-describe('studio across a bridge restart', { timeout: 180_000 }, () => {
+describe('studio across a bridge restart', { timeout: 180_000, concurrency: 2 }, () => {
   // kill -9 is a crash; SIGTERM is an operator's restart (systemctl restart, a deploy): neither ends the show.
   for (const signal of ['SIGKILL', 'SIGTERM'] as const) test(`${signal === 'SIGKILL' ? 'kill -9' : 'SIGTERM (a restart)'} mid-show: the studio resumes the same show on air, nothing it buffered is lost, one recording without a gap`, async (t) => {
     const { dataDir, source } = await shows.setup('aircheck-restart-');
