@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnTracked } from '../helpers/processes.ts';
-import { startBridge, waitForMount } from '../helpers/bridge.ts';
+import { startBridge, waitForMount, type RunningBridge } from '../helpers/bridge.ts';
 import { assertOneConnection, connectListener, type ListenerHandle } from '../helpers/listener.ts';
 import { ffmpegSource } from '../helpers/peers.ts';
 import { toneFile } from '../helpers/tones.ts';
@@ -58,6 +58,21 @@ function describePages(bytes: Uint8Array, n: number): string {
   return out.join(' ');
 }
 
+/**
+ * Waits until a rung carries audio, as a station's rung does when a listener comes: a probe listener
+ * gets its first bytes. The encoder's start-up (a worker compiling WebAssembly, an ffmpeg starting)
+ * is not a gap in a running stream; the listeners measured after this get the rung's burst at once.
+ */
+async function waitForRungAudio(bridge: RunningBridge, path: string): Promise<void> {
+  await waitForMount(bridge, path, (m) => m.playing === 'source');
+  const probe = await connectListener(bridge.url(path));
+  try {
+    await probe.waitForAudioBytes(1, 15_000);
+  } finally {
+    probe.close();
+  }
+}
+
 /** Seconds of a rung's audio, in bytes (its bitrate). */
 const bytesOf = (r: RungCase, seconds: number) => Math.round((r.kbps * 1000 / 8) * seconds * 0.9);
 /** Opus pages carry 0.2 s each; around the encoder's restart at a switch or title, a little more. */
@@ -94,7 +109,7 @@ test('a 4-rung ladder on /live: every rung plays the tone with the title and fol
   const first = ffmpegSource({ url: bridge.streamUrl, mount: '/live', password: bridge.livePassword, format: 'mp3', toneHz: LIVE_HZ });
   t.after(() => first.stop('SIGKILL'));
   await waitForMount(bridge, '/live', (m) => m.playing === 'source');
-  for (const r of RUNGS) await waitForMount(bridge, r.path, (m) => m.playing === 'source');
+  for (const r of RUNGS) await waitForRungAudio(bridge, r.path);
 
   // Every listener asks for ICY metadata, as GStreamer, ffmpeg and mpv do (Ogg too, once Ogg listeners get it).
   const listeners = await Promise.all(RUNGS.map((r) => connectListener(bridge.url(r.path), { icyMetadata: true })));
@@ -149,7 +164,7 @@ test('without a system ffmpeg an MP3 rung runs in WebAssembly: tone, ICY title, 
 
   const first = ffmpegSource({ url: bridge.streamUrl, mount: '/live', password: bridge.livePassword, format: 'mp3', toneHz: LIVE_HZ });
   t.after(() => first.stop('SIGKILL'));
-  await waitForMount(bridge, rung.path, (m) => m.playing === 'source');
+  await waitForRungAudio(bridge, rung.path);
   const l = await connectListener(bridge.url(rung.path), { icyMetadata: true });
   t.after(() => l.close());
   const auth = `Basic ${Buffer.from(`source:${bridge.livePassword}`).toString('base64')}`;

@@ -1,4 +1,4 @@
-// test-load: light ~31s
+// test-load: light ~20s
 // A full spool disk mid-show, against the real program: the spool's file system is limited through
 // the test-only seam AIRCHECK_TEST_SPOOL_FREE_BYTES (recordings/src/spool/limited-space-fs.ts, honoured
 // only with NODE_ENV=test). The recording_failed alert fires at once and once, the DJ's studio is told
@@ -51,7 +51,7 @@ async function adminStudio(bridge: RunningBridge): Promise<any> {
 
 const config = (hookUrl: string, checkS: number) => `[alerts]\nwebhook_url = "${hookUrl}"\ncheck_interval_seconds = ${checkS}\n`;
 
-describe('a full spool disk mid-show', { timeout: 180_000 }, () => {
+describe('a full spool disk mid-show', { timeout: 180_000, concurrency: 2 }, () => {
   test('alert fired once, the DJ told, the gap listed with REC_DISK_FULL, never verified; the same after kill -9 and a restart', async (t) => {
     const hook = await webhookServer();
     t.after(() => hook.close());
