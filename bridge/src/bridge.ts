@@ -4,6 +4,7 @@ import http from 'node:http';
 import type net from 'node:net';
 import type tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
+import { mkdirSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/src/config.ts';
@@ -18,7 +19,7 @@ import { TlsReloader, type TlsFiles } from './http/tls-files.ts';
 import { MountRegistry } from './mounts/mount-registry.ts';
 import { FileFeed } from './mounts/file-feed.ts';
 import type { StreamFormat } from '../../shared/src/audio-unit.ts';
-import { isAircheckError, type ErrorCode } from '../../shared/src/errors.ts';
+import { AircheckError, isAircheckError, type ErrorCode } from '../../shared/src/errors.ts';
 import { handleSourceRequest } from './sources/source-request.ts';
 import { handleListenerRequest } from './listeners/listener-request.ts';
 import { sendBufferCapUnavailable } from './listeners/send-buffer.ts';
@@ -35,6 +36,7 @@ import { SESSION_LIFETIME_MS, WebSessions } from './station/web-sessions.ts';
 import { ApiTokens } from './station/api-tokens.ts';
 import { AuditLog } from './station/audit-log.ts';
 import { StationSettings } from './station/station-settings.ts';
+import { BUNDLED_FALLBACK, MountSettings, describeMounts, listMedia, mediaDirOf, withMountSettings, type MountSettingsChange } from './station/mount-settings.ts';
 import { ScheduleStore } from './station/schedule-store.ts';
 import { LISTENER_SAMPLE_INTERVAL_MS, ListenerHistory } from './station/listener-history.ts';
 import { RecordingCatalog } from '../../recordings/src/catalog/console-recordings.ts';
@@ -42,7 +44,7 @@ import { createApiRouter } from './api/api-router.ts';
 import { LiveView } from './api/live.ts';
 import { EventHub } from './api/events.ts';
 import { createWebRoutes } from './api/web-routes.ts';
-import type { StationPorts } from './api/api-deps.ts';
+import type { MountSettingsPort, StationPorts } from './api/api-deps.ts';
 import { DjSessions, SESSIONS_FILE } from './shows/dj-session.ts';
 import { LivePush } from './sources/studio/live-push.ts';
 import type { FrameConsumer } from '../../shared/src/show-contract.ts';
@@ -79,7 +81,10 @@ const BUNDLED_FILES: Record<StreamFormat, string> = {
 export interface Bridge {
   /** Listens; the first URL of each list is the loopback one, the others every address served. */
   start(): Promise<{ streamUrl: string; webUrl: string; streamUrls: string[]; webUrls: string[]; host: string }>;
-  /** Applies new mount settings and credentials; nobody connected is dropped. */
+  /**
+   * Applies a new file config and credentials (mounts, limits, …); the console's mount settings stay
+   * on top of the new config. Nobody connected is dropped.
+   */
   reload(config: Config, credentials: Credentials): void;
   /** Stops accepting, ends sources and listeners after their queued audio, closes the servers. */
   stop(graceMs?: number): Promise<void>;
@@ -97,7 +102,24 @@ export interface BridgeOptions {
 }
 
 export function createBridge(initialConfig: Config, initialCredentials: Credentials, log: Logger, options: BridgeOptions = {}): Bridge {
-  let config = initialConfig;
+  // The station's own state (<data_dir>/station.sqlite): accounts, console sessions, API tokens, the
+  // audit log, station and mount settings, the schedule and the listener history. Opened first: the
+  // console's mount settings are part of the config every stage is created with.
+  const stationDb = StationDb.open(StationDb.fileIn(initialConfig.data_dir));
+  // Console-chosen fallback files come from <data_dir>/media/ only (created here, so admins find it).
+  const mediaDir = mediaDirOf(initialConfig.data_dir);
+  try {
+    mkdirSync(mediaDir, { recursive: true, mode: 0o755 });
+  } catch (err) {
+    log.warn({ mediaDir, err: (err as Error).message }, 'media folder cannot be created; the console offers only the bundled fallback');
+  }
+  const mountSettings = new MountSettings(stationDb, { mediaDir });
+  /** The file config (main.ts's, then each SIGHUP's) with the console's mount settings on top: what every stage runs with. */
+  const effectiveConfig = (file: Config): Config =>
+    withMountSettings(file, mountSettings.all(), mediaDir, (ignored) => log.warn(ignored, 'console mount setting ignored; the config file\'s value applies'));
+  /** What the config file says (kept to re-apply the console's mount settings on top of it). */
+  let fileConfig = initialConfig;
+  let config = effectiveConfig(fileConfig);
   let credentials = initialCredentials;
   const metrics = new Metrics();
   const throttle = new AuthThrottle(config.limits.auth_failures_per_minute);
@@ -111,6 +133,8 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
 
   // Fallback files: loaded when first needed, kept while the server runs; a bad file fails loudly.
   const fileFeeds = new Map<string, FileFeed | null>();
+  /** Why a fallback file is unusable (its FALLBACK_FILE_INVALID message), for the console's answer. */
+  const fileFeedProblems = new Map<string, string>();
   let feedCounter = 0;
   const fileFeedFor = (setting: string, format: StreamFormat): FileFeed | null => {
     const file = setting === 'bundled' ? BUNDLED_FILES[format] : resolvePath(config.configFile ? resolvePath(config.configFile, '..') : process.cwd(), setting);
@@ -122,6 +146,7 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
       log.info({ file, format: feed.format, durationMs: Math.round(feed.durationUs / 1000) }, 'fallback file loaded');
     } catch (err) {
       log.error({ file, err }, 'fallback file unusable');
+      fileFeedProblems.set(file, (err as Error).message);
     }
     fileFeeds.set(file, feed);
     return feed;
@@ -261,10 +286,8 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
   });
   sourceRecorders.sync(registry.all());
 
-  // The station's own state (<data_dir>/station.sqlite): accounts, console sessions, API tokens, the
-  // audit log, station settings, the schedule and the listener history. Config accounts and the
-  // config's schedule are bootstrapped into it at start and on every reload.
-  const stationDb = StationDb.open(StationDb.fileIn(config.data_dir));
+  // The station's state (opened above). Config accounts and the config's schedule are bootstrapped
+  // into it at start and on every reload.
   const users = new Users(stationDb);
   const schedule = new ScheduleStore(stationDb);
   const stationSettings = new StationSettings(stationDb);
@@ -391,8 +414,33 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
     log: log.child({ component: 'recording-catalog' }),
     activeShowIds: () => recorder.activeShows().map((s) => s.showId),
   });
+  // The console's mount settings (REST API): stored, then applied through the same path as a SIGHUP.
+  const mountsPort: MountSettingsPort = {
+    list: () => describeMounts(fileConfig, mountSettings.all(), mediaDir),
+    update: (path: string, change: MountSettingsChange) => {
+      const before = mountSettings.get(path);
+      mountSettings.set(path, change, fileConfig.mounts);
+      // A media file chosen again after it failed (replaced since, perhaps) is loaded again.
+      const chosenFile = change.fallback_file && change.fallback_file !== BUNDLED_FALLBACK ? resolvePath(mediaDir, change.fallback_file) : null;
+      if (chosenFile && fileFeeds.get(chosenFile) === null) fileFeeds.delete(chosenFile);
+      try {
+        applyConfig(fileConfig, credentials, 'console');
+        // Loaded by the apply (preloadFallbacks): a file that cannot be played is refused, not kept.
+        if (chosenFile && fileFeeds.get(chosenFile) === null) {
+          throw new AircheckError('API_BAD_REQUEST', `mount ${path} field "fallback_file" is ${JSON.stringify(change.fallback_file)}: it cannot be played (${fileFeedProblems.get(chosenFile) ?? 'see the server log'}); choose another file`);
+        }
+      } catch (err) {
+        mountSettings.replace(path, before); // not applied: not kept either
+        if (isAircheckError(err, 'API_BAD_REQUEST')) applyConfig(fileConfig, credentials, 'console');
+        throw err;
+      }
+      return describeMounts(fileConfig, mountSettings.all(), mediaDir).find((v) => v.path === path)!;
+    },
+    media: () => listMedia(mediaDir),
+  };
   const apiV1 = createApiRouter({
     station,
+    mounts: mountsPort,
     catalog,
     live: liveView,
     registry,
@@ -543,6 +591,41 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
   const capProblem = config.limits.listener_send_buffer_bytes > 0 ? sendBufferCapUnavailable() : null;
   if (capProblem) log.warn({ reason: capProblem }, 'listener send buffers cannot be capped; stuck listeners are found later');
 
+  /**
+   * The one way a running bridge takes new settings: a SIGHUP's file config, or the file config again
+   * after the console changed a mount's settings. The console's mount settings go on top of the file
+   * config; what can fail (a push's password_file, a corrupt djs.json) is read first, so a failed
+   * apply changes nothing. Nobody connected is dropped (registry.applyMounts keeps every listener).
+   */
+  const applyConfig = (newFileConfig: Config, newCredentials: Credentials, reason: 'SIGHUP' | 'console') => {
+    const newConfig = effectiveConfig(newFileConfig);
+    const pushPlan = planPushes(newConfig.mounts, configDir(newConfig));
+    const ladderPlan = planLadders(newConfig.mounts);
+    // From critical health on, a reload that would start a ladder is refused (SERVER_OVERLOADED), changing nothing.
+    for (const path of ladders.newIn(ladderPlan)) health.refuseNewWork(`a new ladder on ${path}`);
+    const relayPlan = planRelays(newConfig.mounts, configDir(newConfig));
+    const stationBootstrap = planStationBootstrap(newConfig, newCredentials);
+    fileConfig = newFileConfig;
+    config = newConfig;
+    credentials = newCredentials;
+    throttle.maxPerMinute = config.limits.auth_failures_per_minute;
+    proxies = new TrustedProxies(config.web.trusted_proxies);
+    const tlsFiles = tlsFilesOf(config);
+    if (tlsReloader && tlsFiles) tlsReloader.reload('SIGHUP', tlsFiles);
+    else if (!!tlsReloader !== !!tlsFiles) log.warn({}, 'turning HTTPS on or off on the web port needs a restart; the web port keeps its current scheme');
+    registry.limits = registryLimits(config);
+    registry.applyMounts(config.mounts);
+    sourceRecorders.sync(registry.all());
+    pushes.apply(pushPlan);
+    ladders.apply(ladderPlan);
+    relays.apply(relayPlan);
+    stationBootstrap();
+    preloadFallbacks();
+    deadMansSwitch.setSchedule(schedule.entries());
+    health.thresholds = healthThresholds(config);
+    log.info({ mounts: config.mounts.map((m) => m.path), reason }, 'configuration reloaded');
+  };
+
   return {
     registry,
     metrics,
@@ -592,31 +675,7 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
       return { streamUrl: streamUrls[0]!, webUrl: webUrls[0]!, streamUrls, webUrls, host: config.server.host };
     },
     reload(newConfig, newCredentials) {
-      // First what can fail (a push's password_file): a failed reload changes nothing.
-      const pushPlan = planPushes(newConfig.mounts, configDir(newConfig));
-      const ladderPlan = planLadders(newConfig.mounts);
-      // From critical health on, a reload that would start a ladder is refused (SERVER_OVERLOADED), changing nothing.
-      for (const path of ladders.newIn(ladderPlan)) health.refuseNewWork(`a new ladder on ${path}`);
-      const relayPlan = planRelays(newConfig.mounts, configDir(newConfig));
-      const stationBootstrap = planStationBootstrap(newConfig, newCredentials);
-      config = newConfig;
-      credentials = newCredentials;
-      throttle.maxPerMinute = config.limits.auth_failures_per_minute;
-      proxies = new TrustedProxies(config.web.trusted_proxies);
-      const tlsFiles = tlsFilesOf(config);
-      if (tlsReloader && tlsFiles) tlsReloader.reload('SIGHUP', tlsFiles);
-      else if (!!tlsReloader !== !!tlsFiles) log.warn({}, 'turning HTTPS on or off on the web port needs a restart; the web port keeps its current scheme');
-      registry.limits = registryLimits(config);
-      registry.applyMounts(config.mounts);
-      sourceRecorders.sync(registry.all());
-      pushes.apply(pushPlan);
-      ladders.apply(ladderPlan);
-      relays.apply(relayPlan);
-      stationBootstrap();
-      preloadFallbacks();
-      deadMansSwitch.setSchedule(schedule.entries());
-      health.thresholds = healthThresholds(config);
-      log.info({ mounts: config.mounts.map((m) => m.path) }, 'configuration reloaded');
+      applyConfig(newConfig, newCredentials, 'SIGHUP');
     },
     async stop(graceMs = 5000) {
       const closed = Promise.all([

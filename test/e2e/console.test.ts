@@ -8,7 +8,8 @@
 // with size, checksum and duration, plays, seeks (HTTP Range), re-verifies and downloads byte for
 // byte; the failed one is red with its code; the missed slot is red; two overlapping shows created in
 // the form are flagged; a DJ created in People signs in to the studio; a token works until revoked;
-// the station name, the audit log; the failed recording deleted after typing its show id.
+// the station name and a mount's name (Mounts section), the audit log; the failed recording deleted
+// after typing its show id.
 // Every page is screenshot (desktop and 390 px phone, no sideways overflow) into test-artifacts/,
 // and every /api/v1 answer the page received is checked against the OpenAPI document.
 import { test } from 'node:test';
@@ -319,11 +320,19 @@ test('an admin reviews recordings, the schedule, live listeners and people in th
       assert.equal((await me(token)).status, 401);
     });
 
-    await t.test('Station and Audit: the name is saved and the changes are in the log', async () => {
+    await t.test('Station and Audit: the name and a mount name are saved and the changes are in the log', async () => {
       await page.getByRole('link', { name: 'Station' }).click();
       await page.getByLabel('Station name').fill('Console Test Radio');
-      await page.getByRole('button', { name: 'Save' }).click();
+      await page.getByRole('button', { name: 'Save', exact: true }).click();
       await page.getByText('Console Test Radio — console').waitFor();
+      // Mounts: /live renamed through its form; the API then reports the console's name over the config's.
+      const live = page.getByRole('form', { name: 'Mount /live', exact: true }); // not /live.mp3's
+      await live.getByLabel('Name').fill('Sine FM');
+      await live.getByRole('button', { name: 'Save /live' }).click();
+      await live.getByRole('status').filter({ hasText: 'Saved name of /live.' }).waitFor();
+      await live.getByRole('button', { name: 'Use config value for name of /live' }).waitFor();
+      const mount = (await api.get('/mounts')).find((m: any) => m.path === '/live');
+      assert.deepEqual([mount.effective.name, mount.config.name, mount.overridden], ['Sine FM', null, ['name']]);
       await screenshot(page, 'console-station');
       await page.getByRole('link', { name: 'Audit' }).click();
       await page.locator('tbody tr', { hasText: NEW_DJ.name }).first().waitFor();
@@ -362,7 +371,7 @@ test('an admin reviews recordings, the schedule, live listeners and people in th
       await Promise.all(pending);
       const doc = await (await fetch(`${bridge.webUrl}/api/v1/openapi.json`)).json();
       const paths = new Set(answers.map((a) => `${a.method} ${a.path.replace(/\/recordings\/[^/]+/, '/recordings/{showId}')}`));
-      for (const must of ['POST /api/v1/session', 'GET /api/v1/me', 'GET /api/v1/recordings', 'GET /api/v1/live', 'POST /api/v1/users', 'GET /api/v1/schedule/slots']) {
+      for (const must of ['POST /api/v1/session', 'GET /api/v1/me', 'GET /api/v1/recordings', 'GET /api/v1/live', 'POST /api/v1/users', 'GET /api/v1/schedule/slots', 'GET /api/v1/mounts', 'GET /api/v1/media', 'PATCH /api/v1/mounts/%2Flive']) {
         assert.ok(paths.has(must), `the console called ${must}: ${[...paths].join(', ')}`);
       }
       const problems: string[] = [];

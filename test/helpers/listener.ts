@@ -509,9 +509,9 @@ export async function connectListenerWhenLive(url: string | URL, opts: ListenerO
  * Proves that one TCP connection carried the stream throughout (a fallback, a move, a reload): its
  * close event never fired, the server sent one response head only (none inside the body, as a
  * reconnect or a re-sent answer would put there), and body bytes kept arriving, never pausing longer
- * than maxGapMs (counted up to now). Throws with what was seen otherwise.
+ * than maxGapMs (counted up to now). Throws with what was seen otherwise; returns the longest pause.
  */
-export function assertOneConnection(l: ListenerHandle, maxGapMs: number): void {
+export function assertOneConnection(l: ListenerHandle, maxGapMs: number): { gapMs: number; atMs: number } {
   if (l.closed || l.socket.destroyed) {
     throw new Error(`the listener's connection closed (by ${l.closed?.by ?? 'client'}${l.closed?.error ? `: ${l.closed.error.message}` : ''})`);
   }
@@ -528,4 +528,5 @@ export function assertOneConnection(l: ListenerHandle, maxGapMs: number): void {
   if (worst.gapMs > maxGapMs) {
     throw new Error(`no body bytes for ${Math.round(worst.gapMs)} ms from ${Math.round(worst.atMs)} ms after the head (at most ${maxGapMs} ms allowed)`);
   }
+  return worst;
 }

@@ -179,7 +179,8 @@ test('without a system ffmpeg an MP3 rung runs in WebAssembly: tone, ICY title, 
   await waitForMount(bridge, '/live', (m) => m.playing === 'source');
   await l.waitForAudioBytes(l.audioByteCount + bytesOf(rung, 4), 15_000);
 
-  assertOneConnection(l, MAX_GAP_MS);
+  const worst = assertOneConnection(l, MAX_GAP_MS);
+  t.diagnostic(`longest pause ${Math.round(worst.gapMs)} ms, ${Math.round(worst.atMs)} ms after the head`);
   assert.deepEqual(await heardTones(rung, l), [LIVE_HZ, FALLBACK_HZ, LIVE_HZ], 'tones heard in order');
 });
 

@@ -10,6 +10,7 @@ import type { AuditLog } from '../station/audit-log.ts';
 import type { StationSettings } from '../station/station-settings.ts';
 import type { ScheduleStore } from '../station/schedule-store.ts';
 import type { ListenerHistory } from '../station/listener-history.ts';
+import type { MediaFile, MountSettingsChange, MountSettingsView } from '../station/mount-settings.ts';
 import type { RecordingCatalog } from '../../../recordings/src/catalog/console-recordings.ts';
 
 export type { Role, UserView } from '../station/users.ts';
@@ -17,6 +18,7 @@ export type { WebSession } from '../station/web-sessions.ts';
 export type { ApiTokenView } from '../station/api-tokens.ts';
 export type { AuditEntry } from '../station/audit-log.ts';
 export type { ScheduledShow } from '../station/schedule-store.ts';
+export type { MediaFile, MountSettingsChange, MountSettingsView } from '../station/mount-settings.ts';
 export type { RecordingFilter } from '../../../recordings/src/catalog/console-recordings.ts';
 
 // The ports: what the API calls of each class (unit tests pass fakes of these shapes).
@@ -27,6 +29,17 @@ export type AuditLogPort = Pick<AuditLog, 'add' | 'list'>;
 export type StationSettingsPort = Pick<StationSettings, 'get' | 'set'>;
 export type ScheduleStorePort = Pick<ScheduleStore, 'list' | 'create' | 'update' | 'remove' | 'entries' | 'conflicts'>;
 export type ListenerHistoryPort = Pick<ListenerHistory, 'sample' | 'series'>;
+
+/**
+ * The console's mount settings over the running bridge (bridge.ts): each configured mount's effective
+ * and config values, a change stored and applied at once (as a SIGHUP applies the config), the media files.
+ */
+export interface MountSettingsPort {
+  list(): MountSettingsView[];
+  /** MOUNT_NOT_FOUND for a mount the config does not have; API_BAD_REQUEST for a value it refuses. */
+  update(path: string, change: MountSettingsChange): MountSettingsView;
+  media(): MediaFile[];
+}
 
 /** A recording as the API answers it: the schema's shape (the catalog's items satisfy it). */
 export type RecordingItem = z.infer<typeof RecordingItemSchema>;

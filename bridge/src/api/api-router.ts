@@ -13,7 +13,7 @@ import type { AuthThrottle } from '../http/auth-throttle.ts';
 import { clientAddress, clientProto } from '../http/client-address.ts';
 import type { MountRegistry } from '../mounts/mount-registry.ts';
 import { ROUTES, compilePath, type RouteId, type RouteSpec } from './api-routes.ts';
-import { ROLE_RANK, type RecordingCatalogPort, type RecordingItem, type ScheduledShow, type StationPorts, type UserView } from './api-deps.ts';
+import { ROLE_RANK, type MountSettingsPort, type RecordingCatalogPort, type RecordingItem, type ScheduledShow, type StationPorts, type UserView } from './api-deps.ts';
 import { attachmentHeader, badRequest, checkCsrf, checkOrigin, cookieValue, parseRange, readJsonBody, SESSION_COOKIE, sessionCookie } from './api-http.ts';
 import { openApiDocument } from './openapi.ts';
 import type { LiveView } from './live.ts';
@@ -26,6 +26,8 @@ const MAX_SLOT_RANGE_MS = 62 * DAY_MS;
 
 export interface ApiRouterDeps {
   station: StationPorts;
+  /** The console's mount settings, applied to the running mounts (bridge.ts). */
+  mounts: MountSettingsPort;
   /** null while the recordings catalog is not available: lists are empty, items not found. */
   catalog: RecordingCatalogPort | null;
   live: LiveView;
@@ -354,6 +356,17 @@ export function createApiRouter(deps: ApiRouterDeps): (req: IncomingMessage, res
     events(ctx) {
       deps.events.attach(ctx.req, ctx.res, 'private', deps.streamBaseUrl(ctx.req));
       return STREAMED;
+    },
+    listMounts() {
+      return deps.mounts.list();
+    },
+    updateMount(ctx) {
+      const view = deps.mounts.update(ctx.params.path, ctx.body);
+      ctx.audit('mount.update', ctx.params.path, { fields: Object.keys(ctx.body) });
+      return view;
+    },
+    listMedia() {
+      return deps.mounts.media();
     },
     getStation() {
       return stationSettings();

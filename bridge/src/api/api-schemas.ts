@@ -207,4 +207,40 @@ export const PublicStationSchema = z
   })
   .meta({ id: 'PublicStation' });
 
+// ---- mounts (the console's mount settings) ----
+const MOUNT_FIELD_NAMES = ['name', 'description', 'genre', 'url', 'hidden', 'fallback_file', 'fallback_mount'] as const;
+const MountFieldsSchema = z.object({
+  name: z.string().nullable(),
+  description: z.string().nullable(),
+  genre: z.string().nullable(),
+  url: z.string().nullable(),
+  hidden: z.boolean(),
+  fallback_file: z.string().nullable(),
+  fallback_mount: z.string().nullable(),
+});
+export const MountSettingsViewSchema = z
+  .object({
+    path: z.string(),
+    effective: MountFieldsSchema.describe('what the mount runs with: the console\'s value where set, else the config\'s'),
+    config: MountFieldsSchema.describe('what the config file says'),
+    overridden: z.array(z.enum(MOUNT_FIELD_NAMES)).describe('fields the console set (they win over the config until set to null)'),
+  })
+  .meta({ id: 'MountSettings' });
+export const MountPathParamsSchema = z.object({ path: MountPath.describe('the mount path, percent-encoded: %2Flive') });
+// Types only here; the limits, media file names and fallback mounts are checked by the store
+// (station/mount-settings.ts), whose messages name the field, the value and the fix.
+export const MountPatchSchema = z
+  .object({
+    name: z.string().nullable().optional(),
+    description: z.string().nullable().optional(),
+    genre: z.string().nullable().optional(),
+    url: z.string().nullable().optional(),
+    hidden: z.boolean().nullable().optional(),
+    fallback_file: z.string().min(1).max(255).nullable().optional().describe('"bundled", or a file name from GET /api/v1/media'),
+    fallback_mount: MountPath.nullable().optional().describe('another configured mount'),
+  })
+  .strict()
+  .describe('the fields to change; null = use the config\'s value again');
+export const MediaFileSchema = z.object({ name: z.string(), sizeBytes: z.number().int().nullable(), bundled: z.boolean() }).meta({ id: 'MediaFile' });
+
 export const EmptySchema = z.object({}).strict();

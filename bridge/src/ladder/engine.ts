@@ -6,11 +6,13 @@ import { AircheckError } from '../../../shared/src/errors.ts';
 import type { MountConfig, RungConfig } from '../../../config/src/config-schema.ts';
 import { FFMPEG_ENCODERS, FfmpegLadder, ffmpegEncoders } from './ffmpeg-ladder.ts';
 import type { CreateEncoder } from './ladder.ts';
-import { WASM_CODECS, WASM_MP3_BITRATES, WasmLadder } from './wasm-ladder.ts';
+import { WASM_CODECS, WASM_MP3_BITRATES, WasmLadder, prewarmWasmLadder } from './wasm-ladder.ts';
 
 export interface EncoderChoice {
   engineName: 'ffmpeg' | 'wasm';
   createEncoder: CreateEncoder;
+  /** Gets the engine ready before the first encoder (a worker thread started ahead), when it has a start-up to hide. */
+  prewarm?: () => void;
 }
 
 /** What the machine has, probed once (tests pass their own). */
@@ -41,7 +43,7 @@ export function chooseEncoder(mount: MountConfig, probe: EngineProbe = SYSTEM_PR
     engineName: 'ffmpeg',
     createEncoder: (input, rs, title, events) => new FfmpegLadder(probe.ffmpegPath, input, rs, title, events),
   });
-  const wasm = (): EncoderChoice => ({ engineName: 'wasm', createEncoder: (input, rs, _title, events) => new WasmLadder(input, rs, events) });
+  const wasm = (): EncoderChoice => ({ engineName: 'wasm', createEncoder: (input, rs, _title, events) => new WasmLadder(input, rs, events), prewarm: prewarmWasmLadder });
   if (mount.ladder_engine === 'wasm') {
     const bad = rungs.find((r) => wasmProblem(r) !== null);
     if (bad) throw new AircheckError('LADDER_CODEC_UNAVAILABLE', `${where(bad)}: ladder_engine = "wasm" but ${wasmProblem(bad)}; set ladder_engine = "auto" or "ffmpeg" and install ffmpeg (apt-get install ffmpeg), or change the rung`);

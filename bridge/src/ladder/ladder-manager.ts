@@ -43,6 +43,7 @@ export class LadderManager {
       const ladder = new Ladder(this.#host, {
         parentPath: p.mount.path, rungs: p.mount.ladder, createEncoder: p.choice.createEncoder, engineName: p.choice.engineName, log: this.#log,
       });
+      p.choice.prewarm?.();
       ladder.start();
       this.#ladders.set(p.mount.path, { ladder, key: p.key });
       this.#log.info({ mount: p.mount.path, engine: p.choice.engineName, rungs: ladder.rungPaths }, 'ladder ready');

@@ -1,9 +1,11 @@
-// The ladder's WebAssembly encoder, on a worker thread (wasm-ladder.ts starts one per parent stream):
-// decodes the parent (MP3: mpg123-decoder; Ogg Opus: opus-decoder; Ogg Vorbis:
+// The ladder's WebAssembly encoder, on a worker thread (wasm-ladder.ts gives one to each parent
+// stream): decodes the parent (MP3: mpg123-decoder; Ogg Opus: opus-decoder; Ogg Vorbis:
 // @wasm-audio-decoders/ogg-vorbis) once and encodes every MP3 rung (LAME in wasm-media-encoders,
-// which also resamples). Protocol with wasm-ladder.ts: in {bytes} | {close}; out {rung, bytes} |
-// {ack, bytes} | {error} | {done}. No system package needed.
-import { parentPort, workerData } from 'node:worker_threads';
+// which also resamples). A worker starts before it is needed (the modules loaded, LAME compiled),
+// so a fallback or a return does not wait for a thread to start. Protocol with wasm-ladder.ts: in
+// {init} first, then {bytes} | {close}; out {rung, bytes} | {ack} | {error} | {done}. No system
+// package needed.
+import { parentPort } from 'node:worker_threads';
 import { createMp3Encoder } from 'wasm-media-encoders';
 import { createStreamDecoder, type Pcm } from '../../../shared/src/decode/stream-decoder.ts';
 import type { RungConfig } from '../../../config/src/config-schema.ts';
@@ -18,14 +20,15 @@ export interface WasmLadderWorkerData {
 type Mp3Encoder = Awaited<ReturnType<typeof createMp3Encoder>>;
 
 const port = parentPort!;
-const { input, rungs } = workerData as WasmLadderWorkerData;
-
-/** Decodes the parent's bytes into PCM, whatever its format. */
-const decoder = createStreamDecoder(input.format);
+let rungs: RungConfig[] = [];
+let decoder: ReturnType<typeof createStreamDecoder> | null = null;
 
 /** One LAME encoder per rung, set up at the first PCM (its input rate and channels). */
-const encoders: (Mp3Encoder | null)[] = rungs.map(() => null);
+let encoders: (Mp3Encoder | null)[] = [];
 let inputRate = 0;
+
+// LAME compiled while the worker waits for its stream (wasm-media-encoders keeps the module).
+let chain: Promise<void> = createMp3Encoder().then(() => undefined);
 
 async function encode(pcm: Pcm): Promise<void> {
   if (pcm.sampleRate !== inputRate) {
@@ -61,10 +64,15 @@ function send(rung: number, bytes: Uint8Array): void {
 }
 
 // One message at a time, in order (decoders are async).
-let chain: Promise<void> = Promise.resolve();
-port.on('message', (msg: { bytes?: Uint8Array; close?: true }) => {
+port.on('message', (msg: { init?: WasmLadderWorkerData; bytes?: Uint8Array; close?: true }) => {
   chain = chain.then(async () => {
-    if (msg.bytes) {
+    if (msg.init) {
+      rungs = msg.init.rungs;
+      encoders = rungs.map(() => null);
+      decoder = createStreamDecoder(msg.init.input.format);
+    } else if (!decoder) {
+      throw new Error('the worker got audio before its stream was named');
+    } else if (msg.bytes) {
       for (const pcm of await decoder.decode(msg.bytes)) await encode(pcm);
       port.postMessage({ ack: msg.bytes.byteLength });
     } else if (msg.close) {

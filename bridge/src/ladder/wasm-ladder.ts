@@ -1,5 +1,5 @@
 // The ladder's WebAssembly encoder (no system package): one worker thread per parent stream
-// (wasm-ladder-worker.ts) that decodes once and encodes every MP3 rung. Between the event loop and
+// (wasm-ladder-worker.ts, taken from a spare started ahead) that decodes once and encodes every MP3 rung. Between the event loop and
 // the worker, a bounded OutputQueue (drop-oldest, ≈ 30 s of 128 kbps) and at most IN_FLIGHT_BYTES
 // handed to the worker and not yet acknowledged: a worker that falls behind loses the oldest audio,
 // never the loop's time or memory.
@@ -19,6 +19,33 @@ const QUEUE_BYTES = 512 * 1024;
 const IN_FLIGHT_BYTES = 64 * 1024;
 const WORKER_URL = new URL('./wasm-ladder-worker.ts', import.meta.url);
 
+/**
+ * The next encoder's worker, started before it is needed: a thread, its modules and LAME's
+ * WebAssembly take ~0.5 s to start (more on a busy machine), which listeners would hear as a gap at
+ * every fallback and return. Unref'd: a spare never keeps the process alive.
+ */
+let spare: Worker | null = null;
+
+/** Starts the spare worker if there is none: when the WebAssembly engine is chosen, and at every take. */
+export function prewarmWasmLadder(): void {
+  if (spare) return;
+  const s = new Worker(WORKER_URL);
+  s.unref();
+  // A spare that fails to start is dropped (the next take starts one); its error must not go unhandled.
+  s.on('error', () => {
+    if (spare === s) spare = null;
+  });
+  spare = s;
+}
+
+function takeWorker(): Worker {
+  const worker = spare ?? new Worker(WORKER_URL);
+  spare = null;
+  prewarmWasmLadder();
+  worker.ref();
+  return worker;
+}
+
 export class WasmLadder implements EncoderBackend {
   readonly #worker: Worker;
   readonly #events: EncoderEvents;
@@ -30,8 +57,9 @@ export class WasmLadder implements EncoderBackend {
 
   constructor(input: EncoderInput, rungs: readonly RungConfig[], events: EncoderEvents) {
     this.#events = events;
-    const data: WasmLadderWorkerData = { input, rungs: [...rungs] };
-    this.#worker = new Worker(WORKER_URL, { workerData: data });
+    const init: WasmLadderWorkerData = { input, rungs: [...rungs] };
+    this.#worker = takeWorker();
+    this.#worker.postMessage({ init });
     this.#worker.on('message', (msg: { rung?: number; bytes?: Uint8Array; ack?: number; error?: string; done?: true }) => {
       if (this.#done) return;
       if (msg.rung !== undefined && msg.bytes) this.#events.output(msg.rung, msg.bytes);

@@ -1,5 +1,5 @@
 // The station's state in one SQLite file, <data_dir>/station.sqlite (WAL, mode 0600): accounts,
-// console sessions, API tokens, the audit log, settings, the schedule and listener history, with
+// console sessions, API tokens, the audit log, settings, mount settings, the schedule and listener history, with
 // numbered migrations. Opened by bridge.ts and `npm run dj`; read and written by the classes beside it.
 import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -120,6 +120,21 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (mount, at_ms)
       ) WITHOUT ROWID;
       CREATE INDEX listener_samples_at ON listener_samples(at_ms);
+    `,
+  },
+  {
+    version: 2,
+    name: 'mount settings set in the console',
+    sql: `
+      -- One row per (mount, field) the console overrides; value is JSON (a string or a boolean).
+      -- Rows of a mount the config no longer has are kept (and ignored) until it comes back.
+      CREATE TABLE mount_settings (
+        path TEXT NOT NULL,
+        field TEXT NOT NULL CHECK (field IN ('name', 'description', 'genre', 'url', 'hidden', 'fallback_file', 'fallback_mount')),
+        value TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (path, field)
+      ) WITHOUT ROWID;
     `,
   },
 ];

@@ -67,3 +67,13 @@ export interface ListenerView { id: number; mount: string; address: string; user
 export interface HistoryPoint { at: string; listeners: number }
 
 export interface StationSettingsView { name: string | null; description: string | null }
+
+export type MountField = 'name' | 'description' | 'genre' | 'url' | 'hidden' | 'fallback_file' | 'fallback_mount';
+export interface MountFields {
+  name: string | null; description: string | null; genre: string | null; url: string | null;
+  hidden: boolean; fallback_file: string | null; fallback_mount: string | null;
+}
+/** GET /api/v1/mounts: what a mount runs with, what the config says, and which fields the console set. */
+export interface MountSettingsView { path: string; effective: MountFields; config: MountFields; overridden: MountField[] }
+export type MountPatch = { [K in MountField]?: MountFields[K] | null };
+export interface MediaFile { name: string; sizeBytes: number | null; bundled: boolean }

@@ -1,11 +1,12 @@
-// Station: the name and description listeners see on the station page (set here, they win over the
-// config file's).
+// Station: the name and description listeners see on the station page, and each mount's texts and
+// fallback (set here, they win over the config file's).
 import { html, nothing } from 'lit';
 import { ConsoleElement } from '../elements/console-element.ts';
 import { ApiAction, ApiResource } from '../elements/api-resource.ts';
 import { consoleStyles } from '../elements/styles.ts';
 import type { StationSettingsView } from '../api/api-types.ts';
 import '../elements/console-error.ts';
+import './mount-settings-section.ts';
 
 export class StationPage extends ConsoleElement {
   static override styles = consoleStyles;
@@ -16,6 +17,7 @@ export class StationPage extends ConsoleElement {
   override render() {
     const s = this.#station.value;
     return html`<h1>Station</h1>
+      <div class="stack">
       <section aria-labelledby="station-h">
         <h2 id="station-h">What listeners see</h2>
         <console-error .error=${this.#station.error}></console-error>
@@ -26,7 +28,9 @@ export class StationPage extends ConsoleElement {
           ${this.#save.message ? html`<p role="status">${this.#save.message}</p>` : nothing}
           <console-error .error=${this.#save.error}></console-error>
         </form>` : this.#station.error ? nothing : html`<p role="status">Loading…</p>`}
-      </section>`;
+      </section>
+      <console-mount-settings .app=${this.app}></console-mount-settings>
+      </div>`;
   }
 
   async #submit(e: Event): Promise<void> {
