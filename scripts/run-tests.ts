@@ -5,7 +5,7 @@
 //
 // Phase 2: the integration and browser files, each in its own `node --test`, scheduled by the load
 // it puts on this 2-core machine. A file says its load in a header comment `// test-load: <class> [~<seconds>s]`:
-//   realtime  a browser test whose figures are real-time (glass-to-glass latency, stalls, beeps
+//   realtime  a test whose figures are real time (glass-to-glass latency, stalls, beeps and pauses
 //             after a cut): run one at a time, first, with at most one light file beside it
 //   browser   any other browser test (the default in test/e2e): weight 1
 //   heavy     a CPU-bound integration test (ladders, 1,000 connections, many processes): weight 1

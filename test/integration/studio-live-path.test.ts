@@ -1,4 +1,4 @@
-// test-load: light ~95s
+// test-load: realtime ~95s
 // Issue 10, "live path": what listeners of a studio show hear when the studio's connection drops.
 // (1) While the studio is away, /live and /live.mp3 play the fallback at once (no dead air) and the
 // DJ comes back on the same listener connections when the studio reconnects. (2) After a long cut

@@ -63,6 +63,24 @@ test('a client gets the state at once, then only changes, at most one per interv
   }
 });
 
+test('a public client hears a change that happens before the first tick (its own player counted as a listener)', () => {
+  mock.timers.enable({ apis: ['setInterval'] });
+  try {
+    let listeners = 0;
+    const hub = new EventHub({ sources: { live: () => [], station: () => ({ listeners }), recordings: () => [] }, log });
+    const res = open(hub, 'public');
+    assert.deepEqual(res.events('station'), [{ listeners: 0 }]);
+    listeners = 1; // the page's player connects right after the page's event stream
+    mock.timers.tick(500);
+    assert.deepEqual(res.events('station'), [{ listeners: 0 }, { listeners: 1 }]);
+    mock.timers.tick(2000);
+    assert.equal(res.events('station').length, 2, 'nothing changed since: nothing sent');
+    hub.close();
+  } finally {
+    mock.timers.reset();
+  }
+});
+
 test('a recording that changes state or ends is announced to signed-in clients', () => {
   mock.timers.enable({ apis: ['setInterval'] });
   try {

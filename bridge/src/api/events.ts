@@ -69,7 +69,13 @@ export class EventHub {
     this.#clients.add(client);
     // The state now, at once: a client does not wait for the first change.
     if (kind === 'private') this.#write(client, 'live', this.#opts.sources.live());
-    else this.#write(client, 'station', this.#opts.sources.station(base));
+    else {
+      const doc = JSON.stringify(this.#opts.sources.station(base));
+      this.#write(client, 'station', doc);
+      // What this client got is what the next change is measured from, if nothing is yet for its
+      // base: a change before the first tick (the page's own player counted) must reach it.
+      if (!this.#lastStation.has(base)) this.#lastStation.set(base, doc);
+    }
     this.#startTimers();
   }
 
@@ -129,7 +135,7 @@ export class EventHub {
       const now = JSON.stringify(this.#opts.sources.station(base));
       const before = this.#lastStation.get(base);
       this.#lastStation.set(base, now);
-      if (before === undefined || before === now) continue;
+      if (before === now) continue;
       for (const c of clients) this.#write(c, 'station', now);
     }
   }

@@ -4,7 +4,7 @@
 // available engine can encode is refused with LADDER_CODEC_UNAVAILABLE naming what is missing.
 import { AircheckError } from '../../../shared/src/errors.ts';
 import type { MountConfig, RungConfig } from '../../../config/src/config-schema.ts';
-import { FFMPEG_ENCODERS, FfmpegLadder, ffmpegEncoders } from './ffmpeg-ladder.ts';
+import { FFMPEG_ENCODERS, FfmpegLadder, FfmpegStarter, ffmpegEncoders } from './ffmpeg-ladder.ts';
 import type { CreateEncoder } from './ladder.ts';
 import { WASM_CODECS, WASM_MP3_BITRATES, WasmLadder, prewarmWasmLadder } from './wasm-ladder.ts';
 
@@ -13,6 +13,8 @@ export interface EncoderChoice {
   createEncoder: CreateEncoder;
   /** Gets the engine ready before the first encoder (a worker thread started ahead), when it has a start-up to hide. */
   prewarm?: () => void;
+  /** Ends what the choice keeps ready (a spare ffmpeg process) once its ladder stops. */
+  dispose?: () => void;
 }
 
 /** What the machine has, probed once (tests pass their own). */
@@ -39,10 +41,14 @@ function missingInFfmpeg(rungs: readonly RungConfig[], encoders: ReadonlySet<str
 export function chooseEncoder(mount: MountConfig, probe: EngineProbe = SYSTEM_PROBE): EncoderChoice {
   const rungs = mount.ladder;
   const where = (r: RungConfig) => `mounts "${mount.path}" ladder rung "${r.path}" (codec = "${r.codec}")`;
-  const ffmpeg = (): EncoderChoice => ({
-    engineName: 'ffmpeg',
-    createEncoder: (input, rs, title, events) => new FfmpegLadder(probe.ffmpegPath, input, rs, title, events),
-  });
+  const ffmpeg = (): EncoderChoice => {
+    const starter = new FfmpegStarter(probe.ffmpegPath);
+    return {
+      engineName: 'ffmpeg',
+      createEncoder: (input, rs, title, events) => new FfmpegLadder(starter, input, rs, title, events),
+      dispose: () => starter.dispose(),
+    };
+  };
   const wasm = (): EncoderChoice => ({ engineName: 'wasm', createEncoder: (input, rs, _title, events) => new WasmLadder(input, rs, events), prewarm: prewarmWasmLadder });
   if (mount.ladder_engine === 'wasm') {
     const bad = rungs.find((r) => wasmProblem(r) !== null);

@@ -3,6 +3,7 @@
 // as the ladder does when it restarts the encoder — come out as every rung (MP3, AAC, Opus, Vorbis)
 // with the tone, the rung's rate and channels, and durations that add up.
 import { strict as assert } from 'node:assert';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import type { AircheckError } from '../../../shared/src/errors.ts';
@@ -11,7 +12,7 @@ import type { RungConfig } from '../../../config/src/config-schema.ts';
 import { decodeAudio, dominantFrequencyHz } from '../../../test/helpers/audio-analysis.ts';
 import { toneFile } from '../../../test/helpers/tones.ts';
 import type { EncoderInput } from './encoder-backend.ts';
-import { FfmpegLadder, ffmpegEncoders, ffmpegLadderArgs } from './ffmpeg-ladder.ts';
+import { FfmpegLadder, FfmpegStarter, ffmpegEncoders, ffmpegLadderArgs } from './ffmpeg-ladder.ts';
 import { rungFramer } from './rung-format.ts';
 
 const RUNGS: RungConfig[] = [
@@ -80,3 +81,33 @@ for (const format of ['mp3', 'ogg-opus', 'ogg-vorbis'] as const) {
     });
   }
 }
+
+test('FfmpegStarter: the next stream\'s ffmpeg is started ahead and is the one used; other arguments or dispose() end the spare', async (t) => {
+  /** This process's children now (libuv forks from the main thread). */
+  const children = () => new Set(readFileSync(`/proc/self/task/${process.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
+  const exited = (c: ChildProcess) => new Promise<void>((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once('exit', () => r())));
+  const starter = new FfmpegStarter('ffmpeg');
+  // Whatever fails below, nothing is left running (a waiting ffmpeg would keep the test process alive).
+  t.after(() => {
+    starter.dispose();
+    for (const pid of children()) process.kill(pid, 'SIGKILL');
+  });
+  const args = ffmpegLadderArgs({ format: 'mp3' }, RUNGS.slice(0, 1), '');
+  const first = starter.start(args, 1);
+  const waiting = children();
+  assert.equal(waiting.size, 2, 'the stream\'s ffmpeg and a spare');
+  const second = starter.start(args, 1);
+  assert.ok(second.pid !== first.pid && waiting.has(second.pid!), 'the second stream got the spare, started before it was asked for');
+  const spareForSecond = [...children()].find((pid) => pid !== first.pid && pid !== second.pid)!;
+  assert.ok(spareForSecond, 'a new spare waits');
+  // Other arguments (another format): the waiting spare is killed, a process starts for them.
+  const third = starter.start(ffmpegLadderArgs({ format: 'ogg-opus' }, RUNGS.slice(0, 1), ''), 1);
+  await new Promise((r) => setTimeout(r, 200));
+  assert.ok(!children().has(spareForSecond), 'the spare of other arguments is gone');
+  assert.ok(!waiting.has(third.pid!));
+  starter.dispose();
+  for (const c of [first, second, third]) c.kill('SIGKILL');
+  await Promise.all([first, second, third].map(exited));
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(children().size, 0, 'dispose() ended the last spare');
+});

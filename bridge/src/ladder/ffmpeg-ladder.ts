@@ -1,7 +1,9 @@
 // The ladder's ffmpeg encoder: one child process per parent stream that decodes the parent's audio
 // once (stdin) and encodes every rung to its own pipe (fd 3, 4, …), off the event loop. Fed by
 // ladder.ts (parent bytes, through a bounded OutputQueue with drop-oldest); feeds each rung's framer.
-// Also probes which encoders the system ffmpeg has (ffmpegEncoders), for the ladder's codec choice.
+// The next stream's process is started ahead (FfmpegStarter): it waits on its stdin, so a fallback
+// or a return does not wait for ffmpeg to start. Also probes which encoders the system ffmpeg has
+// (ffmpegEncoders), for the ladder's codec choice.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { AircheckError } from '../../../shared/src/errors.ts';
@@ -54,6 +56,57 @@ export function ffmpegLadderArgs(input: EncoderInput, rungs: readonly RungConfig
   return args;
 }
 
+const stdioFor = (rungs: number): ('pipe' | 'ignore')[] => ['pipe', 'ignore', 'pipe', ...Array.from({ length: rungs }, () => 'pipe' as const)];
+
+/**
+ * Starts a ladder's ffmpeg processes, one ahead: after each start, a spare with the same arguments
+ * (the next stream is most often like this one: the fallback file and the source share a format)
+ * waits on its stdin, asleep. A start with other arguments (another format, a new Ogg title) kills
+ * the spare and starts its own. Owned by one ladder; dispose() when the ladder stops.
+ */
+export class FfmpegStarter {
+  readonly path: string;
+  #spare: { key: string; child: ChildProcess } | null = null;
+  #disposed = false;
+
+  constructor(path: string) {
+    this.path = path;
+  }
+
+  start(args: string[], rungs: number): ChildProcess {
+    const key = JSON.stringify(args);
+    let child: ChildProcess;
+    if (this.#spare && this.#spare.key === key && this.#spare.child.exitCode === null && this.#spare.child.signalCode === null) {
+      child = this.#spare.child;
+      child.ref();
+      this.#spare = null;
+    } else {
+      this.#killSpare();
+      child = spawn(this.path, args, { stdio: stdioFor(rungs) });
+    }
+    if (!this.#disposed) {
+      const spare = spawn(this.path, args, { stdio: stdioFor(rungs) });
+      // A spare that cannot start or dies while it waits is simply not used; its pipes' errors are not the stream's.
+      spare.on('error', () => {});
+      for (const stream of spare.stdio) stream?.on('error', () => {});
+      spare.unref();
+      this.#spare = { key, child: spare };
+    }
+    return child;
+  }
+
+  dispose(): void {
+    this.#disposed = true;
+    this.#killSpare();
+  }
+
+  #killSpare(): void {
+    const spare = this.#spare?.child;
+    this.#spare = null;
+    if (spare && spare.exitCode === null && spare.signalCode === null) spare.kill('SIGKILL');
+  }
+}
+
 /** One ffmpeg process for one parent stream (see the top of this file). */
 export class FfmpegLadder implements EncoderBackend {
   readonly #child: ChildProcess;
@@ -64,10 +117,11 @@ export class FfmpegLadder implements EncoderBackend {
   #closed = false;
   #done = false;
 
-  constructor(path: string, input: EncoderInput, rungs: readonly RungConfig[], title: string, events: EncoderEvents) {
+  constructor(starter: FfmpegStarter | string, input: EncoderInput, rungs: readonly RungConfig[], title: string, events: EncoderEvents) {
     this.#events = events;
-    const stdio: ('pipe' | 'ignore')[] = ['pipe', 'ignore', 'pipe', ...rungs.map(() => 'pipe' as const)];
-    this.#child = spawn(path, ffmpegLadderArgs(input, rungs, title), { stdio });
+    const path = typeof starter === 'string' ? starter : starter.path;
+    const args = ffmpegLadderArgs(input, rungs, title);
+    this.#child = typeof starter === 'string' ? spawn(path, args, { stdio: stdioFor(rungs.length) }) : starter.start(args, rungs.length);
     this.#child.on('error', (err) => this.#finish(new AircheckError('LADDER_ENCODER_FAILED', `ffmpeg could not run (${path}): ${err.message}`)));
     this.#child.on('exit', (code, signal) => {
       if (this.#closed && (code === 0 || signal !== null)) this.#finish(null);

@@ -24,7 +24,7 @@ export function planLadders(mounts: readonly MountConfig[], probe: EngineProbe =
 export class LadderManager {
   readonly #host: LadderHost;
   readonly #log: Logger;
-  readonly #ladders = new Map<string, { ladder: Ladder; key: string }>();
+  readonly #ladders = new Map<string, { ladder: Ladder; key: string; choice: EncoderChoice }>();
 
   constructor(host: LadderHost, log: Logger) {
     this.#host = host;
@@ -33,9 +33,10 @@ export class LadderManager {
 
   apply(plan: readonly LadderPlanEntry[]): void {
     const wanted = new Map(plan.map((p) => [p.mount.path, p]));
-    for (const [path, { ladder, key }] of this.#ladders) {
+    for (const [path, { ladder, key, choice }] of this.#ladders) {
       if (wanted.get(path)?.key === key) continue;
       ladder.stop('ladder reconfigured');
+      choice.dispose?.();
       this.#ladders.delete(path);
     }
     for (const p of plan) {
@@ -45,7 +46,7 @@ export class LadderManager {
       });
       p.choice.prewarm?.();
       ladder.start();
-      this.#ladders.set(p.mount.path, { ladder, key: p.key });
+      this.#ladders.set(p.mount.path, { ladder, key: p.key, choice: p.choice });
       this.#log.info({ mount: p.mount.path, engine: p.choice.engineName, rungs: ladder.rungPaths }, 'ladder ready');
     }
   }
@@ -66,7 +67,10 @@ export class LadderManager {
   }
 
   close(): void {
-    for (const { ladder } of this.#ladders.values()) ladder.stop('server shutting down');
+    for (const { ladder, choice } of this.#ladders.values()) {
+      ladder.stop('server shutting down');
+      choice.dispose?.();
+    }
     this.#ladders.clear();
   }
 }
