@@ -213,6 +213,9 @@ describe('RecordingCatalog over real recordings', () => {
     assert.equal(await removing.get(ids.first), null);
     assert.ok(await removing.get(ids.second));
     await rejectsWith(removing.remove(ids.ann), 'RECORDING_UNAVAILABLE', /being recorded or finalized/);
+    // What the list says agrees: a show the recorder still holds is finalizing, whatever its manifest says by now.
+    assert.equal((await removing.get(ids.ann))?.status, 'finalizing');
+    assert.notEqual((await new RecordingCatalog({ spoolDir: join(dir, 'spool'), store, log: silentLog }).get(ids.ann))?.status, 'finalizing');
     await rejectsWith(removing.remove(ids.first), 'RECORDING_NOT_FOUND');
   });
 });

@@ -323,7 +323,14 @@ export class RecordingCatalog {
 
   /** Every show as an item, oldest first, grouped. */
   async #items(): Promise<RecordingItem[]> {
-    const items = (await this.#entries()).map((e) => toItem(e.manifest, e.waveform));
+    const active = new Set(this.#deps.activeShowIds?.() ?? []);
+    const items = (await this.#entries()).map((e) => {
+      const it = toItem(e.manifest, e.waveform);
+      // Settled on disk but still the recorder's (its waveform being drawn): finalizing until the
+      // recorder lets it go, as remove() says; the event stream announces that moment.
+      if (active.has(it.showId) && it.status !== 'recording') it.status = 'finalizing';
+      return it;
+    });
     groupFragments(items);
     return items;
   }
