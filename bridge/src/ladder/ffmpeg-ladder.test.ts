@@ -12,7 +12,7 @@ import type { RungConfig } from '../../../config/src/config-schema.ts';
 import { decodeAudio, dominantFrequencyHz } from '../../../test/helpers/audio-analysis.ts';
 import { toneFile } from '../../../test/helpers/tones.ts';
 import type { EncoderInput } from './encoder-backend.ts';
-import { FfmpegLadder, FfmpegStarter, ffmpegEncoders, ffmpegLadderArgs } from './ffmpeg-ladder.ts';
+import { FfmpegLadder, FfmpegStarter, SPARE_DELAY_MS, ffmpegEncoders, ffmpegLadderArgs } from './ffmpeg-ladder.ts';
 import { rungFramer } from './rung-format.ts';
 
 const RUNGS: RungConfig[] = [
@@ -94,10 +94,13 @@ test('FfmpegStarter: the next stream\'s ffmpeg is started ahead and is the one u
   });
   const args = ffmpegLadderArgs({ format: 'mp3' }, RUNGS.slice(0, 1), '');
   const first = starter.start(args, 1);
+  assert.equal(children().size, 1, 'no spare competes with the start it follows');
+  await new Promise((r) => setTimeout(r, SPARE_DELAY_MS + 300));
   const waiting = children();
   assert.equal(waiting.size, 2, 'the stream\'s ffmpeg and a spare');
   const second = starter.start(args, 1);
   assert.ok(second.pid !== first.pid && waiting.has(second.pid!), 'the second stream got the spare, started before it was asked for');
+  await new Promise((r) => setTimeout(r, SPARE_DELAY_MS + 300));
   const spareForSecond = [...children()].find((pid) => pid !== first.pid && pid !== second.pid)!;
   assert.ok(spareForSecond, 'a new spare waits');
   // Other arguments (another format): the waiting spare is killed, a process starts for them.

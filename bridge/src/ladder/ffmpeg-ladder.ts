@@ -56,6 +56,9 @@ export function ffmpegLadderArgs(input: EncoderInput, rungs: readonly RungConfig
   return args;
 }
 
+/** How long after a start its spare is started. */
+export const SPARE_DELAY_MS = 2000;
+
 const stdioFor = (rungs: number): ('pipe' | 'ignore')[] => ['pipe', 'ignore', 'pipe', ...Array.from({ length: rungs }, () => 'pipe' as const)];
 
 /**
@@ -67,6 +70,7 @@ const stdioFor = (rungs: number): ('pipe' | 'ignore')[] => ['pipe', 'ignore', 'p
 export class FfmpegStarter {
   readonly path: string;
   #spare: { key: string; child: ChildProcess } | null = null;
+  #timer: NodeJS.Timeout | null = null;
   #disposed = false;
 
   constructor(path: string) {
@@ -84,19 +88,26 @@ export class FfmpegStarter {
       this.#killSpare();
       child = spawn(this.path, args, { stdio: stdioFor(rungs) });
     }
-    if (!this.#disposed) {
+    // The spare starts a little later, so it never competes with the start it follows for the CPU.
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      if (this.#disposed || this.#spare) return;
       const spare = spawn(this.path, args, { stdio: stdioFor(rungs) });
       // A spare that cannot start or dies while it waits is simply not used; its pipes' errors are not the stream's.
       spare.on('error', () => {});
       for (const stream of spare.stdio) stream?.on('error', () => {});
       spare.unref();
       this.#spare = { key, child: spare };
-    }
+    }, SPARE_DELAY_MS);
+    this.#timer.unref();
     return child;
   }
 
   dispose(): void {
     this.#disposed = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
     this.#killSpare();
   }
 
