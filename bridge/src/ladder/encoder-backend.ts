@@ -3,6 +3,12 @@
 // parent stream: it decodes the parent's bytes once and encodes every rung.
 import type { AircheckError } from '../../../shared/src/errors.ts';
 
+/**
+ * How long after an encoder starts the next one is got ready (a spare ffmpeg process, a spare
+ * worker thread): later, so the spare never competes with the start it follows for the CPU.
+ */
+export const SPARE_DELAY_MS = 2000;
+
 export interface EncoderInput {
   /** The parent stream's format: what the decoder is set up for. */
   format: 'mp3' | 'ogg-opus' | 'ogg-vorbis';

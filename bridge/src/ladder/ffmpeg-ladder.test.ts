@@ -12,7 +12,8 @@ import type { RungConfig } from '../../../config/src/config-schema.ts';
 import { decodeAudio, dominantFrequencyHz } from '../../../test/helpers/audio-analysis.ts';
 import { toneFile } from '../../../test/helpers/tones.ts';
 import type { EncoderInput } from './encoder-backend.ts';
-import { FfmpegLadder, FfmpegStarter, SPARE_DELAY_MS, ffmpegEncoders, ffmpegLadderArgs } from './ffmpeg-ladder.ts';
+import { FfmpegLadder, FfmpegStarter, ffmpegEncoders, ffmpegLadderArgs } from './ffmpeg-ladder.ts';
+import { SPARE_DELAY_MS } from './encoder-backend.ts';
 import { rungFramer } from './rung-format.ts';
 
 const RUNGS: RungConfig[] = [

@@ -9,7 +9,7 @@ import type { Readable, Writable } from 'node:stream';
 import { AircheckError } from '../../../shared/src/errors.ts';
 import { OutputQueue } from '../mounts/mount-output.ts';
 import type { RungConfig } from '../../../config/src/config-schema.ts';
-import type { EncoderBackend, EncoderInput, EncoderEvents } from './encoder-backend.ts';
+import { SPARE_DELAY_MS, type EncoderBackend, type EncoderInput, type EncoderEvents } from './encoder-backend.ts';
 import { rungSampleRate } from './rung-format.ts';
 
 /** ffmpeg's encoder for each rung codec. */
@@ -55,9 +55,6 @@ export function ffmpegLadderArgs(input: EncoderInput, rungs: readonly RungConfig
   });
   return args;
 }
-
-/** How long after a start its spare is started. */
-export const SPARE_DELAY_MS = 2000;
 
 const stdioFor = (rungs: number): ('pipe' | 'ignore')[] => ['pipe', 'ignore', 'pipe', ...Array.from({ length: rungs }, () => 'pipe' as const)];
 

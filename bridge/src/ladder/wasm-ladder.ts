@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { AircheckError } from '../../../shared/src/errors.ts';
 import type { RungConfig } from '../../../config/src/config-schema.ts';
 import { OutputQueue } from '../mounts/mount-output.ts';
-import type { EncoderBackend, EncoderEvents, EncoderInput } from './encoder-backend.ts';
+import { SPARE_DELAY_MS, type EncoderBackend, type EncoderEvents, type EncoderInput } from './encoder-backend.ts';
 import type { WasmLadderWorkerData } from './wasm-ladder-worker.ts';
 
 /** Rung codecs the WebAssembly encoder has. */
@@ -26,7 +26,7 @@ const WORKER_URL = new URL('./wasm-ladder-worker.ts', import.meta.url);
  */
 let spare: Worker | null = null;
 
-/** Starts the spare worker if there is none: when the WebAssembly engine is chosen, and at every take. */
+/** Starts the spare worker if there is none: when the WebAssembly engine is chosen, and SPARE_DELAY_MS after every take. */
 export function prewarmWasmLadder(): void {
   if (spare) return;
   const s = new Worker(WORKER_URL);
@@ -41,7 +41,7 @@ export function prewarmWasmLadder(): void {
 function takeWorker(): Worker {
   const worker = spare ?? new Worker(WORKER_URL);
   spare = null;
-  prewarmWasmLadder();
+  setTimeout(prewarmWasmLadder, SPARE_DELAY_MS).unref();
   worker.ref();
   return worker;
 }
