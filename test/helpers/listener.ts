@@ -510,8 +510,10 @@ export async function connectListenerWhenLive(url: string | URL, opts: ListenerO
  * close event never fired, the server sent one response head only (none inside the body, as a
  * reconnect or a re-sent answer would put there), and body bytes kept arriving, never pausing longer
  * than maxGapMs (counted up to now). Throws with what was seen otherwise; returns the longest pause.
+ * With afterFirstBytes, the wait for the first body bytes is not a pause (a mount's on-demand encoder
+ * starting for its first listener: the caller bounds that wait itself, e.g. with waitForAudioBytes).
  */
-export function assertOneConnection(l: ListenerHandle, maxGapMs: number): { gapMs: number; atMs: number } {
+export function assertOneConnection(l: ListenerHandle, maxGapMs: number, opts: { afterFirstBytes?: boolean } = {}): { gapMs: number; atMs: number } {
   if (l.closed || l.socket.destroyed) {
     throw new Error(`the listener's connection closed (by ${l.closed?.by ?? 'client'}${l.closed?.error ? `: ${l.closed.error.message}` : ''})`);
   }
@@ -519,7 +521,7 @@ export function assertOneConnection(l: ListenerHandle, maxGapMs: number): { gapM
   if (heads.length > 0) throw new Error(`a second response head inside the body: ${JSON.stringify(heads)}`);
   const arrivals = l.arrivals();
   if (arrivals.length === 0) throw new Error('no body bytes arrived');
-  let worst = { gapMs: arrivals[0]!.atMs, atMs: 0 };
+  let worst = { gapMs: opts.afterFirstBytes ? 0 : arrivals[0]!.atMs, atMs: 0 };
   for (let i = 1; i <= arrivals.length; i++) {
     const atMs = i < arrivals.length ? arrivals[i]!.atMs : l.sinceHeadMs();
     const gapMs = atMs - arrivals[i - 1]!.atMs;
