@@ -76,7 +76,9 @@ test('after a 60 s cut the /live listener is back under 2 s behind the studio wi
   // From 5 s after the reconnect on, every beep the listener hears is less than 2 s old (two or more beeps).
   await new Promise((r) => setTimeout(r, Math.max(0, reconnectMs + 5000 + 2 * SPACING_S * 1000 + 500 - Date.now())));
   const after = heard.filter((h) => h.index >= 0 && h.atMs > reconnectMs).map((h) => ({ ...h, delayMs: delayMs(h, captured) }));
-  t.diagnostic(`delay before the cut ${before.map(Math.round).join(', ')} ms; after the reconnect ${after.map((h) => `${Math.round(h.atMs - reconnectMs)}:${h.delayMs === null ? '?' : Math.round(h.delayMs)}`).join(', ')} (ms since the reconnect:delay ms; beeps loop every ${LOOP_MS} ms)`);
+  const backlog = proxy.backlogs.find((b) => b.fromMs >= reconnectMs);
+  const skipNotice = await page.getByRole('status', { name: 'Skipped on air' }).count();
+  t.diagnostic(`delay before the cut ${before.map(Math.round).join(', ')} ms; after the reconnect ${after.map((h) => `${Math.round(h.atMs - reconnectMs)}:${h.delayMs === null ? '?' : Math.round(h.delayMs)}`).join(', ')} (ms since the reconnect:delay ms; beeps loop every ${LOOP_MS} ms); the resent backlog passed the uplink ${backlog ? `${backlog.drainedAtMs - reconnectMs} ms after the reconnect` : 'not yet'}; skip notice shown: ${skipNotice > 0}`);
   const judged = after.filter((h) => h.atMs > reconnectMs + 5000);
   assert.ok(judged.length >= 2, `beeps heard from 5 s after the reconnect: ${judged.length}`);
   for (const h of judged) assert.ok(h.delayMs !== null && h.delayMs < 2000, `a beep heard ${Math.round(h.atMs - reconnectMs)} ms after the reconnect was ${h.delayMs === null ? 'never captured' : `${Math.round(h.delayMs)} ms old`}`);

@@ -17,6 +17,8 @@ export interface StudioProxy {
   restoreUplink(): void;
   /** Date.now() of the last WebSocket upgrade let through. */
   readonly lastUpgradeAtMs: number;
+  /** With uplinkBytesPerSecond: each time more than 1 s of the rate was queued, and when the queue emptied (Date.now()). */
+  readonly backlogs: readonly { fromMs: number; drainedAtMs: number }[];
 }
 
 export async function startStudioProxy(bridgeWebUrl: string, opts: { uplinkDelayMs?: number; uplinkBytesPerSecond?: number } = {}): Promise<StudioProxy> {
@@ -25,6 +27,9 @@ export async function startStudioProxy(bridgeWebUrl: string, opts: { uplinkDelay
   const upgraded = new Map<import('node:stream').Duplex, import('node:net').Socket>();
   let cut = false;
   let lastUpgradeAtMs = 0;
+  let queuedBytes = 0;
+  let backlogFrom: number | null = null;
+  const backlogs: { fromMs: number; drainedAtMs: number }[] = [];
   const target = new URL(bridgeWebUrl);
   const statics = createStaticHandler(STUDIO_DIST, '/studio');
   const server = createServer((req, res) => {
@@ -49,12 +54,17 @@ export async function startStudioProxy(bridgeWebUrl: string, opts: { uplinkDelay
       up.write(raw + '\r\n');
       up.pipe(socket);
       if (opts.uplinkBytesPerSecond) {
-        // A token bucket: every 10 ms, what the rate allows of the queued bytes, in order.
+        // A token bucket refilled by the time that really passed (a busy event loop fires this timer
+        // late, and a link does not slow down because its simulator is busy): every ~10 ms, what the
+        // rate allows of the queued bytes, in order; at most 100 ms of the rate in one go.
         const rate = opts.uplinkBytesPerSecond;
         const queue: Buffer[] = [head];
         let allowance = 0;
+        let refilledAt = performance.now();
         const timer = setInterval(() => {
-          allowance = Math.min(allowance + rate / 100, rate / 10);
+          const now = performance.now();
+          allowance = Math.min(allowance + (rate * (now - refilledAt)) / 1000, rate / 10);
+          refilledAt = now;
           while (queue.length > 0 && allowance > 0) {
             const chunk = queue[0]!;
             if (chunk.length === 0) {
@@ -68,8 +78,18 @@ export async function startStudioProxy(bridgeWebUrl: string, opts: { uplinkDelay
             if (n === chunk.length) queue.shift();
             else queue[0] = chunk.subarray(n);
           }
+          queuedBytes = queue.reduce((sum, c) => sum + c.length, 0);
+          if (queuedBytes === 0 && backlogFrom !== null) {
+            backlogs.push({ fromMs: backlogFrom, drainedAtMs: Date.now() });
+            backlogFrom = null;
+          }
         }, 10);
-        socket.on('data', (chunk: Buffer) => void queue.push(chunk));
+        socket.on('data', (chunk: Buffer) => {
+          queue.push(chunk);
+          queuedBytes += chunk.length;
+          // A queue of more than 1 s of the rate is a backlog: note when it has all gone through.
+          if (queuedBytes > rate && backlogFrom === null) backlogFrom = Date.now();
+        });
         socket.on('close', () => clearInterval(timer));
         up.on('close', () => clearInterval(timer));
         return;
@@ -107,5 +127,6 @@ export async function startStudioProxy(bridgeWebUrl: string, opts: { uplinkDelay
     get lastUpgradeAtMs() {
       return lastUpgradeAtMs;
     },
+    backlogs,
   };
 }

@@ -47,6 +47,32 @@ describe('LiveEdge', () => {
     assert.ok(airedUs - elapsedUs <= LIVE_EDGE_SKIP_MS * 1000 + FRAME_US, `on air ahead of real time by ${(airedUs - elapsedUs) / 1000} ms`);
   });
 
+  it('keeps skipping a backlog through a pause of the uplink in its middle, and reports the whole skip once', () => {
+    const edge = new LiveEdge();
+    let seq = 0;
+    const arrive = (nowUs: number) => edge.next(seq * FRAME_US, FRAME_US, nowUs);
+    for (; seq < 500; seq++) arrive(OFFSET_US + seq * FRAME_US + TRANSIT_US);
+    // A 60 s cut; at the reconnect the buffered frames come back at 25× real time (≈ 3 Mbit/s) — and
+    // those captured meanwhile, until the link has caught up — but the link stalls for 700 ms twice
+    // on the way (a busy sender, a retransmit): the first just after a settle window began (625
+    // frames = 500 ms in), where the lateness had not fallen yet. No frame arrives before its capture.
+    const cutFrames = 3000;
+    let nowUs = OFFSET_US + (500 + cutFrames) * FRAME_US + TRANSIT_US;
+    const verdicts = [];
+    for (let k = 0; k < cutFrames + 600; k++, seq++) {
+      if (k === 630 || k === 1900) nowUs += 700_000;
+      nowUs = Math.max(nowUs + FRAME_US / 25, OFFSET_US + seq * FRAME_US + TRANSIT_US);
+      verdicts.push({ k, ...arrive(nowUs) });
+    }
+    const firstAired = verdicts.find((v) => v.air)!;
+    assert.ok(firstAired.k > cutFrames, `no frame of the cut goes on air (the first aired is frame ${firstAired.k} of the resend)`);
+    const reports = verdicts.filter((v) => v.skippedUs !== null);
+    assert.equal(reports.length, 1, `one skip, reported once: ${JSON.stringify(reports.map((r) => [r.k, r.skippedUs]))}`);
+    assert.equal(reports[0]!.k, firstAired.k);
+    assert.ok(reports[0]!.skippedUs! >= cutFrames * FRAME_US, `skipped ${reports[0]!.skippedUs! / 1e6} s`);
+    assert.ok(verdicts.slice(firstAired.k).every((v) => v.air), 'live from then on');
+  });
+
   it('takes a lasting rise in network delay as the new edge instead of skipping for ever', () => {
     const edge = new LiveEdge();
     let seq = 0;

@@ -9,11 +9,15 @@ export const LIVE_EDGE_SKIP_MS = 1000;
 export const LIVE_EDGE_RESUME_MS = 300;
 /**
  * While skipping, a backlog shows as lateness falling (frames arrive faster than real time). If it
- * falls less than LIVE_EDGE_SETTLED_MS in this much wall time, the backlog is over and the network is
- * just slower now: the current lateness becomes the edge (no skip lasts for ever).
+ * falls less than LIVE_EDGE_SETTLED_MS in this much wall time while audio keeps arriving at about
+ * real time (at least SETTLED_MIN_RATE of the wall time), the backlog is over and the network is just
+ * slower now: the current lateness becomes the edge (no skip lasts for ever). A pause in the uplink
+ * in the middle of a backlog (a stalled link, a busy sender) also stops the lateness falling, but
+ * nothing arrives during it: that is not a settled network, and the skip goes on.
  */
 const SETTLE_WINDOW_US = 500_000;
 const LIVE_EDGE_SETTLED_MS = 100;
+const SETTLED_MIN_RATE = 0.8;
 /** The freshest lateness seen may creep up by this fraction of the audio (clock drift studio ↔ bridge). */
 const DRIFT_PER_US = 0.001;
 /** Like the pacer: audio on air may lag real time this much before its clock restarts. */
@@ -35,6 +39,8 @@ export class LiveEdge {
   #skippedUs: number | null = null;
   #settleFromUs = 0;
   #settleLatenessUs = 0;
+  /** Audio that arrived since the settle window began (its first frame not counted). */
+  #settleAudioUs = 0;
 
   /** Audio skipped in the skip going on now (µs), 0 when none. */
   get skippingUs(): number {
@@ -55,20 +61,29 @@ export class LiveEdge {
     if (this.#skippedUs === null) {
       if (lateUs <= LIVE_EDGE_SKIP_MS * 1000) return this.#air(durationUs, nowUs, null);
       this.#skippedUs = 0;
-      this.#settleFromUs = nowUs;
-      this.#settleLatenessUs = latenessUs;
+      this.#startSettleWindow(nowUs, latenessUs);
+    } else {
+      this.#settleAudioUs += durationUs;
     }
     if (lateUs <= LIVE_EDGE_RESUME_MS * 1000) return this.#endSkip(durationUs, nowUs);
-    if (nowUs - this.#settleFromUs >= SETTLE_WINDOW_US) {
-      if (this.#settleLatenessUs - latenessUs < LIVE_EDGE_SETTLED_MS * 1000 && leadUs <= LIVE_EDGE_RESUME_MS * 1000) {
+    const windowUs = nowUs - this.#settleFromUs;
+    if (windowUs >= SETTLE_WINDOW_US) {
+      const flat = this.#settleLatenessUs - latenessUs < LIVE_EDGE_SETTLED_MS * 1000;
+      const flowing = this.#settleAudioUs >= windowUs * SETTLED_MIN_RATE;
+      if (flat && flowing && leadUs <= LIVE_EDGE_RESUME_MS * 1000) {
         this.#freshestUs = latenessUs;
         return this.#endSkip(durationUs, nowUs);
       }
-      this.#settleFromUs = nowUs;
-      this.#settleLatenessUs = latenessUs;
+      this.#startSettleWindow(nowUs, latenessUs);
     }
     this.#skippedUs += durationUs;
     return { air: false, skippedUs: null };
+  }
+
+  #startSettleWindow(nowUs: number, latenessUs: number): void {
+    this.#settleFromUs = nowUs;
+    this.#settleLatenessUs = latenessUs;
+    this.#settleAudioUs = 0;
   }
 
   #endSkip(durationUs: number, nowUs: number): EdgeVerdict {
