@@ -36,15 +36,17 @@ import { SESSION_LIFETIME_MS, WebSessions } from './station/web-sessions.ts';
 import { ApiTokens } from './station/api-tokens.ts';
 import { AuditLog } from './station/audit-log.ts';
 import { StationSettings } from './station/station-settings.ts';
-import { BUNDLED_FALLBACK, MountSettings, describeMounts, listMedia, mediaDirOf, withMountSettings, type MountSettingsChange } from './station/mount-settings.ts';
+import { BUNDLED_FALLBACK, MountSettings, NO_FALLBACK, describeMounts, mediaDirOf, mediaNameProblem, withMountSettings, type MountSettingsChange } from './station/mount-settings.ts';
+import { MediaFiles } from './station/media-files.ts';
 import { ScheduleStore } from './station/schedule-store.ts';
+import { PushTargets, describePushes, labelOf, withConsolePushes } from './station/push-targets.ts';
 import { LISTENER_SAMPLE_INTERVAL_MS, ListenerHistory } from './station/listener-history.ts';
 import { RecordingCatalog } from '../../recordings/src/catalog/console-recordings.ts';
 import { createApiRouter } from './api/api-router.ts';
 import { LiveView } from './api/live.ts';
 import { EventHub } from './api/events.ts';
 import { createWebRoutes } from './api/web-routes.ts';
-import type { MountSettingsPort, StationPorts } from './api/api-deps.ts';
+import type { MountSettingsPort, PushTargetsPort, StationPorts } from './api/api-deps.ts';
 import { DjSessions, SESSIONS_FILE } from './shows/dj-session.ts';
 import { LivePush } from './sources/studio/live-push.ts';
 import type { FrameConsumer } from '../../shared/src/show-contract.ts';
@@ -114,9 +116,15 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
     log.warn({ mediaDir, err: (err as Error).message }, 'media folder cannot be created; the console offers only the bundled fallback');
   }
   const mountSettings = new MountSettings(stationDb, { mediaDir });
-  /** The file config (main.ts's, then each SIGHUP's) with the console's mount settings on top: what every stage runs with. */
+  // Pushes added in the console run beside the config's [[mounts.push]] (the config's win a name or target).
+  const pushTargets = new PushTargets(stationDb);
+  /** The file config (main.ts's, then each SIGHUP's) with the console's mount settings and pushes on top: what every stage runs with. */
   const effectiveConfig = (file: Config): Config =>
-    withMountSettings(file, mountSettings.all(), mediaDir, (ignored) => log.warn(ignored, 'console mount setting ignored; the config file\'s value applies'));
+    withConsolePushes(
+      withMountSettings(file, mountSettings.all(), mediaDir, (ignored) => log.warn(ignored, 'console mount setting ignored; the config file\'s value applies')),
+      pushTargets.list(),
+      (ignored) => log.warn(ignored, 'console push not run; it runs again once it fits the config'),
+    );
   /** What the config file says (kept to re-apply the console's mount settings on top of it). */
   let fileConfig = initialConfig;
   let config = effectiveConfig(fileConfig);
@@ -136,20 +144,41 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
   /** Why a fallback file is unusable (its FALLBACK_FILE_INVALID message), for the console's answer. */
   const fileFeedProblems = new Map<string, string>();
   let feedCounter = 0;
+  /**
+   * A media file uploaded or deleted after it was loaded gets a new generation: the next use loads it
+   * again under a new key, while listeners already on the old loop keep it (the registry has no way to
+   * drop a feed; the old audio stays in memory until a restart).
+   */
+  const feedGenerations = new Map<string, number>();
+  const feedKey = (file: string) => (feedGenerations.has(file) ? `${file}#${feedGenerations.get(file)}` : file);
   const fileFeedFor = (setting: string, format: StreamFormat): FileFeed | null => {
     const file = setting === 'bundled' ? BUNDLED_FILES[format] : resolvePath(config.configFile ? resolvePath(config.configFile, '..') : process.cwd(), setting);
-    if (fileFeeds.has(file)) return fileFeeds.get(file)!;
+    const key = feedKey(file);
+    if (fileFeeds.has(key)) return fileFeeds.get(key)!;
     let feed: FileFeed | null = null;
     try {
       feed = new FileFeed(file, `#fallback-${++feedCounter}`, setting === 'bundled' ? 'Aircheck fallback' : file);
-      registry.registerFileFeed(file, feed);
+      registry.registerFileFeed(key, feed);
       log.info({ file, format: feed.format, durationMs: Math.round(feed.durationUs / 1000) }, 'fallback file loaded');
     } catch (err) {
       log.error({ file, err }, 'fallback file unusable');
       fileFeedProblems.set(file, (err as Error).message);
     }
-    fileFeeds.set(file, feed);
+    fileFeeds.set(key, feed);
     return feed;
+  };
+  // Uploads are checked with the fallback's own loader before they are kept (station/media-files.ts).
+  const mediaFiles = new MediaFiles({
+    dir: mediaDir,
+    probe: (file) => {
+      const feed = new FileFeed(file, '#media-probe', file);
+      return { format: feed.format, durationMs: Math.round(feed.durationUs / 1000) };
+    },
+  });
+  /** The file changed on disk: a loop loaded from it before is not reused. */
+  const mediaChanged = (name: string) => {
+    const file = resolvePath(mediaDir, name);
+    if (fileFeeds.has(feedKey(file))) feedGenerations.set(file, (feedGenerations.get(file) ?? 0) + 1);
   };
 
   // Metric series per mount, all dynamic mounts under one label: a source inventing paths cannot grow the series.
@@ -421,12 +450,12 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
       const before = mountSettings.get(path);
       mountSettings.set(path, change, fileConfig.mounts);
       // A media file chosen again after it failed (replaced since, perhaps) is loaded again.
-      const chosenFile = change.fallback_file && change.fallback_file !== BUNDLED_FALLBACK ? resolvePath(mediaDir, change.fallback_file) : null;
-      if (chosenFile && fileFeeds.get(chosenFile) === null) fileFeeds.delete(chosenFile);
+      const chosenFile = change.fallback_file && change.fallback_file !== BUNDLED_FALLBACK && change.fallback_file !== NO_FALLBACK ? resolvePath(mediaDir, change.fallback_file) : null;
+      if (chosenFile && fileFeeds.get(feedKey(chosenFile)) === null) fileFeeds.delete(feedKey(chosenFile));
       try {
         applyConfig(fileConfig, credentials, 'console');
         // Loaded by the apply (preloadFallbacks): a file that cannot be played is refused, not kept.
-        if (chosenFile && fileFeeds.get(chosenFile) === null) {
+        if (chosenFile && fileFeeds.get(feedKey(chosenFile)) === null) {
           throw new AircheckError('API_BAD_REQUEST', `mount ${path} field "fallback_file" is ${JSON.stringify(change.fallback_file)}: it cannot be played (${fileFeedProblems.get(chosenFile) ?? 'see the server log'}); choose another file`);
         }
       } catch (err) {
@@ -436,11 +465,72 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
       }
       return describeMounts(fileConfig, mountSettings.all(), mediaDir).find((v) => v.path === path)!;
     },
-    media: () => listMedia(mediaDir),
+    media: () => mediaFiles.list(),
+    async uploadMedia(name, body, opts) {
+      const uploaded = await mediaFiles.upload(name, body, opts);
+      mediaChanged(name);
+      // A replaced file that a mount falls back to: the mounts take the new audio now (new listeners,
+      // ladders and pushes; listeners already on the old loop keep it until they reconnect).
+      if (uploaded.replaced && mediaUsers(name).length > 0) applyConfig(fileConfig, credentials, 'console');
+      return uploaded;
+    },
+    deleteMedia(name) {
+      const problem = mediaNameProblem(name);
+      if (problem) throw new AircheckError('API_BAD_REQUEST', `path field "name" is ${JSON.stringify(name.slice(0, 80))}: ${problem}; name a file listed by GET /api/v1/media`);
+      const users = mediaUsers(name);
+      if (users.length > 0) {
+        throw new AircheckError('MEDIA_IN_USE', `media file ${JSON.stringify(name)} is the fallback of ${users.join(', ')}: choose another fallback for ${users.length > 1 ? 'them' : 'it'} first (Station → Mounts)`);
+      }
+      mediaFiles.remove(name);
+      mediaChanged(name);
+    },
+  };
+  /** Configured mounts whose fallback is the media file `name` (the console's setting or the config's). */
+  const mediaUsers = (name: string): string[] => {
+    const file = resolvePath(mediaDir, name);
+    const users = new Set<string>();
+    for (const [path, o] of mountSettings.all()) if (o.fallback_file === name && fileConfig.mounts.some((m) => m.path === path)) users.add(path);
+    for (const m of config.mounts) {
+      if (m.fallback_file && m.fallback_file !== BUNDLED_FALLBACK && resolvePath(configDir(config), m.fallback_file) === file) users.add(m.path);
+    }
+    return [...users].sort();
+  };
+  // The console's pushes (REST API): stored, then applied through the same path as a SIGHUP; a change
+  // that cannot be applied (a config push's password_file gone unreadable since) is undone and refused.
+  const pushStatus = (path: string, label: string) => pushes.statusOf(path).find((s) => s.name === label) ?? null;
+  const pushView = (id: string) => describePushes(fileConfig, pushTargets.list(), pushStatus).find((v) => v.id === id)!;
+  const applyPushChange = (undo: () => void) => {
+    try {
+      applyConfig(fileConfig, credentials, 'console');
+    } catch (err) {
+      undo(); // not applied: not kept either (applyConfig changes nothing when its plan fails)
+      if (isAircheckError(err, 'API_BAD_REQUEST')) throw err;
+      throw new AircheckError('API_BAD_REQUEST', `the push change cannot be applied, so it was not kept: ${(err as Error).message}`, { cause: err });
+    }
+  };
+  const pushesPort: PushTargetsPort = {
+    list: () => describePushes(fileConfig, pushTargets.list(), pushStatus),
+    create(input, actor) {
+      const created = pushTargets.create(input, actor, fileConfig.mounts);
+      applyPushChange(() => pushTargets.discard(created.id));
+      return pushView(created.id);
+    },
+    update(id, change, actor) {
+      const before = pushTargets.get(id);
+      pushTargets.update(id, change, actor, fileConfig.mounts); // HTTP_NOT_FOUND when there is no before
+      applyPushChange(() => pushTargets.restore(before!));
+      return pushView(id);
+    },
+    remove(id) {
+      const gone = pushTargets.remove(id);
+      applyPushChange(() => pushTargets.restore(gone));
+      return { path: gone.path, label: labelOf(gone) };
+    },
   };
   const apiV1 = createApiRouter({
     station,
     mounts: mountsPort,
+    pushes: pushesPort,
     catalog,
     live: liveView,
     registry,
@@ -476,6 +566,9 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
   const app = createHttpApp({
     registry,
     credentials: () => credentials,
+    // /admin/* Basic auth: enabled admins and operators of the station's accounts (the console's).
+    users,
+    audit: (entry) => station.audit.add(entry),
     throttle,
     metrics,
     facts,
@@ -655,7 +748,9 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
       healthTimer.unref();
       relays.apply(relayPlan);
       // Listeners per mount, one sample a minute for the console's 24 h graph; titles for recent tracks.
-      historyTimer = setInterval(() => station.history.sample(Date.now(), liveView.counts()), LISTENER_SAMPLE_INTERVAL_MS);
+      // (AIRCHECK_TEST_HISTORY_SAMPLE_MS, only with NODE_ENV=test: more often, so an integration test sees a sample.)
+      const historySampleMs = Math.max(100, config.testFaults?.historySampleMs ?? LISTENER_SAMPLE_INTERVAL_MS);
+      historyTimer = setInterval(() => station.history.sample(Date.now(), liveView.counts()), historySampleMs);
       historyTimer.unref();
       titleTimer = setInterval(() => liveView.watchTitles(), 1000);
       titleTimer.unref();

@@ -25,13 +25,19 @@ export interface TestFaults {
   spoolFreeBytes: number | null;
   /** With spoolFreeBytes: the disk frees again this long after the first ENOSPC. */
   spoolFullForMs: number | null;
+  /** Listener history samples this often instead of once a minute (station/listener-history.ts), so a test sees one. */
+  historySampleMs: number | null;
 }
 
-/** Fault knobs honoured only when NODE_ENV=test (integration tests of failure paths). */
-const TEST_FAULT_ENV = { AIRCHECK_TEST_SPOOL_FREE_BYTES: 'spoolFreeBytes', AIRCHECK_TEST_SPOOL_FULL_FOR_MS: 'spoolFullForMs' } as const;
+/** Fault and timing knobs honoured only when NODE_ENV=test (integration tests of failure paths and timers). */
+const TEST_FAULT_ENV = {
+  AIRCHECK_TEST_SPOOL_FREE_BYTES: 'spoolFreeBytes',
+  AIRCHECK_TEST_SPOOL_FULL_FOR_MS: 'spoolFullForMs',
+  AIRCHECK_TEST_HISTORY_SAMPLE_MS: 'historySampleMs',
+} as const;
 
 function testFaults(env: NodeJS.ProcessEnv, problems: string[]): TestFaults | undefined {
-  const faults: TestFaults = { spoolFreeBytes: null, spoolFullForMs: null };
+  const faults: TestFaults = { spoolFreeBytes: null, spoolFullForMs: null, historySampleMs: null };
   let any = false;
   for (const [name, key] of Object.entries(TEST_FAULT_ENV)) {
     const value = env[name];

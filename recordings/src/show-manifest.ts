@@ -108,6 +108,21 @@ export interface RenditionEntry {
   storeLocation: string | null;
 }
 
+/** One re-verification on demand (the console's Re-verify): the stored copy read back and checked again. */
+export interface StoredCheckEntry {
+  /** ISO time of the check. */
+  at: string;
+  /** The recording and, when it has a stored one, its MP3 rendition both matched. */
+  verified: boolean;
+  /** Why not, for a person; null when verified. */
+  reason: string | null;
+  /** The MP3 rendition's own result; null when the show has no stored rendition. */
+  rendition: { verified: boolean; reason: string | null } | null;
+}
+
+/** The newest re-verifications kept in a manifest. */
+export const MAX_STORED_CHECKS = 20;
+
 /** One now-playing change of the show (the studio's metadata), for the tracklist and the CUE sheet. */
 export interface TrackEntry {
   /** Audio position in the recording when the title was set (ms from the show's start). */
@@ -151,6 +166,8 @@ export interface ShowManifest {
   rendition?: RenditionEntry | null;
   /** Why the rendition could not be made or stored; the Ogg Opus recording is not affected. */
   renditionError?: string | null;
+  /** Re-verifications on demand, oldest first, the newest MAX_STORED_CHECKS (absent: never re-checked). */
+  checks?: StoredCheckEntry[];
   /** When recovery rebuilt this show from the store's spool copy (the local spool was lost). */
   restoredFromStoreAt?: string | null;
   /**

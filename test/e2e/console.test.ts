@@ -31,6 +31,7 @@ import { localDateKey } from '../../console/src/week-view.ts';
 
 const ADMIN = 'admin';
 const NEW_DJ = { name: 'dj-console', password: 'fresh-dj-password-1' };
+const OPERATOR = { name: 'op-console', password: 'fresh-operator-password-1' };
 const MISSED_SHOW = 'Ghost Hour';
 /** How long the verified show is on air (at least). */
 const GOOD_SHOW_MS = 5000;
@@ -248,6 +249,8 @@ test('an admin reviews recordings, the schedule, live listeners and people in th
       await page.getByRole('button', { name: 'Pause' }).click();
       await page.getByRole('button', { name: 'Re-verify' }).click();
       await page.getByRole('status').filter({ hasText: 'Verified again' }).waitFor();
+      // The result is kept with the show: the page lists it after reloading the recording.
+      await page.locator('[data-field="last-check"]').filter({ hasText: /^Verified again at .*: the recording read back whole/ }).waitFor();
       await screenshot(page, 'console-recording');
       await Promise.all(pending);
       const audioAnswers = answers.filter((a) => a.path === `/api/v1/recordings/${verified.showId}/audio`).map((a) => a.status);
@@ -350,6 +353,50 @@ test('an admin reviews recordings, the schedule, live listeners and people in th
       await page.locator(`article[data-show-id="${verified.showId}"]`).waitFor();
       assert.equal(await page.locator(`article[data-show-id="${failed.showId}"]`).count(), 0, 'the deleted recording is gone from the list');
       assert.equal((await api.get('/recordings?soundchecks=1')).some((r: any) => r.showId === failed.showId), false);
+    });
+
+    await t.test('an operator sees no Delete and the API refuses it; a DJ sees only their own shows and no operator pages', async () => {
+      await page.getByRole('link', { name: 'People' }).click();
+      const form = page.getByRole('form', { name: 'New account' });
+      await form.getByLabel('Name').fill(OPERATOR.name);
+      await form.getByLabel('Role').selectOption('operator');
+      await form.getByLabel(/^Password/).fill(OPERATOR.password);
+      await form.getByRole('button', { name: 'Create account' }).click();
+      await page.getByRole('status').filter({ hasText: `Created operator ${OPERATOR.name}` }).waitFor();
+      // Each person in their own browser context (their own cookie jar), through the sign-in page.
+      const signInAs = async (who: { name: string; password: string }) => {
+        const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+        t.after(() => context.close());
+        const p = await context.newPage();
+        p.setDefaultTimeout(15_000);
+        await p.goto(`${bridge.webUrl}/console/`);
+        await p.getByLabel('Name').fill(who.name);
+        await p.getByLabel('Password').fill(who.password);
+        await p.getByRole('button', { name: 'Sign in' }).click();
+        await p.getByRole('navigation', { name: 'Console' }).waitFor();
+        return p;
+      };
+      const operator = await signInAs(OPERATOR);
+      await operator.goto(`${bridge.webUrl}/console/#/recordings/${verified.showId}`);
+      await operator.getByRole('button', { name: 'Re-verify' }).waitFor();
+      assert.equal(await operator.getByRole('button', { name: 'Delete…' }).count(), 0, 'no Delete for an operator');
+      const refused = await operator.evaluate(async (showId) => {
+        const me = await (await fetch('/api/v1/me')).json();
+        const res = await fetch(`/api/v1/recordings/${showId}`, { method: 'DELETE', headers: { 'content-type': 'application/json', 'x-csrf-token': me.csrfToken }, body: JSON.stringify({ confirm: showId }) });
+        return { status: res.status, body: await res.text() };
+      }, verified.showId);
+      assert.equal(refused.status, 403, `an operator's delete with a valid session and CSRF token: ${refused.body}`);
+      await screenshot(operator, 'console-operator-recording');
+
+      const dj = await signInAs(NEW_DJ);
+      await dj.getByRole('heading', { name: 'Recordings' }).waitFor();
+      await dj.getByText('No recordings match.').waitFor(); // the shows of this test are the sources', none is theirs
+      const nav = (await dj.getByRole('navigation', { name: 'Console' }).getByRole('link').allTextContents()).map((x) => x.trim());
+      assert.deepEqual(nav.filter((l) => ['Live', 'People', 'Audit', 'Station'].includes(l)), [], `a DJ's navigation: ${nav.join(', ')}`);
+      await dj.goto(`${bridge.webUrl}/console/#/recordings/${verified.showId}`);
+      await dj.getByRole('alert').filter({ hasText: /RECORDING_NOT_FOUND|not found/i }).waitFor(); // another's show is not theirs to see
+      await screenshot(dj, 'console-dj-recordings');
+      assert.equal((await api.get('/recordings')).some((r: any) => r.showId === verified.showId), true, 'the admin still sees it');
     });
 
     await t.test('every page fits a 390 px phone', async () => {

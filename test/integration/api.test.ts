@@ -1,18 +1,41 @@
 // REST API v1 against the real program (one bridge for the whole file): no access without a session,
 // the session cookie and its fixation, CSRF, sign-in throttling, API tokens, roles, a DJ's own
 // recordings (made by ffmpeg on /live), HTTP Range on the audio, the live view and kicking a
-// listener, the public station document, /metrics' token, and no secret in the program's output.
+// listener, the live controls (title, move listeners, kill source: what a real listener and source
+// client get), the listener history, the public station document, /metrics' token, no secret in the
+// program's output, and the Icecast admin endpoints' Basic auth by the same accounts (over a restart).
 // Every JSON answer is checked against the served OpenAPI document.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startBridge, type RunningBridge } from '../helpers/bridge.ts';
+import { rmSync } from 'node:fs';
+import { getJson, startBridge, waitForMount, type BridgeOptions, type RunningBridge } from '../helpers/bridge.ts';
 import { ffmpegSource, type PeerProcess } from '../helpers/peers.ts';
-import { connectListener } from '../helpers/listener.ts';
+import { assertOneConnection, connectListener, type ListenerHandle } from '../helpers/listener.ts';
 import { checkAgainstOpenApi } from '../helpers/openapi-check.ts';
+import { toneFile } from '../helpers/tones.ts';
+import { decodeAudio, dominantFrequencyHz } from '../helpers/audio-analysis.ts';
 import { ROUTES } from '../../bridge/src/api/api-routes.ts';
 
 const METRICS_TOKEN = 'metrics-token-0123456789abcdef';
 const PASSWORDS = { operator: 'operator-pass-1', live: 'live-dj-pass-1', other: 'other-dj-pass-1', target: 'target-dj-pass-1' };
+/** Tones: ffmpeg on /live, ffmpeg on /other, /other's fallback file. */
+const LIVE_HZ = 440;
+const OTHER_HZ = 660;
+const FALLBACK_HZ = 880;
+const OTHER_SOURCE_PASSWORD = 'other-source-secret-1';
+const MP3_BYTES_PER_S = 16_000;
+/** MP3 arrives with every flush (100 ms by default; 500 ms is the longest interval the defaults allow). */
+const MP3_MAX_GAP_MS = 500;
+/** The listener history samples this often here (AIRCHECK_TEST_HISTORY_SAMPLE_MS; once a minute otherwise). */
+const HISTORY_SAMPLE_MS = 250;
+
+const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
+/** The tone heard in MP3 audio, to 10 Hz. */
+async function toneOf(audio: Uint8Array): Promise<number> {
+  const { samples, sampleRateHz } = await decodeAudio(audio, { inputFormat: 'mp3' });
+  return Math.round(dominantFrequencyHz(samples, sampleRateHz)! / 10) * 10;
+}
 
 interface Answer {
   status: number;
@@ -20,9 +43,14 @@ interface Answer {
   body: any;
 }
 
-describe('REST API v1', { timeout: 90_000 }, () => {
+describe('REST API v1', { timeout: 120_000 }, () => {
   let bridge: RunningBridge;
+  let bridgeOptions: BridgeOptions;
   let ffmpeg: PeerProcess | null = null;
+  /** ffmpeg on /other (started by the move test, killed by the kill-source test). */
+  let otherSource: PeerProcess | null = null;
+  /** The listener moved from /live to /other, then left on /other's fallback. */
+  let movedListener: ListenerHandle | null = null;
   let doc: any;
   const secrets: string[] = [...Object.values(PASSWORDS)];
 
@@ -54,8 +82,20 @@ describe('REST API v1', { timeout: 90_000 }, () => {
 
   let admin: { cookie: string; csrf: string };
 
+  /** The mount's listeners in the live view. */
+  const listenersOf = async (mount: string): Promise<number> => (await api('GET', '/api/v1/live', { cookie: admin.cookie })).body.mounts.find((m: any) => m.path === mount).listeners;
+  /** Bounded poll (no event for a count): until the mount has n listeners (a closed one is gone). */
+  async function waitForListeners(mount: string, n: number): Promise<void> {
+    const deadline = Date.now() + 5000;
+    while ((await listenersOf(mount)) !== n) {
+      assert.ok(Date.now() < deadline, `${mount} has ${await listenersOf(mount)} listeners, expected ${n}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
   before(async () => {
-    bridge = await startBridge({
+    const fallback = await toneFile('mp3', FALLBACK_HZ, 6);
+    bridgeOptions = {
       configToml: [
         '[metrics]',
         `token = "${METRICS_TOKEN}"`,
@@ -68,18 +108,25 @@ describe('REST API v1', { timeout: 90_000 }, () => {
         'path = "/private-one"',
         'private = true',
         'listener_token = "private-token-123"',
+        '[[mounts]]',
+        'path = "/other"',
+        `source_password = "${OTHER_SOURCE_PASSWORD}"`,
+        `fallback_file = "${fallback}"`,
       ].join('\n'),
-    });
+      env: { NODE_ENV: 'test', AIRCHECK_TEST_HISTORY_SAMPLE_MS: String(HISTORY_SAMPLE_MS) },
+    };
+    bridge = await startBridge(bridgeOptions);
     secrets.push(bridge.adminPassword);
     doc = await (await fetch(`${bridge.webUrl}/api/v1/openapi.json`)).json();
     // A show on /live from the start: recorded (its DJ name is the mount's, "live").
-    ffmpeg = ffmpegSource({ url: bridge.streamUrl, mount: '/live', password: bridge.livePassword, format: 'mp3', toneHz: 440 });
+    ffmpeg = ffmpegSource({ url: bridge.streamUrl, mount: '/live', password: bridge.livePassword, format: 'mp3', toneHz: LIVE_HZ });
     await ffmpeg.waitForLine(ffmpeg.connectedPattern!, 15_000);
     admin = await signIn('admin', bridge.adminPassword);
   });
 
   after(async () => {
-    await ffmpeg?.stop();
+    movedListener?.close();
+    await Promise.all([ffmpeg?.stop(), otherSource?.stop('SIGKILL')]);
     await bridge?.stop();
   });
 
@@ -236,6 +283,117 @@ describe('REST API v1', { timeout: 90_000 }, () => {
     }
   });
 
+  test('POST /api/v1/live/metadata sets the title a listener of /live receives and /status-json.xsl shows; refused for a DJ and without the CSRF token', async () => {
+    const op = await signIn('op1', PASSWORDS.operator);
+    const dj = await signIn('live', PASSWORDS.live);
+    const statusTitle = async () => {
+      const { icestats } = await getJson(`${bridge.streamUrl}/status-json.xsl`);
+      return [icestats.source].flat().find((s: any) => new URL(s.listenurl).pathname === '/live')?.title;
+    };
+    const listener = await connectListener(bridge.url('/live'), { icyMetadata: true });
+    try {
+      const byDj = await api('POST', '/api/v1/live/metadata', { cookie: dj.cookie, csrf: dj.csrf, body: { mount: '/live', title: 'Set by a DJ' } });
+      assert.equal(byDj.status, 403);
+      assert.equal(byDj.body.code, 'AUTH_FORBIDDEN');
+      const noCsrf = await api('POST', '/api/v1/live/metadata', { cookie: op.cookie, body: { mount: '/live', title: 'Set without CSRF' } });
+      assert.equal(noCsrf.status, 403);
+      assert.equal(noCsrf.body.code, 'CSRF_FAILED');
+      assert.ok(!['Set by a DJ', 'Set without CSRF'].includes(await statusTitle()), 'a refused title is not set');
+      const title = 'Console Title – Ünïcode ♪';
+      const ok = await api('POST', '/api/v1/live/metadata', { cookie: op.cookie, csrf: op.csrf, body: { mount: '/live', title } });
+      assert.equal(ok.status, 204, JSON.stringify(ok.body));
+      assert.equal(await listener.waitForTitle(title, 5000), title);
+      assert.equal(await statusTitle(), title);
+    } finally {
+      listener.close();
+    }
+  });
+
+  test('the listener history of /live gets a sample counting a real listener while it is connected, and not after it left', async () => {
+    const op = await signIn('op1', PASSWORDS.operator);
+    /** Bounded poll (samples come from a timer; no event): the first sample taken after sinceMs. */
+    const sampleAfter = async (sinceMs: number) => {
+      const deadline = Date.now() + 10 * HISTORY_SAMPLE_MS + 2000;
+      for (;;) {
+        const points = (await api('GET', '/api/v1/live/history?mount=/live&hours=1', { cookie: op.cookie })).body as { at: string; listeners: number }[];
+        const point = points.find((p) => Date.parse(p.at) > sinceMs);
+        if (point) return point;
+        assert.ok(Date.now() < deadline, `no sample after ${new Date(sinceMs).toISOString()}; samples: ${JSON.stringify(points.slice(-3))}`);
+        await new Promise((r) => setTimeout(r, HISTORY_SAMPLE_MS / 2));
+      }
+    };
+    await waitForListeners('/live', 0); // earlier tests' listeners are gone
+    const listener = await connectListener(bridge.url('/live'));
+    try {
+      await listener.waitForAudioBytes(1000, 5000);
+      assert.equal((await sampleAfter(Date.now())).listeners, 1, 'a sample counts the connected listener');
+    } finally {
+      listener.close();
+    }
+    await waitForListeners('/live', 0);
+    assert.equal((await sampleAfter(Date.now())).listeners, 0, 'and the next sample no longer counts it');
+  });
+
+  test('POST /api/v1/live/move-listeners moves a listener of /live to /other on the same connection, where it hears the other tone; refused for a DJ and without the CSRF token', async () => {
+    const op = await signIn('op1', PASSWORDS.operator);
+    const dj = await signIn('live', PASSWORDS.live);
+    otherSource = ffmpegSource({ url: bridge.streamUrl, mount: '/other', password: OTHER_SOURCE_PASSWORD, format: 'mp3', toneHz: OTHER_HZ });
+    await otherSource.waitForLine(otherSource.connectedPattern!, 15_000);
+    await waitForMount(bridge, '/other', (m) => m.playing === 'source');
+    await waitForListeners('/live', 0);
+    const listener = await connectListener(bridge.url('/live'));
+    movedListener = listener;
+    await listener.waitForAudioBytes(MP3_BYTES_PER_S, 10_000);
+    const move = { from: '/live', to: '/other' };
+    const byDj = await api('POST', '/api/v1/live/move-listeners', { cookie: dj.cookie, csrf: dj.csrf, body: move });
+    assert.equal(byDj.status, 403);
+    assert.equal(byDj.body.code, 'AUTH_FORBIDDEN');
+    const noCsrf = await api('POST', '/api/v1/live/move-listeners', { cookie: op.cookie, body: move });
+    assert.equal(noCsrf.status, 403);
+    assert.equal(noCsrf.body.code, 'CSRF_FAILED');
+    // The refused requests moved nobody: the listener is still on /live, and the operator's request moves it.
+    const ok = await api('POST', '/api/v1/live/move-listeners', { cookie: op.cookie, csrf: op.csrf, body: move });
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
+    assert.deepEqual(ok.body, { moved: 1 });
+    const atMove = listener.audioByteCount;
+    await listener.waitForAudioBytes(atMove + 3 * MP3_BYTES_PER_S, 10_000);
+    assertOneConnection(listener, MP3_MAX_GAP_MS);
+    // Skip a second for audio already on its way when the move happened.
+    assert.equal(await toneOf(listener.audio.subarray(atMove + MP3_BYTES_PER_S)), OTHER_HZ);
+    assert.equal(await toneOf(listener.audio.subarray(0, atMove)), LIVE_HZ);
+    assert.equal((await api('GET', '/api/v1/listeners?mount=/other', { cookie: op.cookie })).body.length, 1);
+  });
+
+  test("POST /api/v1/live/kill-source ends /other's ffmpeg connection; its listener stays and hears the fallback; refused for a DJ and without the CSRF token", async () => {
+    const op = await signIn('op1', PASSWORDS.operator);
+    const dj = await signIn('live', PASSWORDS.live);
+    const listener = movedListener!;
+    const source = otherSource!;
+    const otherState = async () => (await api('GET', '/api/v1/live', { cookie: op.cookie })).body.mounts.find((m: any) => m.path === '/other').state;
+    const byDj = await api('POST', '/api/v1/live/kill-source', { cookie: dj.cookie, csrf: dj.csrf, body: { mount: '/other' } });
+    assert.equal(byDj.status, 403);
+    assert.equal(byDj.body.code, 'AUTH_FORBIDDEN');
+    const noCsrf = await api('POST', '/api/v1/live/kill-source', { cookie: op.cookie, body: { mount: '/other' } });
+    assert.equal(noCsrf.status, 403);
+    assert.equal(noCsrf.body.code, 'CSRF_FAILED');
+    assert.equal(await otherState(), 'live', 'the refused requests left the source connected');
+    assert.equal(source.hasExited, false);
+    const ok = await api('POST', '/api/v1/live/kill-source', { cookie: op.cookie, csrf: op.csrf, body: { mount: '/other' } });
+    assert.equal(ok.status, 204, JSON.stringify(ok.body));
+    const atKill = listener.audioByteCount;
+    const exit = await Promise.race([source.exited, new Promise<null>((r) => setTimeout(() => r(null), 10_000))]);
+    assert.ok(exit, 'the killed ffmpeg saw its connection end and exited');
+    assert.notEqual(await otherState(), 'live');
+    await listener.waitForAudioBytes(atKill + 3 * MP3_BYTES_PER_S, 10_000);
+    assertOneConnection(listener, MP3_MAX_GAP_MS);
+    assert.equal(await toneOf(listener.audio.subarray(atKill + MP3_BYTES_PER_S)), FALLBACK_HZ);
+    listener.close();
+    movedListener = null;
+    const again = await api('POST', '/api/v1/live/kill-source', { cookie: op.cookie, csrf: op.csrf, body: { mount: '/other' } });
+    assert.equal(again.status, 404, JSON.stringify(again.body));
+    assert.equal(again.body.code, 'MOUNT_OFFLINE');
+  });
+
   test('the event stream sends the live view at once to a signed-in client', async () => {
     const controller = new AbortController();
     const res = await fetch(`${bridge.webUrl}/api/v1/events`, { headers: { cookie: admin.cookie }, signal: controller.signal });
@@ -357,5 +515,42 @@ describe('REST API v1', { timeout: 90_000 }, () => {
     const output = bridge.proc.tail(1024 * 1024);
     assert.ok(output.length > 0);
     for (const s of secrets) assert.ok(!output.includes(s), `a secret (${s.slice(0, 4)}…) appears in the log`);
+  });
+  test('/admin/* takes the console accounts: a new admin password at once and after a restart (the old one never again), operators yes, DJs and disabled operators no', async () => {
+    const listClients = async (auth: string) => (await fetch(`${bridge.streamUrl}/admin/listclients?mount=/live`, { headers: { authorization: auth } })).status;
+    const newPassword = 'admin-changed-in-console-1';
+    const added = { op: 'icecast-op-pass-1', dj: 'icecast-dj-pass-1' };
+    assert.equal(await listClients(basic('admin', bridge.adminPassword)), 200, 'the admin of credentials.json');
+    const changed = await api('PATCH', '/api/v1/users/admin', { cookie: admin.cookie, csrf: admin.csrf, body: { password: newPassword } });
+    assert.equal(changed.status, 200, JSON.stringify(changed.body));
+    assert.equal(await listClients(basic('admin', newPassword)), 200, 'the new password at once');
+    assert.equal(await listClients(basic('admin', bridge.adminPassword)), 401, 'the password of credentials.json no longer');
+    admin = await signIn('admin', newPassword); // the new password ended the admin's console sessions
+
+    for (const [name, role, password] of [['icecast-op', 'operator', added.op], ['icecast-dj', 'dj', added.dj]] as const) {
+      const r = await api('POST', '/api/v1/users', { cookie: admin.cookie, csrf: admin.csrf, body: { name, role, password } });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+    }
+    assert.equal(await listClients(basic('icecast-op', added.op)), 200, 'an operator');
+    const moved = await fetch(`${bridge.streamUrl}/admin/moveclients?mount=/other&destination=/live`, { headers: { authorization: basic('icecast-op', added.op) } });
+    assert.equal(moved.status, 200, await moved.text());
+    const audit = (await api('GET', '/api/v1/audit?limit=5', { cookie: admin.cookie })).body;
+    assert.ok(audit.some((e: any) => e.action === 'listeners.move' && e.actor === 'icecast-op' && e.role === 'operator' && e.target === '/other' && e.detail.via === 'icecast-admin'), JSON.stringify(audit));
+    const byDj = await fetch(`${bridge.streamUrl}/admin/listclients?mount=/live`, { headers: { authorization: basic('icecast-dj', added.dj) } });
+    assert.equal(byDj.status, 401, 'a DJ, with the right password');
+    assert.match(await byDj.text(), /^ADMIN_AUTH_FAILED: /);
+    assert.equal((await api('PATCH', '/api/v1/users/icecast-op', { cookie: admin.cookie, csrf: admin.csrf, body: { disabled: true } })).status, 200);
+    assert.equal(await listClients(basic('icecast-op', added.op)), 401, 'a disabled operator');
+
+    // A restart bootstraps the accounts again from the same credentials (AIRCHECK_ADMIN_PASSWORD): the console's password stays.
+    const first = bridge;
+    await first.proc.stop('SIGTERM', 5000);
+    const restarted = await startBridge({ ...bridgeOptions, dataDir: first.dataDir });
+    bridge = { ...restarted, stop: async () => { await restarted.stop(); rmSync(first.dataDir, { recursive: true, force: true }); } };
+    assert.equal(await listClients(basic('admin', newPassword)), 200, 'after a restart, the console password');
+    assert.equal(await listClients(basic('admin', bridge.adminPassword)), 401, 'after a restart, still not the password of credentials.json');
+    for (const output of [first.proc.tail(1024 * 1024), restarted.proc.tail(1024 * 1024)]) {
+      for (const s of [newPassword, added.op, added.dj]) assert.ok(!output.includes(s), `a password (${s.slice(0, 4)}…) appears in the log`);
+    }
   });
 });

@@ -1,8 +1,10 @@
-// test-load: light ~100s
+// test-load: light ~120s
 // Pushes to other servers (issue 11): Aircheck's /live pushed to two Debian icecast2 servers. One is
 // killed for 60 s and restarted on the same port: the other's listener hears the tone without a gap,
 // the first gets the push back within its backoff, and the admin status tells the truth throughout.
 // Then a push over TLS (icecast2's own TLS port, a private CA), beside a refused and an unreachable one.
+// Then a push added in the console (issue 12, POST /api/v1/pushes): it reaches icecast2 at once, stays
+// through a SIGHUP and a restart, stops when disabled or deleted; a DJ may not; no password is shown.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -14,6 +16,7 @@ import { ffmpegSource, makeTempDir, startIcecast, type IcecastServer } from '../
 import { freePort } from '../helpers/ports.ts';
 import { createTestCa } from '../helpers/test-ca.ts';
 import { decodeAudio, dominantFrequencyHz, frequencyTimeline } from '../helpers/audio-analysis.ts';
+import { checkAgainstOpenApi } from '../helpers/openapi-check.ts';
 
 const TONE_HZ = 660;
 const DOWN_MS = 60_000;
@@ -220,4 +223,134 @@ test('a push over TLS reaches icecast2; a wrong password is PUSH_REFUSED and pla
   const reloaded = await waitForPushes(bridge, (s) => Object.keys(s).join() === 'secure', 10_000, 'only the TLS push after the reload');
   assert.equal(reloaded.secure!.connectedSince, before.connectedSince, 'the unchanged target kept its connection');
   assert.ok(reloaded.secure!.bytesSent >= before.bytesSent);
+});
+
+test('a push added in the console reaches icecast2 at once, stays through a SIGHUP and a restart, stops when disabled or deleted; a DJ may not; its password is never shown', { timeout: 60_000 }, async (t) => {
+  // icecast2 takes /console only with its own password: the console push is the only thing that knows it.
+  const CONSOLE_PUSH_PASSWORD = 'console-only-pw-4711';
+  const ice = await startIcecast({ ...ICE, maxSources: 4, extraXml: `<mount><mount-name>/console</mount-name><password>${CONSOLE_PUSH_PASSWORD}</password></mount>` });
+  t.after(() => ice.stop());
+  const dataDir = makeTempDir('console-push');
+  const configToml = `[[mounts]]\npath = "/live"\n${pushToml('cfg', ice).replace('"/relay"', '"/cfg"')}`;
+  let bridge = await startBridge({ dataDir, configToml });
+  t.after(() => bridge.stop());
+  const outputs: string[] = [];
+  let doc: unknown = await (await fetch(`${bridge.webUrl}/api/v1/openapi.json`)).json();
+
+  type Session = { cookie: string; csrf: string };
+  async function api(method: string, path: string, who: Session, body?: unknown): Promise<{ status: number; body: any; text: string }> {
+    const headers: Record<string, string> = { cookie: who.cookie, 'x-csrf-token': who.csrf };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const res = await fetch(`${bridge.webUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    const json = text === '' ? undefined : JSON.parse(text);
+    checkAgainstOpenApi(doc, method, path, res.status, json);
+    return { status: res.status, body: json, text };
+  }
+  async function signIn(name: string, password: string): Promise<Session> {
+    const res = await fetch(`${bridge.webUrl}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, password }) });
+    assert.equal(res.status, 200, `${name} signs in`);
+    return { cookie: res.headers.get('set-cookie')!.split(';')[0]!, csrf: ((await res.json()) as { csrfToken: string }).csrfToken };
+  }
+  const listed = async (who: Session) => {
+    const res = await api('GET', '/api/v1/pushes', who);
+    assert.equal(res.status, 200);
+    assert.ok(!res.text.includes(CONSOLE_PUSH_PASSWORD) && !res.text.includes(ICE.sourcePassword), `no password in GET /api/v1/pushes: ${res.text}`);
+    return res.body as any[];
+  };
+  /** Polls the list (no event exists for a push's state) until the console push is connected. */
+  const waitConnected = async (who: Session) => {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const p = (await listed(who)).find((v) => v.label === 'console-push');
+      if (p?.status?.state === 'connected') return p;
+      if (Date.now() > deadline) throw new Error(`the console push did not connect: ${JSON.stringify(p)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  const iceMounts = async () => [(await getJson(`${ice.baseUrl}/status-json.xsl`)).icestats.source ?? []].flat().map((s: any) => new URL(s.listenurl).pathname);
+
+  const admin = await signIn('admin', bridge.adminPassword);
+  for (const [name, role] of [['op', 'operator'], ['dj1', 'dj']]) {
+    assert.equal((await api('POST', '/api/v1/users', admin, { name, role, password: `${name}-password-1` })).status, 201);
+  }
+  let op = await signIn('op', 'op-password-1');
+  const dj = await signIn('dj1', 'dj1-password-1');
+  const source = ffmpegSource({ url: bridge.streamUrl, mount: '/live', password: bridge.livePassword, format: 'mp3', toneHz: TONE_HZ });
+  t.after(() => source.stop());
+  await waitForMount(bridge, '/live', (m) => m.playing === 'source', 15_000);
+
+  // A DJ may neither list nor add pushes; the config's push is listed read-only; its name is not free.
+  const push = { path: '/live', name: 'console-push', host: '127.0.0.1', port: ice.port, mount: '/console', password: CONSOLE_PUSH_PASSWORD, format: 'mp3' };
+  const refused = await api('POST', '/api/v1/pushes', dj, push);
+  assert.equal(refused.status, 403);
+  assert.equal(refused.body.code, 'AUTH_FORBIDDEN');
+  assert.equal((await api('GET', '/api/v1/pushes', dj)).status, 403);
+  const taken = await api('POST', '/api/v1/pushes', op, { ...push, name: 'cfg' });
+  assert.equal(taken.status, 400);
+  assert.match(taken.body.message, /push field "name" is "cfg": the config's push "cfg" of \/live has this name/);
+  assert.deepEqual((await listed(op)).map((p) => [p.origin, p.id, p.label]), [['config', null, 'cfg']]);
+
+  // An operator adds it: icecast2's /console plays the tone at once.
+  const created = await api('POST', '/api/v1/pushes', op, push);
+  assert.equal(created.status, 201, created.text);
+  assert.equal(created.body.origin, 'console');
+  assert.equal(created.body.passwordSet, true);
+  assert.ok(!created.text.includes(CONSOLE_PUSH_PASSWORD), 'the answer never carries the password');
+  const id: string = created.body.id;
+  const l1 = await connectListenerWhenLive(`${ice.baseUrl}/console`, {}, 10_000);
+  t.after(() => l1.close());
+  await l1.waitForAudioBytes(48_000, 10_000);
+  await assertTone(l1, 'listener on icecast2 /console');
+  const connected = await waitConnected(op);
+  assert.equal(connected.createdBy, 'op');
+
+  // A SIGHUP (the same file) keeps the console push, on the same connection.
+  process.kill(bridge.proc.pid!, 'SIGHUP');
+  await bridge.proc.waitForLine(/"reason":"SIGHUP","msg":"configuration reloaded"/, 10_000, 'stdout');
+  const afterHup = await waitConnected(op);
+  assert.equal(afterHup.status.connectedSince, connected.status.connectedSince, 'the push kept its connection over the reload');
+  await l1.waitForAudioBytes(l1.audioByteCount + 16_000, 5000);
+  assert.equal(l1.closed, null);
+
+  // A restart on the same data directory: the push comes back by itself (carrying /live's fallback now).
+  await source.stop();
+  await bridge.stop();
+  outputs.push(bridge.proc.stdout + bridge.proc.stderr);
+  await l1.waitForClose(5000);
+  bridge = await startBridge({ dataDir, configToml });
+  doc = await (await fetch(`${bridge.webUrl}/api/v1/openapi.json`)).json();
+  op = await signIn('op', 'op-password-1');
+  assert.equal((await waitConnected(op)).id, id);
+  const l2 = await connectListenerWhenLive(`${ice.baseUrl}/console`, {}, 10_000);
+  t.after(() => l2.close());
+  await l2.waitForAudioBytes(16_000, 10_000);
+
+  // Disabled, it stops (icecast2's /console goes away); enabled again, it comes back; deleted, it stops.
+  const disabled = await api('PATCH', `/api/v1/pushes/${id}`, op, { enabled: false });
+  assert.equal(disabled.status, 200, disabled.text);
+  assert.equal(disabled.body.enabled, false);
+  assert.equal(disabled.body.status, null);
+  await l2.waitForClose(5000);
+  assert.equal((await api('PATCH', `/api/v1/pushes/${id}`, op, { enabled: true })).status, 200);
+  const l3 = await connectListenerWhenLive(`${ice.baseUrl}/console`, {}, 10_000);
+  t.after(() => l3.close());
+  await l3.waitForAudioBytes(16_000, 10_000);
+  assert.equal((await api('DELETE', `/api/v1/pushes/${id}`, op)).status, 204);
+  await l3.waitForClose(5000);
+  // icecast2 drops the mount from its status a moment after it closes the listeners (no event: a bounded poll).
+  for (const deadline = Date.now() + 5000; (await iceMounts()).includes('/console'); ) {
+    assert.ok(Date.now() < deadline, `icecast2 still lists /console: ${JSON.stringify(await iceMounts())}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.deepEqual((await listed(op)).map((p) => p.label), ['cfg']);
+  assert.equal((await api('DELETE', `/api/v1/pushes/${id}`, op)).status, 404);
+
+  // Audited without the password; never in the bridge's output either.
+  const audit = await api('GET', '/api/v1/audit?limit=20', admin);
+  assert.deepEqual(audit.body.filter((e: any) => e.action.startsWith('push.')).map((e: any) => `${e.action} ${e.actor}`), ['push.delete op', 'push.update op', 'push.update op', 'push.create op']);
+  assert.ok(!audit.text.includes(CONSOLE_PUSH_PASSWORD), 'no password in the audit log');
+  outputs.push(bridge.proc.stdout + bridge.proc.stderr);
+  for (const out of outputs) assert.ok(!out.includes(CONSOLE_PUSH_PASSWORD), 'no password in the bridge\'s output');
+  assert.match(outputs[0]!, /"push":"console-push".*"msg":"push configured"/, 'the output was captured');
 });

@@ -1,4 +1,5 @@
-// /metrics behind [metrics] token and allow, and 404 texts that name no mount (server on 127.0.0.1, port 0).
+// /metrics behind [metrics] token and allow, 404 texts that name no mount, and /admin/* Basic auth by
+// the station's accounts and their roles (server on 127.0.0.1, port 0).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
@@ -9,7 +10,16 @@ import { AuthThrottle } from '../http/auth-throttle.ts';
 import { MountRegistry } from '../mounts/mount-registry.ts';
 import type { Credentials } from '../secrets/credentials.ts';
 import { Metrics } from './metrics.ts';
-import { createHttpApp } from './http-app.ts';
+import { createHttpApp, type AdminUser } from './http-app.ts';
+
+/** Accounts as station/users.ts gives them: name → [password, role]; disabled ones are not listed (verify gives null). */
+const ACCOUNTS: Record<string, [string, AdminUser['role']]> = { boss: ['boss-pass-1', 'admin'], op: ['op-pass-12', 'operator'], dj: ['dj-pass-123', 'dj'] };
+const users = {
+  async verify(name: string, password: string): Promise<AdminUser | null> {
+    const account = Object.hasOwn(ACCOUNTS, name) ? ACCOUNTS[name] : undefined;
+    return account && account[0] === password ? { name, role: account[1] } : null;
+  },
+};
 
 async function serve(t: import('node:test').TestContext, access: { token?: string; allow: string[] } | undefined) {
   const registry = new MountRegistry({
@@ -21,6 +31,7 @@ async function serve(t: import('node:test').TestContext, access: { token?: strin
   const app = createHttpApp({
     registry,
     credentials: () => ({}) as Credentials,
+    users,
     throttle: new AuthThrottle(20),
     metrics: new Metrics(),
     facts: { name: 'x', location: '', adminContact: '', startedAtMs: 0, version: '0' },
@@ -55,4 +66,18 @@ test('an unknown path answers 404 without naming any mount', async (t) => {
   assert.equal(res.status, 404);
   const text = await res.text();
   for (const mount of ['/live', '/secret-hidden', '/secret-private']) assert.ok(!text.includes(mount), text);
+});
+
+test('/admin/* takes an enabled admin or operator of the station accounts; a DJ, a wrong password and no credentials get 401', async (t) => {
+  const base = await serve(t, undefined);
+  const list = (user: string, password: string | null) =>
+    fetch(`${base}/admin/listmounts`, password === null ? {} : { headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` } });
+  assert.equal((await list('boss', 'boss-pass-1')).status, 200);
+  assert.equal((await list('op', 'op-pass-12')).status, 200);
+  for (const [user, password] of [['dj', 'dj-pass-123'], ['boss', 'op-pass-12'], ['nobody', 'boss-pass-1'], ['', null]] as const) {
+    const res = await list(user, password);
+    assert.equal(res.status, 401, `${user} / ${password}`);
+    assert.match(res.headers.get('www-authenticate') ?? '', /^Basic realm="/);
+    assert.match(await res.text(), /^ADMIN_AUTH_FAILED: /);
+  }
 });

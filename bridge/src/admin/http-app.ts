@@ -1,12 +1,14 @@
-// Every request that is not a source or a mount GET: Icecast's status and admin endpoints, our
-// status JSON, Prometheus metrics, health, and the web player page. Runs on node:http for both the
-// stream port (handed over by the stream server) and the web port.
+// Every request that is not a source or a mount GET: Icecast's status and admin endpoints (Basic auth
+// against the station's accounts), our status JSON, Prometheus metrics, health, and the web player
+// page. Runs on node:http for both the stream port (handed over by the stream server) and the web port.
 import type { HealthReport } from './health.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { AircheckError, isAircheckError } from '../../../shared/src/errors.ts';
 import type { MountRegistry } from '../mounts/mount-registry.ts';
 import type { Credentials } from '../secrets/credentials.ts';
+import type { AuditEntry } from '../station/audit-log.ts';
+import type { Role } from '../station/users.ts';
 import type { AuthThrottle } from '../http/auth-throttle.ts';
 import { parseBasicAuth } from '../http/request-head.ts';
 import { CORS_HEADERS, SERVER_HEADER } from '../http/responses.ts';
@@ -20,9 +22,26 @@ import { kickListener, killSource, moveListeners, requireMount, setMountTitle } 
 import { TrustedProxies } from '../http/trusted-proxies.ts';
 import { safeEqual } from '../secrets/secrets.ts';
 
+/** Roles that may use the Icecast admin endpoints (listeners, sources, metadata: issue 12's operator). */
+const ADMIN_ROLES: ReadonlySet<Role> = new Set(['admin', 'operator']);
+
+/** A signed-in account of station/users.ts. */
+export interface AdminUser {
+  name: string;
+  role: Role;
+}
+
 export interface HttpAppDeps {
   registry: MountRegistry;
+  /** Source credentials of each mount (accepted by /admin/metadata) and private mounts' listener tokens. */
   credentials: () => Credentials;
+  /**
+   * The station's accounts (station/users.ts `Users.verify`): name + password → the enabled user, or
+   * null (an unknown name costs the same scrypt). Enabled admins and operators may use /admin/*.
+   */
+  users: { verify(name: string, password: string, remote?: string): Promise<AdminUser | null> };
+  /** Records a change made through /admin/* (station/audit-log.ts); absent: not recorded. */
+  audit?: (entry: Omit<AuditEntry, 'id' | 'at'>) => void;
   throttle: AuthThrottle;
   metrics: Metrics;
   facts: ServerFacts;
@@ -57,22 +76,35 @@ export function createHttpApp(deps: HttpAppDeps) {
     send(res, err.httpStatus, 'text/plain; charset=utf-8', `${err.code}: ${err.message}\n`, extra);
   const json = (res: ServerResponse, body: unknown) => send(res, 200, 'application/json; charset=utf-8', JSON.stringify(body));
 
-  /** Admin credentials (or, where allowed, the mount's source credentials). Throws ADMIN_AUTH_FAILED. */
-  async function authenticate(req: IncomingMessage, mountForSource?: string): Promise<void> {
+  /**
+   * An enabled admin or operator of the station's accounts (or, where allowed, the mount's source
+   * credentials: then null). Throws ADMIN_AUTH_FAILED — for a DJ too, whose password is right: the
+   * answer never tells a right password with too little role from a wrong one.
+   */
+  async function authenticate(req: IncomingMessage): Promise<AdminUser>;
+  async function authenticate(req: IncomingMessage, mountForSource: string | undefined): Promise<AdminUser | null>;
+  async function authenticate(req: IncomingMessage, mountForSource?: string): Promise<AdminUser | null> {
     const remote = clientAddress(req);
     const auth = parseBasicAuth(req.headers.authorization ?? '');
     // Failures count per (address, user): a wrong password for one user never locks out another.
     const scope = `admin:${auth?.user ?? ''}` as const;
     if (deps.throttle.blocked(remote, scope)) throw new AircheckError('RATE_LIMITED', `too many failed logins for user "${(auth?.user ?? '').slice(0, 64)}" from this address: wait a minute`);
     if (auth) {
-      const creds = deps.credentials();
-      if (await creds.admin.verify(auth.user, auth.password, remote)) return;
-      const source = mountForSource ? creds.mounts.get(mountForSource)?.source : undefined;
-      if (source && (await source.verify(auth.user, auth.password, remote))) return;
+      const user = await deps.users.verify(auth.user, auth.password, remote);
+      if (user && ADMIN_ROLES.has(user.role)) return user;
+      const source = mountForSource ? deps.credentials().mounts.get(mountForSource)?.source : undefined;
+      if (source && (await source.verify(auth.user, auth.password, remote))) return null;
       deps.throttle.fail(remote, scope);
     }
-    throw new AircheckError('ADMIN_AUTH_FAILED', auth ? 'wrong admin user or password' : 'this page needs the admin user and password (Basic auth)');
+    throw new AircheckError('ADMIN_AUTH_FAILED', auth ? 'wrong user or password: use an enabled admin or operator account of the console' : 'this page needs an admin or operator account of the console (Basic auth)');
   }
+
+  /** An audit entry for a change made through /admin/* by a user (as the REST API records its own). */
+  const audit = (req: IncomingMessage, user: AdminUser, action: string, target: string, detail: Record<string, unknown> = {}) => {
+    const remote = clientAddress(req);
+    deps.audit?.({ actor: user.name, role: user.role, action, target, remote, detail: { ...detail, via: 'icecast-admin' } });
+    deps.log.info({ actor: user.name, action, target, remote }, 'icecast admin change');
+  };
 
   // /metrics: from an allowed address ([metrics] allow) and with the token ([metrics] token), when set.
   let allowList: { entries: readonly string[]; proxies: TrustedProxies } | null = null;
@@ -118,26 +150,26 @@ export function createHttpApp(deps: HttpAppDeps) {
       } else send(res, 200, 'text/xml; charset=utf-8', listClientsXml(path, listeners, Date.now()));
     },
     async '/admin/killclient'(req, res, url) {
-      await authenticate(req);
+      const user = await authenticate(req);
       const path = mountParam(url);
       const id = Number(url.searchParams.get('id'));
       kickListener(deps.registry, path, id, url.searchParams.get('id') ?? '');
-      deps.log.info({ mount: path, id }, 'listener killed by admin');
+      audit(req, user, 'listener.kick', `${path}#${id}`);
       send(res, 200, 'text/xml; charset=utf-8', iceResponse(`Client ${id} removed`, true));
     },
     async '/admin/killsource'(req, res, url) {
-      await authenticate(req);
+      const user = await authenticate(req);
       const path = mountParam(url);
-      killSource(deps.registry, path, 'killed by admin');
-      deps.log.info({ mount: path }, 'source killed by admin');
+      killSource(deps.registry, path, `killed by ${user.name}`);
+      audit(req, user, 'source.kill', path);
       send(res, 200, 'text/xml; charset=utf-8', iceResponse('Source Removed', true));
     },
     async '/admin/moveclients'(req, res, url) {
-      await authenticate(req);
+      const user = await authenticate(req);
       const from = mountParam(url);
       const to = mountParam(url, 'destination');
       const moved = moveListeners(deps.registry, from, to);
-      deps.log.info({ from, to, moved }, 'listeners moved by admin');
+      audit(req, user, 'listeners.move', from, { to, moved });
       send(res, 200, 'text/xml; charset=utf-8', iceResponse(`Clients moved from ${from} to ${to}`, true));
     },
     async '/admin/listmounts'(req, res) {

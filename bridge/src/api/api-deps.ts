@@ -11,6 +11,10 @@ import type { StationSettings } from '../station/station-settings.ts';
 import type { ScheduleStore } from '../station/schedule-store.ts';
 import type { ListenerHistory } from '../station/listener-history.ts';
 import type { MediaFile, MountSettingsChange, MountSettingsView } from '../station/mount-settings.ts';
+import type { UploadedMedia } from '../station/media-files.ts';
+import type { Readable } from 'node:stream';
+import type { PushChange, PushCreate, PushView } from '../station/push-targets.ts';
+import type { PushTargetStatus } from '../outputs/push-target.ts';
 import type { RecordingCatalog } from '../../../recordings/src/catalog/console-recordings.ts';
 
 export type { Role, UserView } from '../station/users.ts';
@@ -39,6 +43,27 @@ export interface MountSettingsPort {
   /** MOUNT_NOT_FOUND for a mount the config does not have; API_BAD_REQUEST for a value it refuses. */
   update(path: string, change: MountSettingsChange): MountSettingsView;
   media(): MediaFile[];
+  /**
+   * Stores an uploaded media file (station/media-files.ts: limit, probe, temp file then rename); a
+   * replaced file some mount plays is applied at once. MEDIA_EXISTS, MEDIA_TOO_LARGE, API_BAD_REQUEST.
+   */
+  uploadMedia(name: string, body: Readable, opts: { declaredBytes: number | null; replace: boolean }): Promise<UploadedMedia>;
+  /** Removes a media file; MEDIA_IN_USE naming the mounts whose fallback it is, MEDIA_NOT_FOUND. */
+  deleteMedia(name: string): void;
+}
+
+/**
+ * Pushes to external Icecast servers over the running bridge (bridge.ts): the config's (read-only) and
+ * the console's with their live status; a console change stored, then applied at once through the
+ * same path as a SIGHUP (refused with API_BAD_REQUEST, and not kept, when it cannot be applied).
+ */
+export interface PushTargetsPort {
+  list(): PushView<PushTargetStatus>[];
+  create(input: PushCreate, actor: string): PushView<PushTargetStatus>;
+  /** HTTP_NOT_FOUND for an id that is not a console push's. */
+  update(id: string, change: PushChange, actor: string): PushView<PushTargetStatus>;
+  /** Says which push was removed (HTTP_NOT_FOUND for an unknown id). */
+  remove(id: string): { path: string; label: string };
 }
 
 /** A recording as the API answers it: the schema's shape (the catalog's items satisfy it). */

@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
 import { isAircheckError } from '../../../shared/src/errors.ts';
-import { attachmentHeader, badRequest, checkCsrf, cookieValue, parseRange, sessionCookie } from './api-http.ts';
+import { attachmentHeader, badRequest, checkCsrf, checkRawContentType, cookieValue, declaredBodyBytes, parseRange, sessionCookie } from './api-http.ts';
 import { SessionRequestSchema, UserCreateSchema, AuditQuerySchema } from './api-schemas.ts';
-import { compilePath } from './api-routes.ts';
+import { MEDIA_UPLOAD_TYPES, compilePath } from './api-routes.ts';
 
 test('a single byte range is parsed in all three forms, clamped to the size', () => {
   assert.deepEqual(parseRange('bytes=0-99', 1000), { start: 0, end: 99 });
@@ -89,4 +89,20 @@ test('route templates match one path segment per parameter', () => {
   assert.equal(m('/api/v1/users/'), null);
   assert.deepEqual(compilePath('/api/v1/recordings/{showId}/rendition.mp3')('/api/v1/recordings/x/rendition.mp3'), { showId: 'x' });
   assert.equal(compilePath('/api/v1/recordings/{showId}/rendition.mp3')('/api/v1/recordings/x/renditionxmp3'), null);
+});
+
+test('a media upload carries an audio Content-Type (or Ogg, or octet-stream); JSON, forms and none are refused naming the header', () => {
+  for (const type of ['audio/mpeg', 'audio/ogg; codecs=opus', 'Audio/MP3', 'application/ogg', 'application/octet-stream']) checkRawContentType(type, MEDIA_UPLOAD_TYPES);
+  for (const type of [undefined, '', 'audio/', 'application/json', 'multipart/form-data; boundary=x', 'text/plain', 'audiox/mpeg']) {
+    assert.throws(() => checkRawContentType(type, MEDIA_UPLOAD_TYPES), (e) => isAircheckError(e, 'API_BAD_REQUEST') && /header "Content-Type" is .*audio\/\*/.test(e.message), String(type));
+  }
+});
+
+test('a raw body\'s declared length is its Content-Length, none when chunked, and a malformed one is refused', () => {
+  assert.equal(declaredBodyBytes({ 'content-length': '123' }), 123);
+  assert.equal(declaredBodyBytes({ 'content-length': '0' }), 0);
+  assert.equal(declaredBodyBytes({}), null);
+  assert.equal(declaredBodyBytes({ 'content-length': '5', 'transfer-encoding': 'chunked' }), null);
+  assert.throws(() => declaredBodyBytes({ 'content-length': '-1' }), (e) => isAircheckError(e, 'API_BAD_REQUEST') && /Content-Length/.test(e.message));
+  assert.throws(() => declaredBodyBytes({ 'content-length': '1e9' }), (e) => isAircheckError(e, 'API_BAD_REQUEST'));
 });

@@ -1,6 +1,7 @@
 // The HTTP pieces of REST API v1 that are pure or nearly so: the session cookie, the CSRF check,
-// HTTP Range parsing, bounded JSON bodies, zod issues as API_BAD_REQUEST messages and safe download
-// names. Fed by api-router.ts; unit-tested in api-http.test.ts.
+// HTTP Range parsing, bounded JSON bodies, raw upload headers (Content-Type, declared length), zod
+// issues as API_BAD_REQUEST messages and safe download names. Fed by api-router.ts; unit-tested in
+// api-http.test.ts.
 import type { IncomingMessage } from 'node:http';
 import type { z } from 'zod';
 import { AircheckError } from '../../../shared/src/errors.ts';
@@ -99,6 +100,29 @@ export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   } catch {
     throw new AircheckError('API_BAD_REQUEST', 'the body is not valid JSON: send Content-Type: application/json with a JSON object');
   }
+}
+
+/**
+ * A raw upload's Content-Type checked against the route's media types (`audio/*` matches any audio
+ * type; parameters such as `; codecs=opus` are ignored); API_BAD_REQUEST naming the header otherwise.
+ */
+export function checkRawContentType(header: string | undefined, accepted: readonly string[]): void {
+  const type = (header ?? '').split(';')[0]!.trim().toLowerCase();
+  const ok = accepted.some((a) => (a.endsWith('/*') ? type.startsWith(a.slice(0, -1)) && type.length > a.length - 1 : type === a));
+  if (!ok) {
+    throw new AircheckError('API_BAD_REQUEST', `header "Content-Type" is ${JSON.stringify((header ?? '').slice(0, 80))}: send the audio file itself as the body with one of ${accepted.join(', ')} (e.g. audio/mpeg for MP3)`);
+  }
+}
+
+/**
+ * The body's declared length: Content-Length as a number, or null when the body is chunked (its
+ * size is then only known as it arrives). API_BAD_REQUEST for a Content-Length that is not a number.
+ */
+export function declaredBodyBytes(headers: IncomingMessage['headers']): number | null {
+  const raw = headers['content-length'];
+  if (raw === undefined || headers['transfer-encoding'] !== undefined) return null;
+  if (!/^\d{1,16}$/.test(raw.trim())) throw new AircheckError('API_BAD_REQUEST', `header "Content-Length" is ${JSON.stringify(raw.slice(0, 40))}: expected a number of bytes`);
+  return Number(raw);
 }
 
 function tooLarge(bytes: number): AircheckError {

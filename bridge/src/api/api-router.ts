@@ -13,8 +13,8 @@ import type { AuthThrottle } from '../http/auth-throttle.ts';
 import { clientAddress, clientProto } from '../http/client-address.ts';
 import type { MountRegistry } from '../mounts/mount-registry.ts';
 import { ROUTES, compilePath, type RouteId, type RouteSpec } from './api-routes.ts';
-import { ROLE_RANK, type MountSettingsPort, type RecordingCatalogPort, type RecordingItem, type ScheduledShow, type StationPorts, type UserView } from './api-deps.ts';
-import { attachmentHeader, badRequest, checkCsrf, checkOrigin, cookieValue, parseRange, readJsonBody, SESSION_COOKIE, sessionCookie } from './api-http.ts';
+import { ROLE_RANK, type MountSettingsPort, type PushTargetsPort, type RecordingCatalogPort, type RecordingItem, type ScheduledShow, type StationPorts, type UserView } from './api-deps.ts';
+import { attachmentHeader, badRequest, checkCsrf, checkOrigin, checkRawContentType, cookieValue, declaredBodyBytes, parseRange, readJsonBody, SESSION_COOKIE, sessionCookie } from './api-http.ts';
 import { openApiDocument } from './openapi.ts';
 import type { LiveView } from './live.ts';
 import type { EventHub } from './events.ts';
@@ -28,6 +28,8 @@ export interface ApiRouterDeps {
   station: StationPorts;
   /** The console's mount settings, applied to the running mounts (bridge.ts). */
   mounts: MountSettingsPort;
+  /** Pushes to external Icecast servers: the config's and the console's, applied to the running mounts (bridge.ts). */
+  pushes: PushTargetsPort;
   /** null while the recordings catalog is not available: lists are empty, items not found. */
   catalog: RecordingCatalogPort | null;
   live: LiveView;
@@ -368,6 +370,18 @@ export function createApiRouter(deps: ApiRouterDeps): (req: IncomingMessage, res
     listMedia() {
       return deps.mounts.media();
     },
+    async uploadMedia(ctx) {
+      const spec = ROUTES.uploadMedia.rawBody;
+      checkRawContentType(ctx.req.headers['content-type'], spec.mediaTypes);
+      const uploaded = await deps.mounts.uploadMedia(ctx.params.name, ctx.req, { declaredBytes: declaredBodyBytes(ctx.req.headers), replace: ctx.query.replace === '1' });
+      ctx.audit('media.upload', uploaded.name, { sizeBytes: uploaded.sizeBytes, durationMs: uploaded.durationMs, replaced: uploaded.replaced });
+      ctx.res.statusCode = uploaded.replaced ? 200 : 201;
+      return uploaded;
+    },
+    deleteMedia(ctx) {
+      deps.mounts.deleteMedia(ctx.params.name);
+      ctx.audit('media.delete', ctx.params.name);
+    },
     getStation() {
       return stationSettings();
     },
@@ -375,6 +389,25 @@ export function createApiRouter(deps: ApiRouterDeps): (req: IncomingMessage, res
       station.settings.set(ctx.body);
       ctx.audit('station.update', 'station', { fields: Object.keys(ctx.body) });
       return stationSettings();
+    },
+    listPushes() {
+      return deps.pushes.list();
+    },
+    createPush(ctx) {
+      const view = deps.pushes.create(ctx.body, ctx.caller.user.name);
+      // Never the password: what was added, where to.
+      ctx.audit('push.create', view.id ?? view.label, { path: view.path, label: view.label, target: `${view.host}:${view.port}${view.mount}`, tls: view.tls, enabled: view.enabled });
+      ctx.res.statusCode = 201;
+      return view;
+    },
+    updatePush(ctx) {
+      const view = deps.pushes.update(ctx.params.id, ctx.body, ctx.caller.user.name);
+      ctx.audit('push.update', ctx.params.id, { path: view.path, label: view.label, fields: Object.keys(ctx.body), ...(ctx.body.enabled !== undefined ? { enabled: ctx.body.enabled } : {}) });
+      return view;
+    },
+    deletePush(ctx) {
+      const gone = deps.pushes.remove(ctx.params.id);
+      ctx.audit('push.delete', ctx.params.id, { path: gone.path, label: gone.label });
     },
     publicStation(ctx) {
       return deps.live.publicStation(deps.streamBaseUrl(ctx.req));
@@ -481,7 +514,8 @@ export function createApiRouter(deps: ApiRouterDeps): (req: IncomingMessage, res
       res.end();
       return;
     }
-    sendJson(res, res.statusCode === 201 ? 201 : spec.ok.status, result);
+    // A handler may answer 201 (created) on a 200 route, or 200 (replaced) on a raw upload's 201 route.
+    sendJson(res, res.statusCode === 201 || (spec.rawBody && res.statusCode === 200) ? res.statusCode : spec.ok.status, result);
   }
 
   return (req, res) => {

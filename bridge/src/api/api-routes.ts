@@ -3,12 +3,16 @@
 // exists for every entry (api-router.ts's Handlers type makes a missing one a type error).
 import { z } from 'zod';
 import * as S from './api-schemas.ts';
+import { MEDIA_MAX_BYTES } from '../station/media-files.ts';
+
+/** Content-Types a media upload may carry (`application/octet-stream` for tools that know no better). */
+export const MEDIA_UPLOAD_TYPES = ['audio/*', 'application/ogg', 'application/octet-stream'] as const;
 
 /** Who may call a route: nobody signed in ('none'), or at least this role (admin ⊇ operator ⊇ dj). */
 export type RouteRole = 'none' | 'dj' | 'operator' | 'admin';
 
 export interface RouteSpec {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** OpenAPI template: `/api/v1/users/{name}`. */
   path: string;
   role: RouteRole;
@@ -16,6 +20,8 @@ export interface RouteSpec {
   params?: z.ZodObject;
   query?: z.ZodObject;
   body?: z.ZodType;
+  /** A raw (non-JSON) body the handler streams itself (and limits), of these media types. */
+  rawBody?: { mediaTypes: readonly string[]; description: string };
   /** The success answer: a JSON schema, or a byte / event stream of this media type, or nothing (204). */
   ok: { status: 200 | 201 | 204; schema?: z.ZodType; media?: 'audio' | 'event-stream' };
 }
@@ -58,8 +64,14 @@ export const ROUTES = {
   listMounts: { method: 'GET', path: '/api/v1/mounts', role: 'operator', summary: "Each configured mount's settings: effective, the config's, and which the console set", ok: json(z.array(S.MountSettingsViewSchema)) },
   updateMount: { method: 'PATCH', path: '/api/v1/mounts/{path}', role: 'operator', summary: "Change a mount's name, description, genre, url, hidden or fallback (null = the config's value); applied at once, kept over reloads and restarts", params: S.MountPathParamsSchema, body: S.MountPatchSchema, ok: json(S.MountSettingsViewSchema) },
   listMedia: { method: 'GET', path: '/api/v1/media', role: 'operator', summary: 'Fallback audio to choose from: "bundled" and the audio files in <data_dir>/media/', ok: json(z.array(S.MediaFileSchema)) },
+  uploadMedia: { method: 'PUT', path: '/api/v1/media/{name}', role: 'operator', summary: 'Upload a fallback audio file (raw body; 201 created, 200 replaced); kept only if the fallback loader plays it', params: S.MediaNameParamsSchema, query: S.MediaUploadQuerySchema, rawBody: { mediaTypes: MEDIA_UPLOAD_TYPES, description: `the audio file itself (MP3, Ogg Opus or Ogg Vorbis), at most ${MEDIA_MAX_BYTES} bytes` }, ok: json(S.MediaUploadedSchema, 201) },
+  deleteMedia: { method: 'DELETE', path: '/api/v1/media/{name}', role: 'operator', summary: 'Delete a media file (refused while a mount falls back to it)', params: S.MediaNameParamsSchema, ok: noContent },
   getStation: { method: 'GET', path: '/api/v1/station', role: 'operator', summary: 'Station name and description', ok: json(S.StationSettingsSchema) },
   updateStation: { method: 'PATCH', path: '/api/v1/station', role: 'operator', summary: 'Change the station name or description', body: S.StationPatchSchema, ok: json(S.StationSettingsSchema) },
+  listPushes: { method: 'GET', path: '/api/v1/pushes', role: 'operator', summary: "Every push to an external Icecast server: the config's (read-only, id null) and the console's, with live status (never a password)", ok: json(z.array(S.PushViewSchema)) },
+  createPush: { method: 'POST', path: '/api/v1/pushes', role: 'operator', summary: "Add a push of a configured mount (the config's push fields); applied at once, kept over reloads and restarts; a config push's name or target is refused", body: S.PushCreateSchema, ok: json(S.PushViewSchema, 201) },
+  updatePush: { method: 'PATCH', path: '/api/v1/pushes/{id}', role: 'operator', summary: 'Change or enable/disable a console push (an absent password stays); applied at once', params: S.PushIdParamsSchema, body: S.PushPatchSchema, ok: json(S.PushViewSchema) },
+  deletePush: { method: 'DELETE', path: '/api/v1/pushes/{id}', role: 'operator', summary: 'Remove a console push (its connection ends at once)', params: S.PushIdParamsSchema, ok: noContent },
   publicStation: { method: 'GET', path: '/api/v1/public/station', role: 'none', summary: 'The public station document: public mounts, now playing, today', ok: json(S.PublicStationSchema) },
   publicEvents: { method: 'GET', path: '/api/v1/public/events', role: 'none', summary: 'Server-sent events: station (the public station document on change)', ok: { status: 200, media: 'event-stream' } },
   openapi: { method: 'GET', path: '/api/v1/openapi.json', role: 'none', summary: 'This document', ok: { status: 200, schema: z.record(z.string(), z.unknown()) } },

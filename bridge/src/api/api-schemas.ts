@@ -3,6 +3,7 @@
 // the same schemas into the OpenAPI document, so the two cannot drift apart.
 import { z } from 'zod';
 import { WEEKDAYS } from '../../../config/src/alerts-schema.ts';
+import { PushSchema } from '../../../config/src/config-schema.ts';
 
 export const ErrorSchema = z.object({ code: z.string(), message: z.string() });
 
@@ -95,10 +96,11 @@ export const RecordingItemSchema = z
     rendition: z.object({ bitrateKbps: z.number(), sizeBytes: z.number() }).nullable(),
     waveform: z.boolean(),
     wentLiveAt: z.string().nullable(),
+    lastCheck: z.object({ at: z.string(), verified: z.boolean(), reason: z.string().nullable(), rendition: z.object({ verified: z.boolean(), reason: z.string().nullable() }).nullable() }).nullable(),
   })
   .meta({ id: 'RecordingItem' });
 export const WaveformSchema = z.object({ peaksPerSecond: z.number(), peaks: z.array(z.number()) });
-export const VerifyResultSchema = z.object({ verified: z.boolean(), reason: z.string().nullable(), checkedAt: z.string() });
+export const VerifyResultSchema = z.object({ verified: z.boolean(), reason: z.string().nullable(), checkedAt: z.string(), rendition: z.object({ verified: z.boolean(), reason: z.string().nullable() }).nullable() });
 export const DeleteRecordingSchema = z.object({ confirm: z.string().min(1).max(128) }).strict();
 
 // ---- schedule ----
@@ -236,11 +238,104 @@ export const MountPatchSchema = z
     genre: z.string().nullable().optional(),
     url: z.string().nullable().optional(),
     hidden: z.boolean().nullable().optional(),
-    fallback_file: z.string().min(1).max(255).nullable().optional().describe('"bundled", or a file name from GET /api/v1/media'),
+    fallback_file: z.string().min(1).max(255).nullable().optional().describe('"bundled", "none" (no file: listeners get 404 while there is no source, as from Icecast), or a file name from GET /api/v1/media'),
     fallback_mount: MountPath.nullable().optional().describe('another configured mount'),
   })
   .strict()
   .describe('the fields to change; null = use the config\'s value again');
-export const MediaFileSchema = z.object({ name: z.string(), sizeBytes: z.number().int().nullable(), bundled: z.boolean() }).meta({ id: 'MediaFile' });
+export const MediaFileSchema = z
+  .object({
+    name: z.string(),
+    sizeBytes: z.number().int().nullable(),
+    durationMs: z.number().int().nullable().describe('length of the loop; null for "bundled" and for a file the fallback loader cannot play'),
+    bundled: z.boolean(),
+  })
+  .meta({ id: 'MediaFile' });
+// The name is checked by station/media-files.ts (its message names the field, the value and the fix).
+export const MediaNameParamsSchema = z.object({ name: z.string().min(1).max(255).describe('the file name in <data_dir>/media/, percent-encoded: night%20loop.mp3') });
+export const MediaUploadQuerySchema = z.object({ replace: z.enum(['0', '1']).optional().describe('1 = replace a file of that name (a mount using it plays the new audio at once)') }).strict();
+export const MediaUploadedSchema = MediaFileSchema.extend({ replaced: z.boolean().describe('an existing file of that name was replaced') }).meta({ id: 'MediaUploaded' });
 
 export const EmptySchema = z.object({}).strict();
+
+// ---- pushes (the config's [[mounts.push]], read-only here, and the console's) ----
+// The push fields are the config's own (PushSchema); the store (station/push-targets.ts) checks the
+// whole push with it again, and that it takes no other push's name or target.
+const P = PushSchema.shape;
+export const PushIdParamsSchema = z.object({ id: z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, { message: 'a console push id from GET /api/v1/pushes' }) });
+export const PushStatusSchema = z
+  .object({
+    name: z.string(),
+    url: z.string().describe('the target without credentials'),
+    user: z.string(),
+    from: z.string(),
+    state: z.enum(['connected', 'connecting', 'waiting', 'stopped']),
+    format: z.string().nullable(),
+    connectedSince: z.string().nullable(),
+    bytesSent: z.number(),
+    reconnectAttempts: z.number(),
+    reconnectsTotal: z.number(),
+    backoffMs: z.number(),
+    nextAttemptAt: z.string().nullable(),
+    queuedBytes: z.number(),
+    droppedBytes: z.number(),
+    lastError: z.object({ code: z.string(), message: z.string(), at: z.string() }).nullable(),
+  })
+  .meta({ id: 'PushStatus' });
+export const PushViewSchema = z
+  .object({
+    id: z.string().nullable().describe('null for a config push (changed in the config file only)'),
+    origin: z.enum(['config', 'console']),
+    path: z.string().describe('the mount pushed'),
+    name: z.string().nullable(),
+    label: z.string().describe('names the push in status, logs and metrics: its name, else HOST:PORT/MOUNT'),
+    host: z.string(),
+    port: z.number().int(),
+    mount: z.string().describe('the mount on the target server'),
+    user: z.string(),
+    passwordSet: z.boolean().describe('the password itself is never shown'),
+    tls: z.boolean(),
+    format: P.format.unwrap().nullable(),
+    from: z.string().nullable(),
+    public: z.boolean(),
+    enabled: z.boolean(),
+    createdAt: z.string().nullable(),
+    createdBy: z.string().nullable(),
+    updatedAt: z.string().nullable(),
+    updatedBy: z.string().nullable(),
+    problem: z.string().nullable().describe('why an enabled console push does not run (its mount is gone, a config push took its name or target)'),
+    status: PushStatusSchema.nullable().describe('null while it does not run'),
+  })
+  .meta({ id: 'Push' });
+export const PushCreateSchema = z
+  .object({
+    path: MountPath.describe('the configured mount to push'),
+    name: P.name.unwrap().nullable().optional(),
+    host: P.host,
+    port: P.port,
+    mount: P.mount,
+    user: P.user,
+    password: P.password.unwrap().describe('the source password of the target server (stored, never shown)'),
+    tls: P.tls,
+    format: P.format.unwrap().nullable().optional(),
+    from: P.from.unwrap().nullable().optional(),
+    public: P.public,
+    enabled: z.boolean().default(true),
+  })
+  .strict();
+export const PushPatchSchema = z
+  .object({
+    name: P.name.unwrap().nullable().optional(),
+    host: P.host.optional(),
+    port: P.port.unwrap().optional(),
+    mount: P.mount.optional(),
+    user: P.user.unwrap().optional(),
+    password: P.password.unwrap().optional().describe('absent: the stored password stays'),
+    tls: P.tls.unwrap().optional(),
+    format: P.format.unwrap().nullable().optional(),
+    from: P.from.unwrap().nullable().optional(),
+    public: P.public.unwrap().optional(),
+    enabled: z.boolean().optional(),
+  })
+  .strict()
+  .describe('the fields to change; null clears name, format and from');

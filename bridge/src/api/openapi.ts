@@ -37,7 +37,7 @@ const ERROR_STATUSES: Record<number, string> = {
   403: 'Not allowed for this role (AUTH_FORBIDDEN) or CSRF check failed (CSRF_FAILED)',
   404: 'Not found',
   409: 'Conflict',
-  413: 'Body larger than 64 KiB',
+  413: 'Body too large: a JSON body over 64 KiB, or a media upload over its limit (MEDIA_TOO_LARGE, the message gives the limit)',
   416: 'Range not satisfiable',
   429: 'Too many failed sign-ins (RATE_LIMITED)',
   500: 'Server error',
@@ -63,6 +63,8 @@ function operation(id: string, r: RouteSpec): JsonSchema {
     responses['200'] = { description: 'Server-sent events', content: { 'text/event-stream': { schema: { type: 'string' } } } };
   } else if (r.ok.schema) {
     responses[String(r.ok.status)] = { description: 'OK', content: { 'application/json': { schema: toSchema(r.ok.schema, 'output') } } };
+    // A raw upload answers 201 when it created the resource, 200 when it replaced one.
+    if (r.rawBody && r.ok.status === 201) responses['200'] = { description: 'Replaced', content: { 'application/json': { schema: toSchema(r.ok.schema, 'output') } } };
   } else {
     responses[String(r.ok.status)] = { description: 'Done' };
   }
@@ -79,6 +81,14 @@ function operation(id: string, r: RouteSpec): JsonSchema {
   const op: JsonSchema = { operationId: id, summary: r.summary, responses };
   if (parameters.length) op.parameters = parameters;
   if (r.body) op.requestBody = { required: true, content: { 'application/json': { schema: toSchema(r.body, 'input') } } };
+  // OpenAPI 3.1 §4.8.14.3: raw binary content is a string with contentMediaType (no contentEncoding).
+  if (r.rawBody) {
+    op.requestBody = {
+      required: true,
+      description: r.rawBody.description,
+      content: Object.fromEntries(r.rawBody.mediaTypes.map((t) => [t, { schema: { type: 'string', contentMediaType: t } }])),
+    };
+  }
   op.security = r.role === 'none' ? [] : [{ session: [] }, { token: [] }];
   if (r.role !== 'none') op['x-aircheck-role'] = r.role;
   return op;

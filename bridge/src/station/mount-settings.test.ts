@@ -82,11 +82,13 @@ describe('MountSettings', () => {
     assert.throws(() => settings.set('/live', { fallback_file: 'missing.mp3' }, config.mounts), badRequest('fallback_file', 'missing.mp3', /no such file in the media folder/));
     assert.throws(() => settings.set('/live', { fallback_file: 'folder.mp3' }, config.mounts), badRequest('fallback_file', 'folder.mp3', /no such file/));
     settings.set('/live', { fallback_file: 'bundled' }, config.mounts);
+    settings.set('/live', { fallback_file: 'none' }, config.mounts);
+    assert.equal(settings.get('/live').fallback_file, 'none');
     settings.set('/live', { fallback_file: 'loop.mp3' }, config.mounts);
     assert.equal(settings.get('/live').fallback_file, 'loop.mp3');
     assert.equal(mediaNameProblem('Night Loop-2.opus'), null);
-    assert.deepEqual(listMedia(mediaDir), [{ name: 'bundled', sizeBytes: null, bundled: true }, { name: 'loop.mp3', sizeBytes: 1234, bundled: false }]);
-    assert.deepEqual(listMedia(join(root, 'no-such-dir')), [{ name: 'bundled', sizeBytes: null, bundled: true }]);
+    assert.deepEqual(listMedia(mediaDir), [{ name: 'bundled', sizeBytes: null, durationMs: null, bundled: true }, { name: 'loop.mp3', sizeBytes: 1234, durationMs: null, bundled: false }]);
+    assert.deepEqual(listMedia(join(root, 'no-such-dir')), [{ name: 'bundled', sizeBytes: null, durationMs: null, bundled: true }]);
   });
 
   it('a fallback mount is another configured mount and never closes a loop', () => {
@@ -156,5 +158,31 @@ describe('withMountSettings', () => {
     assert.deepEqual(live.overridden, []);
     assert.deepEqual(live.effective, live.config);
     assert.equal(live.config.fallback_file, 'bundled');
+  });
+
+  it('"none" removes the config\'s fallback file (the fallback mount still applies) and is shown as "none"', () => {
+    const effective = withMountSettings(config, new Map([['/live', { fallback_file: 'none' }], ['/jazz', { fallback_file: 'none' }]]), mediaDir);
+    const live = effective.mounts.find((m) => m.path === '/live')!;
+    assert.equal(config.mounts.find((m) => m.path === '/live')!.fallback_file, 'bundled', 'the config plays the bundled loop');
+    assert.equal(live.fallback_file, undefined);
+    assert.ok(!('fallback_file' in live), 'no key left for the registry to read');
+    const jazz = effective.mounts.find((m) => m.path === '/jazz')!;
+    assert.deepEqual([jazz.fallback_file, jazz.fallback_mount], [undefined, '/live']);
+    const view = describeMounts(config, new Map([['/live', { fallback_file: 'none' }]]), mediaDir).find((v) => v.path === '/live')!;
+    assert.deepEqual([view.effective.fallback_file, view.config.fallback_file, view.overridden], ['none', 'bundled', ['fallback_file']]);
+  });
+
+  it('"none" is refused, and ignored, for an on-demand relay with no fallback mount: its listeners must hear something while it connects', () => {
+    const relayFile = join(root, 'relay.toml');
+    writeFileSync(relayFile, ['[[mounts]]', 'path = "/relayed"', 'fallback_file = "bundled"', '[mounts.relay]', 'url = "http://127.0.0.1:1/up"', 'on_demand = true'].join('\n'));
+    const relayConfig = loadConfig({ configFile: relayFile, env: { AIRCHECK_DATA_DIR: root } });
+    const { db, settings } = open();
+    after(() => db.close());
+    assert.throws(() => settings.set('/relayed', { fallback_file: 'none' }, relayConfig.mounts), badRequest('fallback_file', 'none', /on demand.*set a fallback mount first/));
+    settings.set('/relayed', { fallback_mount: '/live', fallback_file: 'none' }, relayConfig.mounts);
+    const ignored: IgnoredOverride[] = [];
+    const effective = withMountSettings(relayConfig, new Map([['/relayed', { fallback_file: 'none' }]]), mediaDir, (i) => ignored.push(i));
+    assert.equal(effective.mounts.find((m) => m.path === '/relayed')!.fallback_file, 'bundled');
+    assert.deepEqual(ignored.map((i) => `${i.path} ${i.field}`), ['/relayed fallback_file']);
   });
 });

@@ -1,6 +1,6 @@
 // Mount settings set in the console: per configured mount its ICY/status texts (name, description,
-// genre, url), hidden, and its fallback choices (the bundled loop or a file of <data_dir>/media/, a
-// fallback mount). Once set they win over the config's until cleared (null). Fed by PATCH
+// genre, url), hidden, and its fallback choices (the bundled loop, a file of <data_dir>/media/ or
+// none at all, a fallback mount). Once set they win over the config's until cleared (null). Fed by PATCH
 // /api/v1/mounts/{path}; bridge.ts applies withMountSettings() to the file config at start, at every
 // reload and after each console change, and hands the effective config to the mount registry.
 import { readdirSync, statSync } from 'node:fs';
@@ -18,6 +18,12 @@ const TEXT_FIELDS = ['name', 'description', 'genre', 'url'] as const;
 /** The media folder inside the data directory: the only place a console-chosen fallback file comes from. */
 export const MEDIA_DIR_NAME = 'media';
 export const BUNDLED_FALLBACK = 'bundled';
+/**
+ * The console's "no fallback file": the mount plays no file while it has no source (its fallback
+ * mount, if any, still applies). The config cannot say this for /live (its default is "bundled");
+ * stored as this word, it is never a media file name (those need an audio extension).
+ */
+export const NO_FALLBACK = 'none';
 /** What FileFeed plays: MP3 and Ogg (Opus, Vorbis). */
 export const MEDIA_EXTENSIONS: readonly string[] = ['.mp3', '.ogg', '.oga', '.opus'];
 const MAX_MEDIA_NAME_CHARS = 255;
@@ -54,6 +60,8 @@ export interface MountSettingsView {
 export interface MediaFile {
   name: string;
   sizeBytes: number | null;
+  /** Length of the loop as the fallback loader reads it; null for "bundled" and for a file it cannot play. */
+  durationMs: number | null;
   bundled: boolean;
 }
 /** An override that withMountSettings left out, and why (bridge.ts logs it). */
@@ -92,12 +100,12 @@ export function listMedia(mediaDir: string): MediaFile[] {
     if (mediaNameProblem(name) !== null) continue;
     try {
       const st = statSync(join(mediaDir, name));
-      if (st.isFile()) files.push({ name, sizeBytes: st.size, bundled: false });
+      if (st.isFile()) files.push({ name, sizeBytes: st.size, durationMs: null, bundled: false });
     } catch {
       // Removed while listing, or a dangling link: not offered.
     }
   }
-  return [{ name: BUNDLED_FALLBACK, sizeBytes: null, bundled: true }, ...files];
+  return [{ name: BUNDLED_FALLBACK, sizeBytes: null, durationMs: null, bundled: true }, ...files];
 }
 
 const bad = (path: string, field: string, value: unknown, problem: string, fix: string) =>
@@ -190,9 +198,17 @@ export class MountSettings {
       return;
     }
     if (field === 'fallback_file') {
-      const fix = `name a file of the media folder (<data_dir>/${MEDIA_DIR_NAME}/, listed by GET /api/v1/media), e.g. "loop.mp3", or "${BUNDLED_FALLBACK}"`;
+      const fix = `name a file of the media folder (<data_dir>/${MEDIA_DIR_NAME}/, listed by GET /api/v1/media), e.g. "loop.mp3", or "${BUNDLED_FALLBACK}", or "${NO_FALLBACK}"`;
       if (typeof value !== 'string') throw bad(path, field, value, 'expected a file name', fix);
       if (value === BUNDLED_FALLBACK) return;
+      if (value === NO_FALLBACK) {
+        // An on-demand relay connects only while someone listens: they must hear something meanwhile.
+        const mount = mounts.find((m) => m.path === path);
+        if (mount?.relay?.on_demand && !(next.fallback_mount ?? mount.fallback_mount)) {
+          throw bad(path, field, value, 'this mount\'s relay is on demand and needs something for listeners to hear while it connects', `set a fallback mount first, or ${fix.replace(`, or "${NO_FALLBACK}"`, '')}`);
+        }
+        return;
+      }
       const problem = mediaNameProblem(value);
       if (problem) throw bad(path, field, value, problem, fix);
       let isFile = false;
@@ -266,6 +282,14 @@ export function withMountSettings(config: Config, overrides: ReadonlyMap<string,
       if (value === undefined) continue;
       if (field === 'fallback_mount') {
         if (!fallbackOverrides.has(m.path)) continue;
+      } else if (field === 'fallback_file' && value === NO_FALLBACK) {
+        if (m.relay?.on_demand && !m.fallback_mount && !fallbackOverrides.has(m.path)) {
+          onIgnored({ path: m.path, field, reason: 'an on-demand relay needs a fallback while it connects' });
+          continue;
+        }
+        delete merged.fallback_file;
+        applied.add(field);
+        continue;
       } else if (field === 'fallback_file' && value !== BUNDLED_FALLBACK) {
         const problem = mediaNameProblem(String(value));
         if (problem) {

@@ -1,6 +1,7 @@
 // The station's state in one SQLite file, <data_dir>/station.sqlite (WAL, mode 0600): accounts,
-// console sessions, API tokens, the audit log, settings, mount settings, the schedule and listener history, with
-// numbered migrations. Opened by bridge.ts and `npm run dj`; read and written by the classes beside it.
+// console sessions, API tokens, the audit log, settings, mount settings, the schedule, listener history
+// and the console's push targets, with numbered migrations. Opened by bridge.ts and `npm run dj`;
+// read and written by the classes beside it.
 import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
@@ -135,6 +136,37 @@ export const MIGRATIONS: readonly Migration[] = [
         updated_at TEXT NOT NULL,
         PRIMARY KEY (path, field)
       ) WITHOUT ROWID;
+    `,
+  },
+  {
+    version: 3,
+    name: 'push targets added in the console',
+    sql: `
+      -- Pushes of a configured mount to external Icecast servers, beside the config's [[mounts.push]].
+      -- push_key is the push's name, or HOST:PORT/MOUNT without one: unique per mount, as in the config.
+      -- The password is stored as given (it is sent to the server); the API never returns it.
+      -- Rows of a mount the config no longer has are kept (and not run) until it comes back.
+      CREATE TABLE push_targets (
+        id TEXT PRIMARY KEY,
+        mount TEXT NOT NULL,
+        push_key TEXT NOT NULL,
+        name TEXT,
+        host TEXT NOT NULL,
+        port INTEGER NOT NULL,
+        target_mount TEXT NOT NULL,
+        user TEXT NOT NULL,
+        password TEXT NOT NULL,
+        tls INTEGER NOT NULL,
+        format TEXT,
+        from_mount TEXT,
+        public INTEGER NOT NULL,
+        enabled INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        updated_by TEXT NOT NULL,
+        UNIQUE (mount, push_key)
+      );
     `,
   },
 ];

@@ -97,6 +97,18 @@ describe('Users', () => {
     assert.equal(users.get('cfg')?.disabled, true);
   });
 
+  it('the admin of credentials.json whose password the console changed keeps the console password: neither a restart nor a new configured password brings one back', async () => {
+    const { users } = fresh();
+    // A plain configured password (AIRCHECK_ADMIN_PASSWORD) is hashed again, with a new salt, at every start.
+    users.bootstrap({ admin: { name: 'admin', passwordHash: await hashPassword('configured-pass') }, djs: [] });
+    await users.update('admin', { password: 'changed-in-console' });
+    users.bootstrap({ admin: { name: 'admin', passwordHash: await hashPassword('configured-pass') }, djs: [] });
+    users.bootstrap({ admin: { name: 'admin', passwordHash: await hashPassword('another-configured-pass') }, djs: [] });
+    assert.equal(await users.verify('admin', 'configured-pass'), null, 'the configured password stays replaced');
+    assert.equal(await users.verify('admin', 'another-configured-pass'), null, 'a later configured password does not take over either');
+    assert.equal((await users.verify('admin', 'changed-in-console'))?.role, 'admin');
+  });
+
   it('a row the console never touched follows its source: a new hash takes effect, a DJ dropped from the config goes', async () => {
     const { users } = fresh();
     const first = await hashPassword('first-pass');

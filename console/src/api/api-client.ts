@@ -71,6 +71,30 @@ export class ApiClient {
     return this.#request<T>('DELETE', withQuery(path, query), body);
   }
 
+  /**
+   * PUT of a raw body (a media file) with upload progress (fetch has none: XMLHttpRequest), the same
+   * CSRF header and the same errors as every other call.
+   */
+  upload<T>(path: string, body: Blob, contentType: string, onProgress?: (sentBytes: number, totalBytes: number) => void): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open('PUT', `${API_BASE}${path}`);
+      xhr.setRequestHeader('accept', 'application/json');
+      xhr.setRequestHeader('content-type', contentType);
+      if (this.#csrfToken) xhr.setRequestHeader('x-csrf-token', this.#csrfToken);
+      xhr.upload.onprogress = (e) => onProgress?.(e.loaded, e.lengthComputable ? e.total : body.size);
+      xhr.onerror = () => reject(new ApiError('CONSOLE_NETWORK', `the bridge did not answer PUT ${API_BASE}${path} (the connection ended during the upload)`, 0));
+      xhr.onload = () => {
+        try {
+          resolve(this.#answer<T>('PUT', path, xhr.status, xhr.statusText, xhr.responseText, {}));
+        } catch (err) {
+          reject(err instanceof Error ? err : new Error(String(err)));
+        }
+      };
+      xhr.send(body);
+    });
+  }
+
   async #request<T>(method: Method, path: string, body?: unknown, opts: { signIn?: boolean } = {}): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -84,21 +108,27 @@ export class ApiClient {
       throw new ApiError('CONSOLE_NETWORK', `the bridge did not answer ${method} ${API_BASE}${path}: ${(err as Error).message}`, 0);
     }
     if (res.status === 204) return undefined as T;
-    const text = await res.text();
+    return this.#answer<T>(method, path, res.status, res.statusText, await res.text(), opts);
+  }
+
+  /** An answer's JSON, or the API's {code, message} as an ApiError. */
+  #answer<T>(method: Method, path: string, status: number, statusText: string, text: string, opts: { signIn?: boolean }): T {
+    const ok = status >= 200 && status < 300;
+    if (status === 204) return undefined as T;
     let json: unknown = null;
     try {
       json = text === '' ? null : JSON.parse(text);
     } catch {
-      if (res.ok) throw new ApiError('CONSOLE_BAD_ANSWER', `${method} ${API_BASE}${path} answered ${res.status} with text that is not JSON`, res.status);
+      if (ok) throw new ApiError('CONSOLE_BAD_ANSWER', `${method} ${API_BASE}${path} answered ${status} with text that is not JSON`, status);
     }
-    if (!res.ok) {
+    if (!ok) {
       const e = (json ?? {}) as { code?: unknown; message?: unknown };
       const err = new ApiError(
-        typeof e.code === 'string' ? e.code : `HTTP_${res.status}`,
-        typeof e.message === 'string' ? e.message : `${method} ${API_BASE}${path} answered ${res.status} ${res.statusText}`,
-        res.status,
+        typeof e.code === 'string' ? e.code : `HTTP_${status}`,
+        typeof e.message === 'string' ? e.message : `${method} ${API_BASE}${path} answered ${status} ${statusText}`,
+        status,
       );
-      if (res.status === 401 && !opts.signIn) this.onSignedOut?.();
+      if (status === 401 && !opts.signIn) this.onSignedOut?.();
       throw err;
     }
     return json as T;

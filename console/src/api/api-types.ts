@@ -38,10 +38,13 @@ export interface RecordingItem {
   storeLocation: string | null;
   rendition: { bitrateKbps: number; sizeBytes: number } | null;
   waveform: boolean;
+  /** The newest re-verification on demand (kept with the show); null: never re-checked. */
+  lastCheck: { at: string; verified: boolean; reason: string | null; rendition: RenditionCheck | null } | null;
 }
 
 export interface Waveform { peaksPerSecond: number; peaks: number[] }
-export interface VerifyResult { verified: boolean; reason: string | null; checkedAt: string }
+export interface RenditionCheck { verified: boolean; reason: string | null }
+export interface VerifyResult { verified: boolean; reason: string | null; checkedAt: string; rendition: RenditionCheck | null }
 
 export type Weekday = 'sun' | 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat';
 export interface ScheduledShow {
@@ -76,4 +79,7 @@ export interface MountFields {
 /** GET /api/v1/mounts: what a mount runs with, what the config says, and which fields the console set. */
 export interface MountSettingsView { path: string; effective: MountFields; config: MountFields; overridden: MountField[] }
 export type MountPatch = { [K in MountField]?: MountFields[K] | null };
-export interface MediaFile { name: string; sizeBytes: number | null; bundled: boolean }
+/** GET /api/v1/media: "bundled" and the files of <data_dir>/media/; durationMs null when the fallback loader cannot play it. */
+export interface MediaFile { name: string; sizeBytes: number | null; durationMs: number | null; bundled: boolean }
+/** PUT /api/v1/media/{name}: the stored file, and whether it replaced one. */
+export interface MediaUploaded extends MediaFile { replaced: boolean }

@@ -1,16 +1,17 @@
 // The Station page's Mounts section: per configured mount its name, description, genre, URL, hidden
-// and fallback choices (a file of the media folder, another mount). Each field says whether it comes
-// from the config or was set here, with "Use config value" to give the config's back. Reads
-// GET /api/v1/mounts and GET /api/v1/media, changes with PATCH /api/v1/mounts/{path}.
+// and fallback choices (the bundled loop, a file of the media folder or none, another mount). Each
+// field says whether it comes from the config or was set here, with "Use config value" to give the
+// config's back. Reads GET /api/v1/mounts and GET /api/v1/media, changes with PATCH
+// /api/v1/mounts/{path}; the media files themselves are managed in media-section.ts, shown below.
 import { css, html, nothing } from 'lit';
 import { ConsoleElement } from '../elements/console-element.ts';
 import { ApiAction, ApiResource } from '../elements/api-resource.ts';
 import { consoleStyles } from '../elements/styles.ts';
 import { seg } from '../api/api-client.ts';
 import type { MediaFile, MountField, MountPatch, MountSettingsView } from '../api/api-types.ts';
-import { formatBytes } from '../format.ts';
-import { changedFields, mountPatch, TEXT_FIELDS } from '../mount-form.ts';
+import { changedFields, fallbackFileOptions, mountPatch, NO_FALLBACK, TEXT_FIELDS } from '../mount-form.ts';
 import '../elements/console-error.ts';
+import './media-section.ts';
 
 const LABELS: Record<MountField, string> = {
   name: 'Name', description: 'Description', genre: 'Genre', url: 'URL',
@@ -45,10 +46,11 @@ export class MountSettingsSection extends ConsoleElement {
     const mounts = this.#mounts.value;
     return html`<section aria-labelledby="mounts-h">
       <h2 id="mounts-h">Mounts</h2>
-      <p class="muted">Set here, a mount's texts and fallback win over the config file's, across reloads and restarts, until you use the config value again. Fallback files come from the <code>media</code> folder of the data directory.</p>
+      <p class="muted">Set here, a mount's texts and fallback win over the config file's, across reloads and restarts, until you use the config value again. Fallback files come from the <code>media</code> folder of the data directory (upload them below). With no fallback file and no fallback mount, listeners get nothing while the mount has no source (as from Icecast: new listeners are refused, connected ones are let go).</p>
       <console-error .error=${this.#mounts.error}></console-error>
       <console-error .error=${this.#media.error}></console-error>
       ${mounts ? html`<div class="mounts">${mounts.map((m) => this.#form(m, mounts))}</div>` : this.#mounts.error ? nothing : html`<p role="status">Loading…</p>`}
+      <console-media .app=${this.app} @media-changed=${() => void this.#media.reload()}></console-media>
     </section>`;
   }
 
@@ -60,8 +62,6 @@ export class MountSettingsSection extends ConsoleElement {
         : html`<input type="text" name=${f} maxlength=${MAX_CHARS[f]} .value=${m.effective[f] ?? ''}>`}</label>
       ${this.#origin(m, f)}</div>`;
     const media = this.#media.value ?? [];
-    const configFile = m.config.fallback_file;
-    const chosenFile = m.overridden.includes('fallback_file') ? m.effective.fallback_file : null;
     const chosenMount = m.overridden.includes('fallback_mount') ? m.effective.fallback_mount : null;
     return html`<form class="mount card" aria-label=${`Mount ${m.path}`} data-mount=${m.path} @submit=${(e: Event) => void this.#save(e, m)}>
       <h3>${m.path}</h3>
@@ -73,9 +73,7 @@ export class MountSettingsSection extends ConsoleElement {
       <div class="field">
         <label>${LABELS.fallback_file}
           <select name="fallback_file">
-            <option value="" ?selected=${chosenFile === null}>Config: ${configFile ?? 'none'}</option>
-            ${media.map((f) => html`<option value=${f.name} ?selected=${chosenFile === f.name}>${f.bundled ? 'bundled (the built-in loop)' : `${f.name} (${formatBytes(f.sizeBytes ?? 0)})`}</option>`)}
-            ${chosenFile !== null && !media.some((f) => f.name === chosenFile) ? html`<option value=${chosenFile} selected>${chosenFile} (missing)</option>` : nothing}
+            ${fallbackFileOptions(m, media).map((o) => html`<option value=${o.value} .selected=${o.selected}>${o.label}</option>`)}
           </select></label>
         ${this.#origin(m, 'fallback_file')}
       </div>
@@ -100,7 +98,8 @@ export class MountSettingsSection extends ConsoleElement {
     if (!m.overridden.includes(f)) return html`<span class="origin muted">from the config</span>`;
     const configValue = m.config[f];
     const shown = typeof configValue === 'boolean' ? (configValue ? 'hidden' : 'listed') : configValue === null || configValue === '' ? 'none' : configValue;
-    return html`<span class="origin"><span class="badge warn">set in the console</span>
+    const value = m.effective[f];
+    return html`<span class="origin"><span class="badge warn">${f === 'fallback_file' && value === NO_FALLBACK ? 'set in the console: no file' : 'set in the console'}</span>
       <span class="muted">config: ${shown}</span>
       <button type="button" aria-label=${`Use config value for ${LABELS[f].toLowerCase()} of ${m.path}`} ?disabled=${this.#action(m.path).busy}
         @click=${() => void this.#send(m, { [f]: null }, `${LABELS[f]} of ${m.path} follows the config again.`)}>Use config value</button></span>`;

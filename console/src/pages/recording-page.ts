@@ -8,7 +8,7 @@ import { ConsoleElement } from '../elements/console-element.ts';
 import { ApiAction, ApiResource } from '../elements/api-resource.ts';
 import { consoleStyles } from '../elements/styles.ts';
 import { API_BASE, seg } from '../api/api-client.ts';
-import type { RecordingItem, VerifyResult, Waveform } from '../api/api-types.ts';
+import type { RecordingItem, RenditionCheck, VerifyResult, Waveform } from '../api/api-types.ts';
 import { formatBytes, formatDateTime, formatDuration } from '../format.ts';
 import { routeHref } from '../router.ts';
 import { pipelineStyles, renderStatus } from './recordings-page.ts';
@@ -125,6 +125,7 @@ export class RecordingPage extends ConsoleElement {
               <dt>CRC32C</dt><dd class="mono">${item.crc32c ?? '—'}</dd>
               <dt>Source</dt><dd>${this.#source(item)}</dd>
               <dt>Stored at</dt><dd class="mono">${item.storeLocation ?? 'not stored'}</dd>
+              ${item.lastCheck ? html`<dt>Last re-check</dt><dd data-field="last-check" class=${item.lastCheck.verified ? '' : 'bad'}>${checkText(item.lastCheck.verified, item.lastCheck.at, item.lastCheck.reason, item.lastCheck.rendition)}</dd>` : nothing}
               ${item.soundcheck ? html`<dt>Soundcheck</dt><dd>yes: never went live</dd>` : nothing}
             </dl>
           </section>
@@ -190,7 +191,7 @@ export class RecordingPage extends ConsoleElement {
   async #reverify(): Promise<void> {
     await this.#verify.run(
       () => this.app!.api.post<VerifyResult>(`/recordings/${seg(this.showId)}/verify`),
-      (r) => (r.verified ? `Verified again at ${formatDateTime(r.checkedAt)}: size and checksums match.` : `Not verified (${formatDateTime(r.checkedAt)}): ${r.reason ?? 'no reason given'}`),
+      (r) => checkText(r.verified, r.checkedAt, r.reason, r.rendition),
     );
     void this.#item.reload();
   }
@@ -222,3 +223,11 @@ export class RecordingPage extends ConsoleElement {
   }
 }
 customElements.define('console-recording-page', RecordingPage);
+
+/** One re-check's result in a sentence: the recording and, when stored, its MP3 rendition. */
+function checkText(verified: boolean, at: string, reason: string | null, rendition: RenditionCheck | null): string {
+  const what = rendition ? 'the recording and its MP3 rendition' : 'the recording';
+  return verified
+    ? `Verified again at ${formatDateTime(at)}: ${what} read back whole, sizes, checksums and durations match.`
+    : `Not verified (${formatDateTime(at)}): ${reason ?? 'no reason given'}`;
+}

@@ -1,5 +1,5 @@
-// Station: the name and description listeners see on the station page, and each mount's texts and
-// fallback (set here, they win over the config file's).
+// Station: the name and description listeners see on the station page, each mount's texts and
+// fallback (set here, they win over the config file's), and the pushes to other Icecast servers.
 import { html, nothing } from 'lit';
 import { ConsoleElement } from '../elements/console-element.ts';
 import { ApiAction, ApiResource } from '../elements/api-resource.ts';
@@ -7,6 +7,7 @@ import { consoleStyles } from '../elements/styles.ts';
 import type { StationSettingsView } from '../api/api-types.ts';
 import '../elements/console-error.ts';
 import './mount-settings-section.ts';
+import './pushes-section.ts';
 
 export class StationPage extends ConsoleElement {
   static override styles = consoleStyles;
@@ -30,6 +31,7 @@ export class StationPage extends ConsoleElement {
         </form>` : this.#station.error ? nothing : html`<p role="status">Loading…</p>`}
       </section>
       <console-mount-settings .app=${this.app}></console-mount-settings>
+      <console-pushes .app=${this.app}></console-pushes>
       </div>`;
   }
 

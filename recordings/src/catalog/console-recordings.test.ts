@@ -174,6 +174,25 @@ describe('RecordingCatalog over real recordings', () => {
     assert.equal((await catalog.reverify(ids.ann)).verified, true);
   });
 
+  it('re-verifies the stored MP3 rendition too, and keeps each result with the show for everyone to see', async () => {
+    assert.equal((await catalog.get(ids.later))!.lastCheck, null, 'never re-checked');
+    const ok = await catalog.reverify(ids.later);
+    assert.deepEqual(ok.rendition, { verified: true, reason: null });
+    const mp3Path = store.pathFor(renditionKey(recordingKeyOf(await readManifest(join(dir, 'spool', ids.later)), store.keyPrefix)));
+    const good = readFileSync(mp3Path);
+    writeFileSync(mp3Path, good.subarray(0, good.length - 200));
+    const bad = await catalog.reverify(ids.later);
+    assert.equal(bad.verified, false, 'a damaged rendition fails the check though the recording itself is whole');
+    assert.equal(bad.rendition?.verified, false);
+    assert.match(bad.reason ?? '', /^MP3 rendition: /);
+    const listed = (await catalog.get(ids.later))!.lastCheck;
+    assert.deepEqual(listed, { at: bad.checkedAt, verified: false, reason: bad.reason, rendition: bad.rendition }, 'the newest result is the item\'s');
+    writeFileSync(mp3Path, good);
+    await catalog.reverify(ids.later);
+    assert.equal((await catalog.get(ids.later))!.lastCheck?.verified, true);
+    assert.equal((await readManifest(join(dir, 'spool', ids.later))).checks?.length, 3, 'every check kept in the manifest');
+  });
+
   it('matches scheduled slots to recordings like the dead-man\'s switch: recorded, missed after the grace, pending, on air, upcoming', async () => {
     const schedule = [
       { name: 'Night Shift', dj: 'nina', days: ['tue' as const], start: '18:00', duration_minutes: 30 },

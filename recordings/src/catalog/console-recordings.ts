@@ -14,7 +14,7 @@ import { judgeSlot, overlaps, recordingFacts, type RecordingFacts } from '../ale
 import { slotsEndingBetween } from '../alerts/show-schedule.ts';
 import { recordingKeyOf } from '../finalize/finalize-show.ts';
 import { WAVEFORM_FILE, type Waveform } from '../finalize/waveform.ts';
-import { MANIFEST_FILE, isVerified, manifestDurationSamples, readManifest, recordingExt, type ShowManifest } from '../show-manifest.ts';
+import { MANIFEST_FILE, MAX_STORED_CHECKS, isVerified, manifestDurationSamples, readManifest, recordingExt, writeManifest, type ShowManifest, type StoredCheckEntry } from '../show-manifest.ts';
 import type { ByteRange, RecordingStore } from '../store-contract.ts';
 import { cueKey, manifestKey, renditionKey, spoolCopyPrefix, waveformKey } from '../store/recording-key.ts';
 import { parseCrc32c } from '../verify/crc32c.ts';
@@ -42,6 +42,8 @@ export interface RecordingItem {
   waveform: boolean;
   /** When it first went on air (/live); null: never (a soundcheck) or not known. */
   wentLiveAt: string | null;
+  /** The newest re-verification on demand; null: never re-checked since it was verified. */
+  lastCheck: StoredCheckEntry | null;
 }
 
 export interface RecordingFilter {
@@ -198,30 +200,42 @@ export class RecordingCatalog {
   /**
    * Reads the stored recording back (every byte, through the store contract) and checks its size,
    * SHA-256 and CRC-32C and its duration against the manifest, as the finalizer did
-   * (verify-object.ts). The manifest is not changed. RECORDING_UNAVAILABLE when nothing is stored.
+   * (verify-object.ts); the stored MP3 rendition likewise. The result is appended to the manifest's
+   * `checks` (the item's lastCheck); nothing else changes. RECORDING_UNAVAILABLE when nothing is stored.
    */
-  async reverify(showId: string): Promise<{ verified: boolean; reason: string | null; checkedAt: string }> {
-    const { manifest: m } = await this.#entry(showId);
+  async reverify(showId: string): Promise<{ verified: boolean; reason: string | null; checkedAt: string; rendition: { verified: boolean; reason: string | null } | null }> {
+    const { dir, manifest: m } = await this.#entry(showId);
     const store = this.#deps.store;
     if (!store || !isVerified(m.status) || !m.final) {
       throw new AircheckError('RECORDING_UNAVAILABLE', `recording ${showId} has no stored copy to verify (status ${m.status}${store ? '' : ', no store configured'})`);
     }
     const key = recordingKeyOf(m, store.keyPrefix);
-    const crc = parseCrc32c(m.final.crc32c);
-    const sha = parseSha256(m.final.sha256);
     const outcome = await verifyStoredObject(storeObjectReader(store, key), {
-      local: { sizeBytes: m.final.sizeBytes, sha256Hex: sha ?? m.final.sha256, crc32c: crc ?? 0, partSizeBytes: 0, partCrcs: [] },
+      local: { sizeBytes: m.final.sizeBytes, sha256Hex: parseSha256(m.final.sha256) ?? m.final.sha256, crc32c: parseCrc32c(m.final.crc32c) ?? 0, partSizeBytes: 0, partCrcs: [] },
       format: m.sourceFormat ? `stream:${m.sourceFormat}` : 'ogg-opus',
       durationSamples: m.final.durationSamples,
     });
-    const checkedAt = this.#now().toISOString();
-    const log = this.#deps.log.child({ show: showId, key });
-    if (outcome.verified) {
-      log.info({ checksum: outcome.checksum }, 'stored recording verified again');
-      return { verified: true, reason: null, checkedAt };
+    // The MP3 rendition listeners download is checked too, as the finalizer stored it: against the
+    // show's playable samples, not what the renderer reported.
+    const r = m.rendition;
+    let rendition: StoredCheckEntry['rendition'] = null;
+    if (r?.storeLocation) {
+      const checked = await verifyStoredObject(storeObjectReader(store, renditionKey(key)), {
+        local: { sizeBytes: r.sizeBytes, sha256Hex: parseSha256(r.sha256) ?? r.sha256, crc32c: parseCrc32c(r.crc32c) ?? 0, partSizeBytes: 0, partCrcs: [] },
+        format: 'mp3',
+        durationSamples: m.final.durationSamples - m.preSkipSamples,
+      });
+      rendition = { verified: checked.verified, reason: checked.verified ? null : checked.reason };
     }
-    log.error({ code: 'REC_VERIFY_FAILED', reason: outcome.reason }, 'stored recording failed verification on re-check');
-    return { verified: false, reason: outcome.reason, checkedAt };
+    const reasons = [outcome.verified ? null : outcome.reason, rendition && !rendition.verified ? `MP3 rendition: ${rendition.reason}` : null].filter((x): x is string => x !== null);
+    const check: StoredCheckEntry = { at: this.#now().toISOString(), verified: reasons.length === 0, reason: reasons.length ? reasons.join('; ') : null, rendition };
+    const log = this.#deps.log.child({ show: showId, key });
+    if (check.verified) log.info({ checksum: outcome.verified ? outcome.checksum : null, rendition: rendition !== null }, 'stored recording verified again');
+    else log.error({ code: 'REC_VERIFY_FAILED', reason: check.reason }, 'stored recording failed verification on re-check');
+    // Kept with the show, so the console shows the last result to everyone, not only to who asked.
+    m.checks = [...(m.checks ?? []), check].slice(-MAX_STORED_CHECKS);
+    await writeManifest(dir, m);
+    return { verified: check.verified, reason: check.reason, checkedAt: check.at, rendition };
   }
 
   /**
@@ -350,7 +364,7 @@ export function toItem(m: ShowManifest, waveform: boolean): RecordingItem {
     soundcheck: m.wentLiveAt === null, groupId: m.showId,
     storeLocation: m.storeLocation,
     rendition: m.rendition ? { bitrateKbps: m.rendition.bitrateKbps, sizeBytes: m.rendition.sizeBytes } : null,
-    waveform, wentLiveAt: m.wentLiveAt ?? null,
+    waveform, wentLiveAt: m.wentLiveAt ?? null, lastCheck: m.checks?.at(-1) ?? null,
   };
 }
 
