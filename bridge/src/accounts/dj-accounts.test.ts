@@ -124,6 +124,26 @@ describe('npm run dj', () => {
     assert.doesNotMatch(dj(dir, ['list', '--config', config]).stdout, /legacy/, 'djs.json does not bring it back');
   });
 
+  it("passwd sets a new password for any account, an admin's too, and the running bridge takes it at once", async () => {
+    const dir = fresh();
+    const server = openUsers(dir); // the running bridge
+    await server.create({ name: 'boss', role: 'admin', password: 'forgotten-password' });
+    const piped = dj(dir, ['passwd', 'boss'], 'remembered-password\n');
+    assert.equal(piped.status, 0, piped.stderr);
+    assert.match(piped.stdout, /new password set for admin "boss"/);
+    assert.ok(!piped.stdout.includes('remembered-password'));
+    assert.equal((await server.verify('boss', 'remembered-password'))?.role, 'admin');
+    assert.equal(await server.verify('boss', 'forgotten-password'), null, 'the old password no longer works');
+    const generated = dj(dir, ['passwd', 'boss']);
+    const password = /\(shown once\): (\S+)/.exec(generated.stdout)?.[1];
+    assert.ok(password, generated.stdout);
+    assert.equal((await server.verify('boss', password))?.name, 'boss');
+    const ghost = dj(dir, ['passwd', 'ghost'], 'some-password');
+    assert.equal(ghost.status, 1);
+    assert.match(ghost.stderr, /USER_NOT_FOUND/);
+    assert.match(dj(dir, ['passwd', 'boss'], 'short').stderr, /USER_INVALID/);
+  });
+
   it('fails with a clear message and code for a duplicate, an unknown name and bad usage', () => {
     const dir = fresh();
     assert.equal(dj(dir, ['add', 'dup'], 'password-1').status, 0);
