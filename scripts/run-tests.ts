@@ -1,4 +1,9 @@
-// npm test's runner, after the setup, type-check and lint.
+// npm test's runner, after the setup.
+//
+// Checks: the type-check (`npm run typecheck`) and the lint (`npm run lint`) run beside the tests at
+// the lowest CPU priority (nice 19): they take the cycles the tests leave idle (the real-time phase
+// below keeps a core mostly free), never the tests' own, so they add no wall time. A check that fails
+// is printed as soon as it ends and fails the run.
 //
 // Phase 1: the unit tests (every *.test.ts outside test/e2e and test/integration) in one
 // `node --test`, two files at a time: they are CPU-bound and short.
@@ -142,12 +147,47 @@ async function phase2(plan: Planned[], log: (s: string) => void): Promise<Done[]
   });
 }
 
+interface CheckResult {
+  name: string;
+  ok: boolean;
+  seconds: number;
+  out: string;
+}
+
+/** Runs a command at nice 19; resolves with its status and output. */
+function runNiced(name: string, command: string[]): Promise<CheckResult> {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const child = spawn('nice', ['-n', '19', ...command], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => void (out += d.toString('utf8')));
+    child.stderr.on('data', (d: Buffer) => void (out += d.toString('utf8')));
+    child.on('error', (err) => void (out += `could not start ${command.join(' ')}: ${err.message}\n`));
+    child.on('close', (code) => resolve({ name, ok: code === 0, seconds: (performance.now() - t0) / 1000, out }));
+  });
+}
+
+/** The type-check, then the lint, one after the other at the lowest priority, each reported when it ends. */
+export async function checks(write: (s: string) => void): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  for (const [name, command] of [
+    ['typecheck', [NODE, join(ROOT, 'scripts', 'typecheck.ts')]],
+    ['lint', [join(ROOT, 'node_modules', '.bin', 'eslint'), '--max-warnings', '0', '.']],
+  ] as const) {
+    const r = await runNiced(name, [...command]);
+    write(`# check ${name}: ${r.ok ? 'ok' : 'FAILED'} in ${r.seconds.toFixed(1)} s (beside the tests, nice 19)\n${r.ok ? '' : r.out}`);
+    results.push(r);
+  }
+  return results;
+}
+
 async function main(): Promise<number> {
   const t0 = performance.now();
   const files = testFiles();
   const units = files.filter((f) => !isPhase2(f));
   const plan = files.filter(isPhase2).map((f) => planOf(f, readFileSync(join(ROOT, f), 'utf8')));
   const write = (s: string) => process.stdout.write(s);
+  const checked = checks(write);
 
   write(`# phase 1: ${units.length} unit test files, two at a time\n`);
   const unit = await runNodeTest(['--test-concurrency=2', ...units], write);
@@ -159,6 +199,7 @@ async function main(): Promise<number> {
   const t1 = performance.now();
   const done = await phase2(plan, write);
 
+  const checkResults = await checked;
   const failed = done.filter((d) => !d.ok);
   const pass = unitCounts.pass + done.reduce((n, d) => n + d.pass, 0);
   const fail = unitCounts.fail + done.reduce((n, d) => n + d.fail, 0);
@@ -166,12 +207,13 @@ async function main(): Promise<number> {
   write(`# phase 2: ${((performance.now() - t1) / 1000).toFixed(0)} s; the longest files:\n`);
   for (const d of [...done].sort((a, b) => b.seconds - a.seconds).slice(0, 12)) write(`#   ${d.seconds.toFixed(0).padStart(4)} s  ${d.file} (${d.load}, hint ~${d.estimateS}s)\n`);
   write(`# tests passed ${pass}, failed ${fail}; wall ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
+  for (const c of checkResults) write(`# check ${c.name}: ${c.ok ? 'ok' : 'FAILED (its output is above)'} in ${c.seconds.toFixed(0)} s\n`);
   for (const f of unitCounts.failures) write(`# failed (unit): ${f}\n`);
   for (const d of failed) {
     write(`# failed: ${d.file}${d.failures.length ? '' : ' (the file itself: see its output above)'}\n`);
     for (const f of d.failures) write(`#   not ok - ${f}\n`);
   }
-  return unit.code === 0 && failed.length === 0 ? 0 : 1;
+  return unit.code === 0 && failed.length === 0 && checkResults.every((c) => c.ok) ? 0 : 1;
 }
 
 if (process.argv[1] && relative(process.argv[1], fileURLToPath(import.meta.url)) === '') {

@@ -364,7 +364,7 @@ describe('REST API v1', { timeout: 120_000 }, () => {
     assert.equal((await api('GET', '/api/v1/listeners?mount=/other', { cookie: op.cookie })).body.length, 1);
   });
 
-  test("POST /api/v1/live/kill-source ends /other's ffmpeg connection; its listener stays and hears the fallback; refused for a DJ and without the CSRF token", async () => {
+  test("POST /api/v1/live/kill-source ends /other's ffmpeg connection; its listener stays and hears the fallback; refused for a DJ and without the CSRF token", async (t) => {
     const op = await signIn('op1', PASSWORDS.operator);
     const dj = await signIn('live', PASSWORDS.live);
     const listener = movedListener!;
@@ -381,11 +381,13 @@ describe('REST API v1', { timeout: 120_000 }, () => {
     const ok = await api('POST', '/api/v1/live/kill-source', { cookie: op.cookie, csrf: op.csrf, body: { mount: '/other' } });
     assert.equal(ok.status, 204, JSON.stringify(ok.body));
     const atKill = listener.audioByteCount;
+    const killedAtMs = listener.sinceHeadMs();
     const exit = await Promise.race([source.exited, new Promise<null>((r) => setTimeout(() => r(null), 10_000))]);
     assert.ok(exit, 'the killed ffmpeg saw its connection end and exited');
     assert.notEqual(await otherState(), 'live');
     await listener.waitForAudioBytes(atKill + 3 * MP3_BYTES_PER_S, 10_000);
-    assertOneConnection(listener, MP3_MAX_GAP_MS);
+    const worst = assertOneConnection(listener, MP3_MAX_GAP_MS);
+    t.diagnostic(`longest pause of the listener: ${Math.round(worst.gapMs)} ms at ${Math.round(worst.atMs)} ms (the kill at ${Math.round(killedAtMs)} ms)`);
     assert.equal(await toneOf(listener.audio.subarray(atKill + MP3_BYTES_PER_S)), FALLBACK_HZ);
     listener.close();
     movedListener = null;
