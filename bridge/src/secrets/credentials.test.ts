@@ -117,6 +117,20 @@ describe('resolveCredentials with configured secrets', () => {
     assert.deepEqual(creds.generated, []);
   });
 
+  it('keeps the hash of an admin password configured in plain text while it stays the same, so the account it seeds is not seen as changed', async () => {
+    const dataDir = freshDataDir();
+    const env = { AIRCHECK_ADMIN_PASSWORD: 'admin-from-env' };
+    const first = await resolveCredentials(configFor(dataDir, env));
+    const again = await resolveCredentials(configFor(dataDir, env));
+    assert.ok(first.admin.passwordHash);
+    assert.equal(again.admin.passwordHash, first.admin.passwordHash, 'the same hash at the next start');
+    assert.ok(!readFileSync(join(dataDir, 'credentials.json'), 'utf8').includes('admin-from-env'), 'only its hash is stored');
+    const changed = await resolveCredentials(configFor(dataDir, { AIRCHECK_ADMIN_PASSWORD: 'another-admin-password' }));
+    assert.notEqual(changed.admin.passwordHash, first.admin.passwordHash, 'a new password, a new hash');
+    assert.equal(await changed.admin.verify('admin', 'another-admin-password'), true);
+    assert.equal(await changed.admin.verify('admin', 'admin-from-env'), false);
+  });
+
   it('checks a configured mount source_user', async () => {
     const file = join(root, 'user.toml');
     writeFileSync(file, '[[mounts]]\npath = "/live"\nsource_user = "dj"\nsource_password = "dj-password-1"\n');

@@ -116,7 +116,24 @@ export async function resolveCredentials(config: Config, options: { deferWrite?:
     return store.secrets[key]!;
   };
 
-  const admin = await makeCheck(config.admin.user, await secretFor('admin', config.admin.password, 'admin (web and /admin)', config.admin.user, true));
+  /**
+   * The admin password configured in plain text (AIRCHECK_ADMIN_PASSWORD, [admin] password) seeds the
+   * console's admin account (station/users.ts bootstrap), which tells a config change by its hash: a
+   * fresh salt at every start would look like a new password each time, and bring back an admin
+   * account deleted in the console. So its hash is kept in the store while the configuration says the
+   * same password (one scrypt check at start, as hashing it costs), and made anew when it changes.
+   */
+  const configuredAdminHash = async (plain: string): Promise<string> => {
+    const kept = store.secrets['admin:configured'];
+    if (kept && isPasswordHash(kept) && (await verifyPassword(plain, kept))) return kept;
+    store.secrets['admin:configured'] = await hashPassword(plain);
+    changed = true;
+    return store.secrets['admin:configured'];
+  };
+  const adminSecret = config.admin.password && !isPasswordHash(config.admin.password)
+    ? await configuredAdminHash(config.admin.password)
+    : await secretFor('admin', config.admin.password, 'admin (web and /admin)', config.admin.user, true);
+  const admin = await makeCheck(config.admin.user, adminSecret);
   const mounts = new Map<string, MountSecrets>();
   const companions: [string, string, boolean][] = [];
   // Ladder rungs are fed in process only (bridge/src/ladder/): no source password is generated for them.
