@@ -1,9 +1,10 @@
 // npm test's runner, after the setup.
 //
-// Checks: the type-check (`npm run typecheck`) and the lint (`npm run lint`) run beside the tests at
-// the lowest CPU priority (nice 19): they take the cycles the tests leave idle (the real-time phase
-// below keeps a core mostly free), never the tests' own, so they add no wall time. A check that fails
-// is printed as soon as it ends and fails the run.
+// Checks: the type-check (`npm run typecheck`) and the lint (`npm run lint`) run beside phase 2 at
+// the lowest CPU priority (nice 19): they take the cycles its real-time part leaves idle (it keeps a
+// core mostly free), not the tests' own, so they add almost no wall time (beside phase 1, whose unit
+// tests keep both cores busy, they slowed it by ~15 s). A check that fails is printed as soon as it
+// ends and fails the run.
 //
 // Phase 1: the unit tests (every *.test.ts outside test/e2e and test/integration) in one
 // `node --test`, two files at a time: they are CPU-bound and short.
@@ -187,13 +188,14 @@ async function main(): Promise<number> {
   const units = files.filter((f) => !isPhase2(f));
   const plan = files.filter(isPhase2).map((f) => planOf(f, readFileSync(join(ROOT, f), 'utf8')));
   const write = (s: string) => process.stdout.write(s);
-  const checked = checks(write);
 
   write(`# phase 1: ${units.length} unit test files, two at a time\n`);
   const unit = await runNodeTest(['--test-concurrency=2', ...units], write);
   const unitCounts = counts(unit.out);
   write(`# phase 1: ${unit.code === 0 ? 'ok' : `FAILED (exit ${unit.code})`} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
 
+  // From here: the unit tests keep both cores busy, the real-time phase that starts now does not.
+  const checked = checks(write);
   const byLoad = (l: Load) => plan.filter((p) => p.load === l).length;
   write(`# phase 2: ${plan.length} integration and browser files (${(Object.keys(WEIGHT) as Load[]).map((l) => `${byLoad(l)} ${l}`).join(', ')}), by load\n`);
   const t1 = performance.now();
