@@ -246,7 +246,8 @@ export class PushTargets {
 
   /** Every console push, oldest first (also of mounts the config no longer has). */
   list(): ConsolePush[] {
-    return (this.#store.db.prepare('SELECT * FROM push_targets ORDER BY created_at, id').all() as unknown as Row[]).map(fromRow);
+    // In creation order: pushes created within one millisecond by their insertion (rowid), not their random ids.
+    return (this.#store.db.prepare('SELECT * FROM push_targets ORDER BY created_at, rowid').all() as unknown as Row[]).map(fromRow);
   }
 
   get(id: string): ConsolePush | null {
@@ -309,13 +310,15 @@ export class PushTargets {
 
   /** Puts a push back exactly as given (undoing a change that could not be applied). */
   restore(p: ConsolePush): void {
-    this.#store.transaction(() => {
-      this.#store.db.prepare('DELETE FROM push_targets WHERE id = ?').run(p.id);
-      this.#store.db
-        .prepare(`INSERT INTO push_targets (id, mount, push_key, name, host, port, target_mount, user, password, tls, format, from_mount, public, enabled, created_at, created_by, updated_at, updated_by)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-        .run(p.id, p.path, labelOf(p), p.name, p.host, p.port, p.mount, p.user, p.password, p.tls ? 1 : 0, p.format, p.from, p.public ? 1 : 0, p.enabled ? 1 : 0, p.createdAt, p.createdBy, p.updatedAt, p.updatedBy);
-    });
+    // An upsert: a push that exists keeps its row (and so its place in the list).
+    this.#store.db
+      .prepare(`INSERT INTO push_targets (id, mount, push_key, name, host, port, target_mount, user, password, tls, format, from_mount, public, enabled, created_at, created_by, updated_at, updated_by)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT(id) DO UPDATE SET mount = excluded.mount, push_key = excluded.push_key, name = excluded.name, host = excluded.host,
+          port = excluded.port, target_mount = excluded.target_mount, user = excluded.user, password = excluded.password, tls = excluded.tls,
+          format = excluded.format, from_mount = excluded.from_mount, public = excluded.public, enabled = excluded.enabled,
+          created_at = excluded.created_at, created_by = excluded.created_by, updated_at = excluded.updated_at, updated_by = excluded.updated_by`)
+      .run(p.id, p.path, labelOf(p), p.name, p.host, p.port, p.mount, p.user, p.password, p.tls ? 1 : 0, p.format, p.from, p.public ? 1 : 0, p.enabled ? 1 : 0, p.createdAt, p.createdBy, p.updatedAt, p.updatedBy);
   }
 
   /** Undoes a create. */
