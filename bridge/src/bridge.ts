@@ -17,7 +17,7 @@ import { TrustedProxies } from './http/trusted-proxies.ts';
 import { clientProto, markClient } from './http/client-address.ts';
 import { TlsReloader, type TlsFiles } from './http/tls-files.ts';
 import { MountRegistry } from './mounts/mount-registry.ts';
-import { FileFeed } from './mounts/file-feed.ts';
+import { FileFeed, loadLoop } from './mounts/file-feed.ts';
 import type { StreamFormat } from '../../shared/src/audio-unit.ts';
 import { AircheckError, isAircheckError, type ErrorCode } from '../../shared/src/errors.ts';
 import { handleSourceRequest } from './sources/source-request.ts';
@@ -171,8 +171,8 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
   const mediaFiles = new MediaFiles({
     dir: mediaDir,
     probe: (file) => {
-      const feed = new FileFeed(file, '#media-probe', file);
-      return { format: feed.format, durationMs: Math.round(feed.durationUs / 1000) };
+      const loop = loadLoop(file);
+      return { format: loop.format, durationMs: Math.round(loop.durationUs / 1000) };
     },
   });
   /** The file changed on disk: a loop loaded from it before is not reused. */

@@ -100,6 +100,24 @@ async function waitForRecording(api: Api, what: string, predicate: (r: any) => b
   throw new Error(`${what}: not within ${timeoutMs} ms; recordings: ${JSON.stringify(last.map((r) => ({ showId: r.showId, status: r.status, reason: r.reason })))}`);
 }
 
+/** Creates an account through the People page's form (the page is signed in as an admin). */
+async function createAccount(page: Page, role: 'dj' | 'operator', who: { name: string; password: string }): Promise<void> {
+  await page.getByRole('link', { name: 'People' }).click();
+  const form = page.getByRole('form', { name: 'New account' });
+  await form.getByLabel('Name').fill(who.name);
+  await form.getByLabel('Role').selectOption(role);
+  await form.getByLabel(/^Password/).fill(who.password);
+  await form.getByRole('button', { name: 'Create account' }).click();
+  await page.getByRole('status').filter({ hasText: `Created ${role} ${who.name}` }).waitFor();
+}
+
+/** Fills the console's sign-in form and presses Sign in. */
+async function fillSignIn(page: Page, name: string, password: string): Promise<void> {
+  await page.getByLabel('Name').fill(name);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
 /** No element wider than the viewport (a phone must not scroll sideways). */
 async function assertNoSidewaysOverflow(page: Page, what: string): Promise<void> {
   const { scroll, width } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }));
@@ -161,13 +179,10 @@ test('an admin reviews recordings, the schedule, live listeners and people in th
   try {
     await t.test('sign in through the page', async () => {
       await page.goto(`${bridge.webUrl}/console/`);
-      await page.getByLabel('Name').fill(ADMIN);
-      await page.getByLabel('Password').fill('not the password');
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await fillSignIn(page, ADMIN, 'not the password');
       await page.getByRole('alert').filter({ hasText: 'LOGIN_FAILED' }).waitFor(); // the code and the message
       await screenshot(page, 'console-sign-in-failed');
-      await page.getByLabel('Password').fill(bridge.adminPassword);
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await fillSignIn(page, ADMIN, bridge.adminPassword);
       await page.getByRole('navigation', { name: 'Console' }).waitFor();
       await page.getByRole('heading', { name: 'Recordings' }).waitFor();
     });
@@ -296,13 +311,7 @@ test('an admin reviews recordings, the schedule, live listeners and people in th
     });
 
     await t.test('People: a DJ created in the console signs in to the studio', async () => {
-      await page.getByRole('link', { name: 'People' }).click();
-      const form = page.getByRole('form', { name: 'New account' });
-      await form.getByLabel('Name').fill(NEW_DJ.name);
-      await form.getByLabel('Role').selectOption('dj');
-      await form.getByLabel(/^Password/).fill(NEW_DJ.password);
-      await form.getByRole('button', { name: 'Create account' }).click();
-      await page.getByRole('status').filter({ hasText: `Created dj ${NEW_DJ.name}` }).waitFor();
+      await createAccount(page, 'dj', NEW_DJ);
       await page.locator(`tr[data-user="${NEW_DJ.name}"]`).waitFor();
       await screenshot(page, 'console-people');
       const res = await fetch(`${bridge.webUrl}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(NEW_DJ) });
@@ -356,13 +365,7 @@ test('an admin reviews recordings, the schedule, live listeners and people in th
     });
 
     await t.test('an operator sees no Delete and the API refuses it; a DJ sees only their own shows and no operator pages', async () => {
-      await page.getByRole('link', { name: 'People' }).click();
-      const form = page.getByRole('form', { name: 'New account' });
-      await form.getByLabel('Name').fill(OPERATOR.name);
-      await form.getByLabel('Role').selectOption('operator');
-      await form.getByLabel(/^Password/).fill(OPERATOR.password);
-      await form.getByRole('button', { name: 'Create account' }).click();
-      await page.getByRole('status').filter({ hasText: `Created operator ${OPERATOR.name}` }).waitFor();
+      await createAccount(page, 'operator', OPERATOR);
       // Each person in their own browser context (their own cookie jar), through the sign-in page.
       const signInAs = async (who: { name: string; password: string }) => {
         const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -370,9 +373,7 @@ test('an admin reviews recordings, the schedule, live listeners and people in th
         const p = await context.newPage();
         p.setDefaultTimeout(15_000);
         await p.goto(`${bridge.webUrl}/console/`);
-        await p.getByLabel('Name').fill(who.name);
-        await p.getByLabel('Password').fill(who.password);
-        await p.getByRole('button', { name: 'Sign in' }).click();
+        await fillSignIn(p, who.name, who.password);
         await p.getByRole('navigation', { name: 'Console' }).waitFor();
         return p;
       };

@@ -29,13 +29,10 @@ export class FileFeed {
 
   constructor(file: string, hiddenPath: string, displayName: string) {
     this.file = file;
-    const { format, units } = loadAudioFile(file);
+    const { format, units, durationUs } = loadLoop(file);
     this.format = format;
     this.units = units;
-    this.loopDurationUs = units.reduce((a, u) => a + u.durationUs, 0);
-    if (this.loopDurationUs < 100_000) {
-      throw new AircheckError('FALLBACK_FILE_INVALID', `fallback file ${file} holds ${Math.round(this.loopDurationUs / 1000)} ms of audio: use a file of at least a second`);
-    }
+    this.loopDurationUs = durationUs;
     // Hidden paths start with '#', which no configured mount can (see MOUNT_PATH_RE).
     this.mount = new Mount({ ...MountSchema.parse({ path: '/fallback', burst_seconds: 0, hidden: true }), path: hiddenPath }, true);
     this.mount.startStream(format, { ...emptyInfo(), name: displayName, description: 'fallback audio', userAgent: 'aircheck-file-feed' });
@@ -102,4 +99,18 @@ export function loadAudioFile(file: string): { format: StreamFormat; units: Audi
   } catch (err) {
     throw new AircheckError('FALLBACK_FILE_INVALID', `fallback file ${file} could not be read as audio (${(err as Error).message}): re-encode it as MP3, Ogg Opus or Ogg Vorbis`, { cause: err });
   }
+}
+
+/**
+ * The file as a fallback loop: its format, audio units and length, or FALLBACK_FILE_INVALID (not
+ * audio we play, or under 100 ms). What a FileFeed plays; also how an upload is checked before it is
+ * kept (station/media-files.ts), without making a feed.
+ */
+export function loadLoop(file: string): { format: StreamFormat; units: AudioUnit[]; durationUs: number } {
+  const { format, units } = loadAudioFile(file);
+  const durationUs = units.reduce((a, u) => a + u.durationUs, 0);
+  if (durationUs < 100_000) {
+    throw new AircheckError('FALLBACK_FILE_INVALID', `fallback file ${file} holds ${Math.round(durationUs / 1000)} ms of audio: use a file of at least a second`);
+  }
+  return { format, units, durationUs };
 }

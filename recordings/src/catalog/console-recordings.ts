@@ -18,7 +18,7 @@ import { MANIFEST_FILE, MAX_STORED_CHECKS, isVerified, manifestDurationSamples, 
 import type { ByteRange, RecordingStore } from '../store-contract.ts';
 import { cueKey, manifestKey, renditionKey, spoolCopyPrefix, waveformKey } from '../store/recording-key.ts';
 import { parseCrc32c } from '../verify/crc32c.ts';
-import { parseSha256 } from '../verify/local-digest.ts';
+import { parseSha256, type LocalDigest } from '../verify/local-digest.ts';
 import { storeObjectReader } from '../verify/store-reader.ts';
 import { verifyStoredObject } from '../verify/verify-object.ts';
 
@@ -211,7 +211,7 @@ export class RecordingCatalog {
     }
     const key = recordingKeyOf(m, store.keyPrefix);
     const outcome = await verifyStoredObject(storeObjectReader(store, key), {
-      local: { sizeBytes: m.final.sizeBytes, sha256Hex: parseSha256(m.final.sha256) ?? m.final.sha256, crc32c: parseCrc32c(m.final.crc32c) ?? 0, partSizeBytes: 0, partCrcs: [] },
+      local: digestOf(m.final),
       format: m.sourceFormat ? `stream:${m.sourceFormat}` : 'ogg-opus',
       durationSamples: m.final.durationSamples,
     });
@@ -221,7 +221,7 @@ export class RecordingCatalog {
     let rendition: StoredCheckEntry['rendition'] = null;
     if (r?.storeLocation) {
       const checked = await verifyStoredObject(storeObjectReader(store, renditionKey(key)), {
-        local: { sizeBytes: r.sizeBytes, sha256Hex: parseSha256(r.sha256) ?? r.sha256, crc32c: parseCrc32c(r.crc32c) ?? 0, partSizeBytes: 0, partCrcs: [] },
+        local: digestOf(r),
         format: 'mp3',
         durationSamples: m.final.durationSamples - m.preSkipSamples,
       });
@@ -351,6 +351,11 @@ export class RecordingCatalog {
 }
 
 /** The console's view of one manifest (groupId: its own until groupFragments). */
+/** What the manifest says of a stored file, as verifyStoredObject compares it (whole-file checksums). */
+function digestOf(f: { sizeBytes: number; sha256: string; crc32c: string }): LocalDigest {
+  return { sizeBytes: f.sizeBytes, sha256Hex: parseSha256(f.sha256) ?? f.sha256, crc32c: parseCrc32c(f.crc32c) ?? 0, partSizeBytes: 0, partCrcs: [] };
+}
+
 export function toItem(m: ShowManifest, waveform: boolean): RecordingItem {
   const format = m.sourceFormat ?? 'ogg-opus';
   return {
