@@ -10,6 +10,9 @@ import { InProcessSource } from '../mounts/mount-source.ts';
 import { emptyInfo } from '../mounts/mount.ts';
 import type { EncoderBackend, EncoderEvents, EncoderInput } from './encoder-backend.ts';
 import { Ladder } from './ladder.ts';
+import { OggFramer } from '../../../shared/src/ogg/ogg-framer.ts';
+import { parseOggPage, writeOggPage, type OggPage } from '../../../shared/src/ogg/ogg-page.ts';
+import { writeOpusTags } from '../../../shared/src/ogg/codec-headers.ts';
 
 const observer: RegistryObserver = {
   sourceStarted() {}, sourceEnded() {}, listenerJoined() {}, listenerLeft() {}, listenerMoved() {}, bytesSent() {}, bytesReceived() {}, mountRemoved() {},
@@ -25,6 +28,56 @@ function mp3Frame(): Uint8Array {
   f.set([0xff, 0xfb, 0x90, 0x64]);
   return f;
 }
+
+/** MPEG-1 Layer III, 128 kbps, 48 kHz: 384-byte frames of 24 ms. */
+function mp3Frame48k(): Uint8Array {
+  const f = new Uint8Array(384);
+  f.set([0xff, 0xfb, 0x94, 0x64]);
+  return f;
+}
+
+/** An Opus packet: CELT fullband 20 ms, one frame (RFC 6716 §3.1, config 31, code 0). */
+function opusPacket(): Uint8Array {
+  const p = new Uint8Array(40).fill(7);
+  p[0] = 31 << 3;
+  return p;
+}
+
+/** Audio pages `from`.. of a chain: 5 packets (100 ms) each, granules counting from the chain's start. */
+function opusPages(serial: number, from: number, count: number, startSequence = from): Uint8Array[] {
+  return Array.from({ length: count }, (_, i) => writeOggPage({
+    serial, sequence: startSequence + i, granulePosition: BigInt(4800 * (from - 1 + i)), packets: Array.from({ length: 5 }, opusPacket),
+  }));
+}
+
+/** An Ogg Opus chain: BOS (OpusHead), OpusTags, then `audio` pages. */
+function opusChain(serial: number, channels: number, audio: number): Uint8Array[] {
+  const head = new Uint8Array(19);
+  head.set(new TextEncoder().encode('OpusHead'), 0);
+  head[8] = 1;
+  head[9] = channels;
+  head[10] = 312 & 0xff;
+  head[11] = 312 >> 8;
+  new DataView(head.buffer).setUint32(12, 48000, true);
+  const tags = writeOpusTags({ vendor: 'test', comments: [], trailing: new Uint8Array(0) });
+  return [
+    writeOggPage({ serial, sequence: 0, granulePosition: 0n, packets: [head], bos: true }),
+    writeOggPage({ serial, sequence: 1, granulePosition: 0n, packets: [tags] }),
+    ...opusPages(serial, 2, audio),
+  ];
+}
+
+/** The Ogg pages in `bytes`. */
+function oggPages(bytes: Uint8Array): OggPage[] {
+  const pages: OggPage[] = [];
+  for (let at = 0; at < bytes.length;) {
+    const parsed = parseOggPage(bytes, at);
+    if (!parsed) throw new Error(`no Ogg page at byte ${at}`);
+    pages.push(parsed.page);
+    at = parsed.nextOffset;
+  }
+  return pages;
+}
 const unit = (data: Uint8Array): AudioUnit => ({ data, durationUs: 26_122, isHeader: false, isSyncPoint: true, newStream: false });
 
 /** A listener of `path` that keeps nothing (a rung with a listener is encoded even on the parent's fallback). */
@@ -36,6 +89,10 @@ function addListener(registry: MountRegistry, path: string): void {
 
 class FakeEncoder implements EncoderBackend {
   written = 0;
+  readonly chunks: Uint8Array[] = [];
+  bytes(): Uint8Array {
+    return Buffer.concat(this.chunks);
+  }
   killed = false;
   droppedBytes = 0;
   readonly input: EncoderInput;
@@ -48,6 +105,7 @@ class FakeEncoder implements EncoderBackend {
   }
   write(bytes: Uint8Array): void {
     this.written += bytes.length;
+    this.chunks.push(bytes.slice());
   }
   closed = false;
   close(): void {
@@ -88,7 +146,7 @@ function setup() {
   return { registry, ladder, encoders, tick, source, logged };
 }
 
-test('a rung follows its parent: one encoder per stream (source, fallback, source), the rung sources stay', () => {
+test('a rung follows its parent (source, fallback, source) with one encoder while the frames keep their parameters, the rung sources stay', () => {
   const { registry, encoders, tick, source } = setup();
   const live = source('/live');
   const fb = source('/fb');
@@ -111,22 +169,84 @@ test('a rung follows its parent: one encoder per stream (source, fallback, sourc
   assert.deepEqual(heard.map((u) => u.data.length), [417, 417, 417]);
   assert.equal(heard.reduce((n, u) => n + u.durationUs, 0), Math.floor((3 * 1152 * 1e6) / 44100), '3 frames of 1152 samples at 44.1 kHz');
 
-  // The source leaves: the fallback mount's audio goes through a new encoder; the rungs keep their sources.
+  // The source leaves: the fallback mount's audio (same MPEG parameters) goes on through the same
+  // encoder, no start to wait for; the rungs keep their sources.
   live.end('gone');
   fb.push([unit(mp3Frame())]);
   tick();
   fb.push([unit(mp3Frame())]);
   tick();
-  assert.equal(encoders.length, 2);
-  assert.equal(encoders[0]!.killed, true);
-  assert.ok(encoders[1]!.written > 0, 'the fallback is encoded');
+  assert.equal(encoders.length, 1, 'no new encoder for the fallback');
+  assert.equal(encoders[0]!.killed || encoders[0]!.closed, false);
+  assert.equal(encoders[0]!.written, 834 + 834, 'the fallback is encoded by the running encoder');
   assert.equal(registry.sourceOf('/live-64.mp3'), rungSource, 'same rung source: its listeners stay connected');
 
   const back = source('/live');
   back.push([unit(mp3Frame())]);
   tick();
-  assert.equal(encoders.length, 3);
+  assert.equal(encoders.length, 1);
+  assert.equal(encoders[0]!.written, 834 + 834 + 417, 'and the source again');
   assert.equal(registry.sourceOf('/live-64.mp3'), rungSource);
+});
+
+test('a feed whose MP3 frames another decoder set-up needs (48 kHz after 44.1 kHz) gets a new encoder; the old one is handed over', () => {
+  const { registry, encoders, tick, source } = setup();
+  const live = source('/live');
+  const fb = source('/fb');
+  live.push([unit(mp3Frame())]);
+  fb.push([unit(mp3Frame48k())]);
+  tick();
+  live.end('gone');
+  fb.push([unit(mp3Frame48k())]);
+  tick();
+  assert.equal(encoders.length, 2);
+  assert.deepEqual([encoders[0]!.closed, encoders[0]!.written], [true, 417], 'the old encoder is closed (its tail still reaches the rungs), and got no 48 kHz frame');
+  assert.equal(encoders[1]!.written, 384, 'the new one gets the 48 kHz frames');
+  assert.equal(registry.sourceOf('/live-64.mp3')?.state, 'streaming');
+});
+
+test('Ogg: a fallback chain and the source\'s new chain the decoder can take reach the running encoder as one logical stream; another channel count starts a new one', () => {
+  const { registry, encoders, tick } = setup();
+  const ogg = (path: string) => {
+    const s = InProcessSource.claim(registry, { kind: 'socket', mountPath: path, remoteAddress: 'test' });
+    s.start('ogg-opus', emptyInfo());
+    return s;
+  };
+  const live = ogg('/live');
+  const fb = ogg('/fb');
+  // One framer per source connection, as in the bridge.
+  const framer = () => {
+    const f = new OggFramer();
+    return (pages: Uint8Array[]) => f.push(Buffer.concat(pages));
+  };
+  const fbFrames = framer();
+  live.push(framer()(opusChain(0x1111, 2, 3)));
+  fb.push(fbFrames(opusChain(0x2222, 2, 6)));
+  tick();
+  assert.equal(encoders.length, 1);
+  live.end('gone');
+  tick();
+  fb.push(fbFrames(opusPages(0x2222, 8, 3)));
+  tick();
+  const back = ogg('/live');
+  const backFrames = framer();
+  back.push(backFrames(opusChain(0x3333, 2, 2)));
+  tick();
+  assert.equal(encoders.length, 1, 'one encoder through fallback and return');
+  const stream = oggPages(encoders[0]!.bytes());
+  assert.deepEqual([...new Set(stream.map((p) => p.serial))], [0x1111], 'one logical stream (the first chain\'s serial)');
+  assert.equal(stream.filter((p) => p.bos).length, 1, 'one BOS page: the later chains\' headers are dropped');
+  assert.equal(stream.length, 2 + 3 + 3 + 2, 'every audio page of /live, the fallback, /live again');
+  const granules = stream.slice(2).map((p) => p.granulePosition);
+  assert.deepEqual(granules, [...granules].sort((a, b) => (a < b ? -1 : 1)), 'granules count on');
+
+  // A mono chain: the stereo decoder cannot take it: a new encoder starting with its headers.
+  back.push(backFrames(opusChain(0x4444, 1, 2)));
+  tick();
+  assert.equal(encoders.length, 2);
+  assert.equal(encoders[0]!.closed, true);
+  const mono = oggPages(encoders[1]!.bytes());
+  assert.deepEqual([mono[0]!.bos, mono[0]!.serial, mono.length], [true, 0x4444, 4]);
 });
 
 test('titles: ICY rungs get it at once, Ogg rungs through a new encoder (a new chain with the title)', () => {

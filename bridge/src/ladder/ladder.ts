@@ -2,14 +2,20 @@
 // 'heard' output (mount-output.ts), so it follows what the parent's listeners hear — its source, the
 // fallback while the source is away, the source again — and feeds each rung's mount as an in-process
 // source (mount-source.ts). The parent's audio is decoded once and every rung encoded by one encoder
-// off the event loop (encoder-backend.ts: ffmpeg child process or WebAssembly worker), restarted at
-// every new parent stream (a new decoder for whatever format comes) while the rungs' sources, and so
-// their listeners' connections, stay. Titles: ICY for MP3/AAC rungs; Ogg rungs get a new chain whose
-// comment header carries the title (the encoder restarts on a title change). Fed by the registry's
-// tick; feeds the rungs' mounts.
+// off the event loop (encoder-backend.ts: ffmpeg child process or WebAssembly worker). The encoder
+// goes on across a switch of feed or a new Ogg chain whenever its decoder can decode what comes (Ogg:
+// the chains are joined into one logical stream by OggContinuity, as for Ogg listeners; MP3: the same
+// MPEG version, layer, sample rate and channels), so the rungs play through a fallback and a return
+// without the pause of an encoder start. Otherwise (another format, channel count, Vorbis setup, a
+// studio bitrate) a new encoder starts and the old one's tail is handed over, while the rungs'
+// sources, and so their listeners' connections, stay. Titles: ICY for MP3/AAC rungs; Ogg rungs get a
+// new chain whose comment header carries the title (the encoder restarts on a title change). Fed by
+// the registry's tick; feeds the rungs' mounts.
 import type { Logger } from 'pino';
 import { AircheckError } from '../../../shared/src/errors.ts';
 import type { AudioUnit, StreamFramer } from '../../../shared/src/audio-unit.ts';
+import { mpegFrameInfo } from '../../../shared/src/mp3/mp3-framer.ts';
+import { OggContinuity } from '../../../shared/src/ogg/ogg-continuity.ts';
 import type { RungConfig } from '../../../config/src/config-schema.ts';
 import type { MountOutput, StreamStart } from '../mounts/mount-output.ts';
 import { InProcessSource, type MountSourceHost } from '../mounts/mount-source.ts';
@@ -84,6 +90,15 @@ export class Ladder implements MountOutput {
   #title = '';
   /** Header pages of the parent's current Ogg chain (copies): a restarted decoder needs them first. */
   #oggHeaders: Uint8Array[] = [];
+  /**
+   * Ogg input: every byte the encoder gets goes through this re-muxer (made with the encoder), so a
+   * later chain its decoder can decode reaches it as more pages of the one stream it knows.
+   */
+  #joiner: OggContinuity | null = null;
+  /** MP3 input: the frame parameters the running encoder decodes (version, layer, rate, channels), '' before its first frame. */
+  #mp3Key = '';
+  /** MP3 input: a new feed's first frame is compared with #mp3Key before the encoder takes it. */
+  #checkMp3 = false;
   #restartNeeded = false;
   #retryAtMs = 0;
   /** Parent bytes dropped by encoders no longer running. */
@@ -155,12 +170,16 @@ export class Ladder implements MountOutput {
   // ---- MountOutput ----------------------------------------------------------------------------
 
   streamStarted(start: StreamStart): void {
-    this.#stopEncoder();
     if (start.format === 'aac') {
       // Never a parent's format (sources are MP3 or Ogg); a rung of a rung is refused at config load.
+      this.#stopEncoder();
       this.#input = null;
       return;
     }
+    const sameRungs = this.#rungs.every((r) => sameRung(r.effective, effectiveRung(r.config, start.info)));
+    // The running encoder goes on when its decoder takes the new feed (checked as its first audio comes, in units()).
+    const goOn = this.#encoder !== null && this.#draining === null && this.#input?.format === start.format && sameRungs;
+    if (!goOn) this.#stopEncoder();
     this.#input = { format: start.format };
     this.#info = start.info;
     this.#onFallback = start.feedPath !== start.mountPath;
@@ -169,9 +188,13 @@ export class Ladder implements MountOutput {
     if (this.#title !== '') {
       this.#title = '';
       for (const r of this.#rungs) if (rungUsesIcy(r.config)) r.source?.setTitle('');
+      // An Ogg rung's chain carries the old title in its comment header: a new chain, handed over.
+      if (goOn && this.#rungs.some((r) => !rungUsesIcy(r.config))) this.#restartNeeded = true;
     }
     this.#oggHeaders = start.headerPages.map(copyBytes);
-    this.#restartNeeded = true;
+    if (!goOn) this.#restartNeeded = true;
+    else if (start.format === 'mp3') this.#checkMp3 = true;
+    else if (this.#oggHeaders.length > 0 && !this.#restartNeeded && !this.#writeParent(Buffer.concat(this.#oggHeaders))) this.#restartNeeded = true;
     for (const r of this.#rungs) this.#startRung(r);
   }
 
@@ -201,21 +224,28 @@ export class Ladder implements MountOutput {
     let parts: Uint8Array[] = [];
     const flush = () => {
       if (parts.length === 0) return;
-      this.#encoder?.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+      const bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
       parts = [];
+      if (!this.#writeParent(bytes)) {
+        // A chain the encoder's decoder cannot take (another channel count or Vorbis setup): a new
+        // encoder, handed over, starts with that chain's header pages (#oggHeaders).
+        this.#restartEncoder();
+      }
     };
     for (const u of units) {
-      if (u.newStream) {
-        // A new Ogg chain of the same feed (a source's title change, a file loop): a fresh decoder.
-        this.#oggHeaders = [];
-        if (this.#encoder) {
+      // A new Ogg chain (a source's title change, a file loop): its header pages are collected; the
+      // joiner decides at the last one whether the running decoder takes it (flush() above).
+      if (u.newStream) this.#oggHeaders = [];
+      if (this.#checkMp3 && this.#encoder && !u.isHeader) {
+        this.#checkMp3 = false;
+        if (mp3KeyOf(u.data) !== this.#mp3Key) {
           flush();
           this.#restartNeeded = true;
         }
       }
       if (this.#restartNeeded && !idle && this.#now() >= this.#retryAtMs) {
         flush();
-        this.#restartEncoder();
+        if (this.#restartNeeded) this.#restartEncoder(); // unless flush() just did
       }
       if (!this.#encoder) {
         if (u.isHeader) this.#oggHeaders.push(copyBytes(u.data)); // for an encoder started mid-chain
@@ -223,9 +253,31 @@ export class Ladder implements MountOutput {
       }
       const copy = copyBytes(u.data);
       if (u.isHeader) this.#oggHeaders.push(copy);
+      else if (this.#input?.format === 'mp3' && this.#mp3Key === '') this.#mp3Key = mp3KeyOf(copy);
       parts.push(copy);
+      // The header set of a new chain is complete: what the joiner decides applies from the next unit on.
+      if (u.isHeader) flush();
     }
     flush();
+  }
+
+  /**
+   * Writes parent bytes to the encoder: MP3 as they are, Ogg through the joiner. false when the
+   * joiner could not join a new chain onto the stream the decoder knows (nothing was written then).
+   */
+  #writeParent(bytes: Uint8Array): boolean {
+    const encoder = this.#encoder;
+    if (!encoder) return true;
+    const joiner = this.#joiner;
+    if (!joiner) {
+      encoder.write(bytes);
+      return true;
+    }
+    const chains = joiner.chains;
+    const out = joiner.push(bytes);
+    if (joiner.chains !== chains) return false;
+    if (out.length > 0) encoder.write(out);
+    return true;
   }
 
   streamEnded(reason: string): void {
@@ -280,12 +332,20 @@ export class Ladder implements MountOutput {
     });
     this.#encoder = encoder;
     this.#encoderStarts++;
-    if (this.#oggHeaders.length > 0) encoder.write(Buffer.concat(this.#oggHeaders));
+    this.#joiner = null;
+    this.#mp3Key = '';
+    this.#checkMp3 = false;
+    if (this.#input.format !== 'mp3') {
+      this.#joiner = new OggContinuity();
+      if (this.#oggHeaders.length > 0) this.#writeParent(Buffer.concat(this.#oggHeaders));
+    }
   }
 
   #stopEncoder(): void {
     const e = this.#encoder;
     this.#encoder = null;
+    this.#joiner = null;
+    this.#checkMp3 = false;
     this.#droppedInputBytes += e?.droppedBytes ?? 0;
     e?.kill();
     this.#held = []; // the killed encoder's output goes nowhere (kill(): no more events), also what it had made
@@ -361,6 +421,16 @@ export class Ladder implements MountOutput {
 export function effectiveRung(config: RungConfig, parent: StreamInfo): RungConfig {
   const kbps = parent.companionMp3Kbps;
   return config.bitrate_from_studio && kbps !== undefined && kbps !== config.bitrate_kbps ? { ...config, bitrate_kbps: kbps } : config;
+}
+
+function sameRung(a: RungConfig, b: RungConfig): boolean {
+  return a.bitrate_kbps === b.bitrate_kbps && a.channels === b.channels && a.codec === b.codec;
+}
+
+/** What an MP3 decoder is set up for by a frame: MPEG version, layer, sample rate, channels ('' for no frame). */
+function mp3KeyOf(frame: Uint8Array): string {
+  const f = mpegFrameInfo(frame, 0);
+  return f ? `${f.mpegVersion}/${f.layer}/${f.sampleRateHz}/${f.channels}` : '';
 }
 
 /** A copy with its own memory (Buffer's slice() would be a view). */
