@@ -106,7 +106,7 @@ test('the studio broadcasts over https and wss; replaced certificate files reach
   });
   assert.ok((await monitor.evaluate((a: HTMLAudioElement) => a.currentSrc)).startsWith(`${bridge.webUrl}/live?`), 'the monitor plays https://…/live from the web port');
 
-  const listener = await connectListenerWhenLive(bridge.url('/live'));
+  const listener = await connectListenerWhenLive(bridge.url('/live'), { tap: true });
   t.after(() => listener.close());
   await listener.waitForAudioBytes(8_000, 10_000);
   assert.equal(await handshakeFingerprint(webPort, ca.caPem), first.fingerprint256, 'the first certificate is served');

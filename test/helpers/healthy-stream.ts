@@ -22,7 +22,7 @@ export interface HealthyStream {
 export async function startHealthyStream(bridge: RunningBridge, toneHz: number): Promise<HealthyStream> {
   const source: PeerProcess = ffmpegSource({ url: bridge.streamUrl, mount: '/live', password: bridge.livePassword, format: 'mp3', toneHz });
   const { streamStart } = await waitForMount(bridge, '/live', (m) => m.playing === 'source');
-  const listener = await connectListener(bridge.url('/live'));
+  const listener = await connectListener(bridge.url('/live'), { tap: true });
   await listener.waitForAudioBytes(40_000, 10_000);
   return {
     listener,

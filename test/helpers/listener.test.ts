@@ -1,10 +1,14 @@
 // The raw listener (listener.ts) against a fake server on 127.0.0.1: ICY metadata demuxing, chunked
 // decoding, status lines and request heads. Integration tests trust what it reports, so the parsing
-// is pinned here, including every split of the bytes across TCP reads.
+// is pinned here, including every split of the bytes across TCP reads; and the arrival tap
+// (arrival-tap.ts): wire times despite a stalled test thread, backpressure, close kinds, IPv6.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
-import { connectListener, parseStreamTitle, type ListenerHandle } from './listener.ts';
+import { setTimeout as delay } from 'node:timers/promises';
+import { Worker } from 'node:worker_threads';
+import { assertOneConnection, connectListener, parseStreamTitle, type ListenerHandle } from './listener.ts';
 
 interface FakeConnection {
   socket: Socket;
@@ -19,7 +23,7 @@ interface FakeServer {
 }
 
 /** A TCP server that hands each connection to the test once its request head has arrived. */
-function fakeServer(): Promise<FakeServer> {
+function fakeServer(host = '127.0.0.1'): Promise<FakeServer> {
   const waiting: ((c: FakeConnection) => void)[] = [];
   const ready: FakeConnection[] = [];
   const sockets = new Set<Socket>();
@@ -41,11 +45,12 @@ function fakeServer(): Promise<FakeServer> {
     };
     socket.on('data', onData);
   });
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, host, () => {
       const { port } = server.address() as { port: number };
       resolve({
-        url: (path) => `http://127.0.0.1:${port}${path}`,
+        url: (path) => `http://${host.includes(':') ? `[${host}]` : host}:${port}${path}`,
         nextConnection: () => {
           const c = ready.shift();
           return c ? Promise.resolve(c) : new Promise((r) => waiting.push(r));
@@ -166,10 +171,11 @@ function assertIcy(listener: ListenerHandle, audio: Uint8Array): void {
 }
 
 describe('listener helper against a fake server', { timeout: 10_000 }, () => {
-  test('ICY over HTTP/1.0: metadata stripped and parsed, whatever the read boundaries', async () => {
+  test('ICY over HTTP/1.0: metadata stripped and parsed, whatever the read boundaries, tapped or not', async () => {
     const { body, audio } = icyBody(METAINT, BLOCKS, 7);
-    for (const size of [1, 3, 16, body.length]) {
-      const { conn, listener } = await open('/live', 'HTTP/1.0 200 OK\r\nContent-Type: audio/mpeg\r\nicy-metaint: 10\r\nIcy-Name: x\r\nIcy-Name: y\r\n\r\n', { icyMetadata: true });
+    for (const [size, tap] of [1, 3, 16, body.length].flatMap((size) => [[size, false], [size, true]] as const)) {
+      const { conn, listener } = await open('/live', 'HTTP/1.0 200 OK\r\nContent-Type: audio/mpeg\r\nicy-metaint: 10\r\nIcy-Name: x\r\nIcy-Name: y\r\n\r\n', { icyMetadata: true, tap });
+      assert.equal(listener.tapped, tap);
       assert.equal(listener.responseProtocol, 'HTTP/1.0');
       assert.equal(listener.statusCode, 200);
       assert.equal(listener.statusText, 'OK');
@@ -303,6 +309,135 @@ describe('listener helper against a fake server', { timeout: 10_000 }, () => {
     const garbage = connectListener(s.url('/live'));
     (await s.nextConnection()).socket.write('SSH-2.0-OpenSSH\r\n\r\n');
     await assert.rejects(garbage, /not an HTTP\/ICY status line/);
+  });
+});
+
+/**
+ * A server on its own thread (a stall of the test's thread must not stop it): answers each request
+ * with a head, then 100 bytes every 50 ms. Posts its port.
+ */
+const TICKER_SOURCE = `
+const { createServer } = require('node:net');
+const { parentPort } = require('node:worker_threads');
+const server = createServer((s) => {
+  s.on('error', () => {});
+  s.setNoDelay(true);
+  s.once('data', () => {
+    s.write('HTTP/1.0 200 OK\\r\\nContent-Type: audio/mpeg\\r\\n\\r\\n');
+    const timer = setInterval(() => s.write(Buffer.alloc(100, 1)), 50);
+    s.on('close', () => clearInterval(timer));
+  });
+});
+server.listen(0, '127.0.0.1', () => parentPort.postMessage(server.address().port));
+`;
+
+/** The longest wait between reads (arrivals()), in ms. */
+function longestGapMs(l: ListenerHandle): number {
+  const a = l.arrivals();
+  return Math.max(0, ...a.slice(1).map((x, i) => x.atMs - a[i]!.atMs));
+}
+
+describe('the arrival tap (connectListener with tap: true)', { timeout: 15_000 }, () => {
+  test('a tapped listener\'s arrival times are not stretched by a stall of the test\'s own thread', async (t) => {
+    const ticker = new Worker(TICKER_SOURCE, { eval: true });
+    try {
+      const [port] = (await once(ticker, 'message')) as [number];
+      const url = `http://127.0.0.1:${port}/live`;
+      const tapped = await connectListener(url, { tap: true });
+      const untapped = await connectListener(url);
+      await Promise.all([tapped.waitForAudioBytes(600, 3000), untapped.waitForAudioBytes(600, 3000)]);
+      const stallEnd = performance.now() + 600;
+      while (performance.now() < stallEnd) {
+        // the test's thread is busy (as when it decodes audio); the server and the tap are not
+      }
+      const after = tapped.audioByteCount + 600;
+      await Promise.all([tapped.waitForAudioBytes(after, 3000), untapped.waitForAudioBytes(after, 3000)]);
+      assert.ok(longestGapMs(untapped) >= 550, `the stall was real: the untapped listener waited ${longestGapMs(untapped).toFixed(0)} ms`);
+      t.diagnostic(`longest wait: untapped ${longestGapMs(untapped).toFixed(0)} ms, tapped ${longestGapMs(tapped).toFixed(0)} ms`);
+      const worst = assertOneConnection(tapped, 200);
+      assert.ok(worst.gapMs < 200, `the tapped listener's longest wait was ${worst.gapMs.toFixed(0)} ms`);
+      assert.equal(tapped.arrivals().at(-1)!.totalBytes, tapped.bodyByteCount, 'the tap\'s reads account for every byte');
+      tapped.close();
+      untapped.close();
+    } finally {
+      await ticker.terminate();
+    }
+  });
+
+  test('assertOneConnection refuses a listener that is not tapped', async () => {
+    const { conn, listener } = await open('/live', 'HTTP/1.0 200 OK\r\n\r\n');
+    await sendPiece(conn, listener, Buffer.from('abc'));
+    assert.throws(() => assertOneConnection(listener, 1000), /pauses are measured only on a tapped listener: connectListener\(url, \{ tap: true \}\)/);
+    listener.close();
+  });
+
+  test('a paused tapped listener stalls the server\'s writes within a bounded number of bytes', async (t) => {
+    const LIMIT_BYTES = 48 * 1024 * 1024;
+    const { conn, listener } = await open('/live', 'HTTP/1.0 200 OK\r\n\r\n', { tap: true });
+    listener.socket.pause();
+    const piece = Buffer.alloc(64 * 1024, 7);
+    let written = 0;
+    let stalled = false;
+    // Write until the server's socket stays full: write() says wait, and no 'drain' comes for 500 ms.
+    while (written < LIMIT_BYTES) {
+      written += piece.length;
+      if (conn.socket.write(piece)) continue;
+      const ac = new AbortController();
+      const drained = await Promise.race([once(conn.socket, 'drain', { signal: ac.signal }).then(() => true), delay(500, false, { signal: ac.signal })]);
+      ac.abort();
+      if (!drained) {
+        stalled = true;
+        break;
+      }
+    }
+    t.diagnostic(`the server was held back after ${(written / 1024 / 1024).toFixed(1)} MiB`);
+    assert.ok(stalled, `the server wrote ${written} bytes to a paused listener without being held back`);
+    listener.socket.resume();
+    await listener.waitForAudioBytes(written, 10_000);
+    assert.equal(listener.bodyByteCount, written, 'once resumed, every byte arrives');
+    listener.close();
+  });
+
+  test('a tapped listener sees how the connection ended: server FIN, server reset, its own close', async () => {
+    const fin = await open('/live', 'HTTP/1.0 200 OK\r\n\r\n', { tap: true });
+    fin.conn.socket.end('abc');
+    assert.equal((await fin.listener.waitForClose(2000)).by, 'server');
+    assert.equal(Buffer.from(fin.listener.audio).toString(), 'abc', 'bytes before the FIN are delivered');
+
+    const rst = await open('/live', 'HTTP/1.0 200 OK\r\n\r\n', { tap: true });
+    rst.conn.socket.resetAndDestroy();
+    const reset = await rst.listener.waitForClose(2000);
+    assert.equal(reset.by, 'error');
+    assert.match(reset.error?.message ?? '', /ECONNRESET/);
+
+    const own = await open('/live', 'HTTP/1.0 200 OK\r\n\r\n', { tap: true });
+    const serverSawClose = once(own.conn.socket, 'close');
+    own.listener.close();
+    assert.equal((await own.listener.waitForClose(2000)).by, 'client');
+    await serverSawClose; // the server sees the listener leave
+  });
+
+  test('a tapped listener reaches a server on ::1', async (t) => {
+    let v6: FakeServer;
+    try {
+      v6 = await fakeServer('::1');
+    } catch (err) {
+      t.skip(`no ::1 on this machine (${(err as Error).message})`);
+      return;
+    }
+    try {
+      const pending = connectListener(v6.url('/live'), { tap: true });
+      const conn = await Promise.race([v6.nextConnection(), pending.then(() => assert.fail('an answer before the server saw the request'))]);
+      assert.match(conn.request, /^Host: \[::1\]:\d+\r$/m);
+      assert.equal(conn.socket.remoteAddress, '::1');
+      conn.socket.end('HTTP/1.0 200 OK\r\n\r\nover v6');
+      const listener = await pending;
+      assert.equal(listener.tapped, true);
+      await listener.waitForClose(2000);
+      assert.equal(Buffer.from(listener.audio).toString(), 'over v6');
+    } finally {
+      await v6.close();
+    }
   });
 });
 

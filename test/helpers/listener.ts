@@ -1,8 +1,10 @@
 // A listener client on a raw socket (node:net, not node:http: servers answer HTTP/1.0 or `ICY 200`,
 // without length, with ICY metadata interleaved). Connects to a server under test, records every
 // byte, strips ICY metadata itself and exposes what tests assert on: status, headers, audio, titles.
+// With { tap: true } it connects through arrival-tap.ts, whose worker thread times the bytes' arrival.
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
+import { openTap, tapClockMs, type ArrivalTap } from './arrival-tap.ts';
 
 export interface ListenerOptions {
   /** Extra request headers; they replace defaults of the same name (any case). null removes one. */
@@ -15,6 +17,12 @@ export interface ListenerOptions {
   headTimeoutMs?: number;
   /** Body bytes kept in memory (the newest are dropped beyond it; counters still run). Default 64 MiB. */
   maxStoredBytes?: number;
+  /**
+   * Connect through the arrival tap (arrival-tap.ts): arrival times (arrivals(), sinceHeadMs(),
+   * bytesPerSecond(), metadata atMs, headAfterMs) are taken in a worker thread as the bytes come off
+   * the wire, not when this thread gets round to reading them. Needed by assertOneConnection. Default false.
+   */
+  tap?: boolean;
 }
 
 export interface IcyMetadataBlock {
@@ -71,12 +79,19 @@ export interface ListenerHandle {
   readonly headAfterMs: number;
   readonly firstBodyByteAfterMs: number | null;
   readonly closed: ListenerCloseInfo | null;
+  /** Connected through the arrival tap: the times below are the wire's, not this event loop's. */
+  readonly tapped: boolean;
   /** Body bytes received in each whole second since the response head (index 0 = first second). */
   bytesPerSecond(): number[];
-  /** Every read of body bytes: when (ms since the response head) and the body bytes received up to then, in order. */
+  /** Every read of body bytes (the tap's reads when tapped): when (ms since the response head) and the body bytes received up to then, in order. */
   arrivals(): readonly BodyArrival[];
-  /** Milliseconds since the response head arrived, now (the clock of arrivals()). */
+  /** Milliseconds since the response head arrived, now (the clock of arrivals(): the tap's when tapped). */
   sinceHeadMs(): number;
+  /**
+   * Milliseconds since the head of the last body bytes off the wire: for a tapped listener, the tap's
+   * last read, even while this thread has not read those bytes yet (it is busy); else arrivals()'s last.
+   */
+  lastArrivalMs(): number;
   waitForAudioBytes(n: number, timeoutMs: number): Promise<void>;
   /** Resolves with the first title (seen already or to come) equal to the string / matching the RegExp. */
   waitForTitle(match: string | RegExp, timeoutMs: number): Promise<string>;
@@ -243,12 +258,21 @@ export function connectListener(url: string | URL, opts: ListenerOptions = {}): 
   if (target.protocol !== 'http:') throw new Error(`connectListener: only http: URLs, got ${target.protocol}`);
   const port = target.port === '' ? 80 : Number(target.port);
   const host = target.hostname.replace(/^\[|\]$/g, '');
+  if (opts.tap) return openTap(host, port).then((tap) => openListener(target, { host: '127.0.0.1', port: tap.port }, opts, tap));
+  return openListener(target, { host, port }, opts, null);
+}
+
+function openListener(target: URL, addr: { host: string; port: number }, opts: ListenerOptions, tap: ArrivalTap | null): Promise<ListenerHandle> {
   const requestHead = buildRequestHead(target, opts);
   const headTimeoutMs = opts.headTimeoutMs ?? 5000;
-  const startedAt = performance.now();
+  // Times in ms on one clock: this thread's performance.now(), or for a tapped listener the tap's
+  // clock, with arrivals taken from the tap's record of its own reads off the wire.
+  const now = tap ? tapClockMs : (): number => performance.now();
+  let received = 0; // bytes read from the socket, head included: the tap's byte count
+  const startedAt = now();
 
   return new Promise((resolveHead, rejectHead) => {
-    const socket = connect({ host, port, noDelay: true });
+    const socket = connect({ ...addr, noDelay: true });
     let headBuf: Buffer = Buffer.alloc(0);
     let headDone = false;
     let headAt = 0;
@@ -275,25 +299,34 @@ export function connectListener(url: string | URL, opts: ListenerOptions = {}): 
       rejectHead(new Error(`listener ${target.href}: no response head within ${headTimeoutMs} ms (got ${headBuf.length} bytes: ${JSON.stringify(headBuf.toString('latin1').slice(0, 200))})`));
     }, headTimeoutMs);
 
-    const sinceHead = (): number => performance.now() - headAt;
+    const sinceHead = (): number => now() - headAt;
+    let readAtMs = 0; // when the read being parsed arrived, ms since the head
 
     const onAudio = (a: Uint8Array): void => audio.push(a);
     const onMeta = (m: Uint8Array): void => {
       const raw = decodeText(m).replace(/\0+$/, '');
       const title = parseStreamTitle(raw);
-      metadata.push({ raw, title, audioOffset: audio.total, atMs: sinceHead() });
+      metadata.push({ raw, title, audioOffset: audio.total, atMs: readAtMs });
       if (title !== null) titles.push(title);
     };
 
+    /** A read's body bytes; they end at byte `received` of the connection. */
     const onBody = (chunk: Uint8Array): void => {
       if (chunk.length === 0) return;
-      if (firstBodyAt === null) firstBodyAt = performance.now() - startedAt;
+      // When they came: now, or each of the tap's reads they span (bytes held up here arrive together).
+      const reads = tap ? tap.readsUpTo(received) : [{ endBytes: received, timeMs: performance.now() }];
       body.push(chunk);
-      const atMs = sinceHead();
-      arrivals.push({ atMs, totalBytes: body.total });
-      const second = Math.floor(atMs / 1000);
-      while (buckets.length <= second) buckets.push(0);
-      buckets[second]! += chunk.length;
+      let endBefore = received - chunk.length;
+      for (const r of reads) {
+        if (firstBodyAt === null) firstBodyAt = r.timeMs - startedAt;
+        const atMs = r.timeMs - headAt;
+        readAtMs = atMs;
+        arrivals.push({ atMs, totalBytes: body.total - (received - r.endBytes) });
+        const second = Math.floor(atMs / 1000);
+        while (buckets.length <= second) buckets.push(0);
+        buckets[second]! += r.endBytes - endBefore;
+        endBefore = r.endBytes;
+      }
       const decoded = chunked ? chunked.push(chunk) : [chunk];
       for (const d of decoded) {
         if (icy) icy.push(d, onAudio, onMeta);
@@ -318,6 +351,7 @@ export function connectListener(url: string | URL, opts: ListenerOptions = {}): 
     };
 
     socket.on('data', (data: Buffer) => {
+      received += data.length;
       if (headDone) {
         try {
           onBody(data);
@@ -338,8 +372,14 @@ export function connectListener(url: string | URL, opts: ListenerOptions = {}): 
         return;
       }
       headDone = true;
-      headAt = performance.now();
       clearTimeout(headTimer);
+      try {
+        headAt = tap ? tap.readsUpTo(received - headBuf.length + found.bodyStart).at(-1)!.timeMs : performance.now();
+      } catch (err) {
+        socket.destroy();
+        rejectHead(err as Error);
+        return;
+      }
       const rawHead = headBuf.subarray(0, found.end).toString('latin1');
       let parsed: ReturnType<typeof parseHead>;
       try {
@@ -429,6 +469,7 @@ export function connectListener(url: string | URL, opts: ListenerOptions = {}): 
         metaint,
         socket,
         localPort,
+        tapped: tap !== null,
         headAfterMs,
         get body() {
           return body.bytes();
@@ -461,6 +502,11 @@ export function connectListener(url: string | URL, opts: ListenerOptions = {}): 
         },
         sinceHeadMs() {
           return sinceHead();
+        },
+        lastArrivalMs() {
+          const processed = arrivals.at(-1)?.atMs ?? 0;
+          const wire = tap?.lastReadMs();
+          return wire == null ? processed : Math.max(processed, wire - headAt);
         },
         waitForAudioBytes(n, timeoutMs) {
           return waitFor(`waiting for ${n} audio bytes`, timeoutMs, () => (audio.total >= n ? true : undefined)).then(() => undefined);
@@ -510,10 +556,13 @@ export async function connectListenerWhenLive(url: string | URL, opts: ListenerO
  * close event never fired, the server sent one response head only (none inside the body, as a
  * reconnect or a re-sent answer would put there), and body bytes kept arriving, never pausing longer
  * than maxGapMs (counted up to now). Throws with what was seen otherwise; returns the longest pause.
+ * Only on a tapped listener (connectListener(url, { tap: true })), whose times are the wire's.
  * With afterFirstBytes, the wait for the first body bytes is not a pause (a mount's on-demand encoder
  * starting for its first listener: the caller bounds that wait itself, e.g. with waitForAudioBytes).
  */
 export function assertOneConnection(l: ListenerHandle, maxGapMs: number, opts: { afterFirstBytes?: boolean } = {}): { gapMs: number; atMs: number } {
+  // Untapped times are this event loop's: its own stalls (decoding, GC) would be blamed on the server.
+  if (!l.tapped) throw new Error('pauses are measured only on a tapped listener: connectListener(url, { tap: true })');
   if (l.closed || l.socket.destroyed) {
     throw new Error(`the listener's connection closed (by ${l.closed?.by ?? 'client'}${l.closed?.error ? `: ${l.closed.error.message}` : ''})`);
   }
@@ -522,11 +571,13 @@ export function assertOneConnection(l: ListenerHandle, maxGapMs: number, opts: {
   const arrivals = l.arrivals();
   if (arrivals.length === 0) throw new Error('no body bytes arrived');
   let worst = { gapMs: opts.afterFirstBytes ? 0 : arrivals[0]!.atMs, atMs: 0 };
-  for (let i = 1; i <= arrivals.length; i++) {
-    const atMs = i < arrivals.length ? arrivals[i]!.atMs : l.sinceHeadMs();
-    const gapMs = atMs - arrivals[i - 1]!.atMs;
+  for (let i = 1; i < arrivals.length; i++) {
+    const gapMs = arrivals[i]!.atMs - arrivals[i - 1]!.atMs;
     if (gapMs > worst.gapMs) worst = { gapMs, atMs: arrivals[i - 1]!.atMs };
   }
+  // Up to now: from the tap's last read (bytes this thread, if busy, has not read yet count as arrived).
+  const last = l.lastArrivalMs();
+  if (l.sinceHeadMs() - last > worst.gapMs) worst = { gapMs: l.sinceHeadMs() - last, atMs: last };
   if (worst.gapMs > maxGapMs) {
     throw new Error(`no body bytes for ${Math.round(worst.gapMs)} ms from ${Math.round(worst.atMs)} ms after the head (at most ${maxGapMs} ms allowed)`);
   }

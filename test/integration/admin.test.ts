@@ -132,7 +132,7 @@ describe('status, admin and metrics of a running bridge', () => {
     const stalled = await listen('/stalled');
     stalled.socket.pause();
     listenerA = await listen('/live', { icyMetadata: true, headers: { 'User-Agent': 'Test-Player-A/1.0' } });
-    listenerB = await listen('/live', { headers: { 'User-Agent': 'Test-Player-B/2.0 (x)' } });
+    listenerB = await listen('/live', { headers: { 'User-Agent': 'Test-Player-B/2.0 (x)' }, tap: true });
     await Promise.all([listenerA.waitForAudioBytes(MP3_BYTES_PER_S, 10_000), listenerB.waitForAudioBytes(MP3_BYTES_PER_S, 10_000)]);
   });
 
@@ -410,7 +410,7 @@ describe('status, admin and metrics of a running bridge', () => {
   });
 
   test('/admin/killsource ends the source; its listeners stay connected and hear the fallback', async () => {
-    const listener = await listen('/live');
+    const listener = await listen('/live', { tap: true });
     await listener.waitForAudioBytes(2 * MP3_BYTES_PER_S, 10_000);
     const res = await get('/admin/killsource?mount=/live');
     assert.equal(res.status, 200, res.text);

@@ -343,7 +343,7 @@ describe('REST API v1', { timeout: 120_000 }, () => {
     await otherSource.waitForLine(otherSource.connectedPattern!, 15_000);
     await waitForMount(bridge, '/other', (m) => m.playing === 'source');
     await waitForListeners('/live', 0);
-    const listener = await connectListener(bridge.url('/live'));
+    const listener = await connectListener(bridge.url('/live'), { tap: true });
     movedListener = listener;
     await listener.waitForAudioBytes(MP3_BYTES_PER_S, 10_000);
     const move = { from: '/live', to: '/other' };

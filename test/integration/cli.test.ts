@@ -268,7 +268,7 @@ test('SIGHUP reloads mounts and passwords: the new mount and password work, the 
   const oldSource = ffmpegSource({ url: bridge.streamUrl, mount: '/live', password: 'old-live-pass-1', format: 'mp3', toneHz: 1000 });
   t.after(() => oldSource.stop('SIGKILL'));
   await waitForPlaying(bridge.streamUrl, '/live', 'source');
-  const listener = await connectListener(`${bridge.streamUrl}/live`);
+  const listener = await connectListener(`${bridge.streamUrl}/live`, { tap: true });
   t.after(() => listener.close());
   await listener.waitForAudioBytes(MP3_BYTES_PER_S, 10_000);
   assert.equal(await sourceAttempt(bridge.port, '/added', 'source', 'added-pass-1'), 404, '/added does not exist yet');

@@ -27,7 +27,7 @@ test('an MP3 listener hears live → fallback file → live again on one connect
   t.after(() => first.stop('SIGKILL'));
   await waitForMount(bridge, '/live', (m) => m.playing === 'source');
 
-  const listener = await connectListener(bridge.url('/live'));
+  const listener = await connectListener(bridge.url('/live'), { tap: true });
   t.after(() => listener.close());
   assert.equal(listener.statusCode, 200);
   await listener.waitForAudioBytes(5 * MP3_BYTES_PER_S, 15_000);
@@ -62,7 +62,7 @@ test('an Ogg Opus listener hears live → fallback → live again as one logical
   const first = ffmpegSource({ url: bridge.streamUrl, mount: '/live', password: bridge.livePassword, format: 'ogg-opus', toneHz: LIVE_HZ });
   t.after(() => first.stop('SIGKILL'));
   await waitForMount(bridge, '/live', (m) => m.playing === 'source');
-  const listener = await connectListener(bridge.url('/live'));
+  const listener = await connectListener(bridge.url('/live'), { tap: true });
   t.after(() => listener.close());
   assert.match(listener.headers['content-type'] ?? '', /ogg/);
   await listener.waitForAudioBytes(3 * 12_000, 15_000);

@@ -112,7 +112,7 @@ test('a 4-rung ladder on /live: every rung plays the tone with the title and fol
   for (const r of RUNGS) await waitForRungAudio(bridge, r.path);
 
   // Every listener asks for ICY metadata, as GStreamer, ffmpeg and mpv do (Ogg too, once Ogg listeners get it).
-  const listeners = await Promise.all(RUNGS.map((r) => connectListener(bridge.url(r.path), { icyMetadata: true })));
+  const listeners = await Promise.all(RUNGS.map((r) => connectListener(bridge.url(r.path), { icyMetadata: true, tap: true })));
   t.after(() => listeners.forEach((l) => l.close()));
   listeners.forEach((l, i) => {
     assert.equal(l.statusCode, 200, RUNGS[i]!.path);
@@ -165,7 +165,7 @@ test('without a system ffmpeg an MP3 rung runs in WebAssembly: tone, ICY title, 
   const first = ffmpegSource({ url: bridge.streamUrl, mount: '/live', password: bridge.livePassword, format: 'mp3', toneHz: LIVE_HZ });
   t.after(() => first.stop('SIGKILL'));
   await waitForRungAudio(bridge, rung.path);
-  const l = await connectListener(bridge.url(rung.path), { icyMetadata: true });
+  const l = await connectListener(bridge.url(rung.path), { icyMetadata: true, tap: true });
   t.after(() => l.close());
   const auth = `Basic ${Buffer.from(`source:${bridge.livePassword}`).toString('base64')}`;
   assert.equal((await fetch(`${bridge.streamUrl}/admin/metadata?mount=/live&mode=updinfo&song=${encodeURIComponent(TITLE)}`, { headers: { authorization: auth } })).status, 200);

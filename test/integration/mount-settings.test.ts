@@ -141,7 +141,7 @@ test('a mount name and fallback file set in the console win over the config acro
   assert.equal(chosen.body.effective.fallback_file, 'tone.mp3');
 
   // A listener on the live show hears the chosen tone, on the same connection, once the source stops.
-  const listener = await connectListener(bridge.url('/live'));
+  const listener = await connectListener(bridge.url('/live'), { tap: true });
   t.after(() => listener.close());
   await listener.waitForAudioBytes(4 * MP3_BYTES_PER_S, 15_000);
   await source.stop('SIGKILL');

@@ -95,7 +95,7 @@ describe('pull relays', { concurrency: 3, timeout: 150_000 }, () => {
     const bridge = await startBridge({ configToml: relayMountToml('/relay1', `${ice.baseUrl}/up`, fallback) });
     t.after(() => bridge.stop());
     await waitForMount(bridge, '/relay1', (m) => m.playing === 'source' && m.relay?.state === 'connected', 15_000);
-    const listener = await connectListener(bridge.url('/relay1'));
+    const listener = await connectListener(bridge.url('/relay1'), { tap: true });
     t.after(() => listener.close());
     assert.equal(listener.statusCode, 200);
     await listener.waitForAudioBytes(4 * MP3_BYTES_PER_S, 15_000);
@@ -159,7 +159,7 @@ describe('pull relays', { concurrency: 3, timeout: 150_000 }, () => {
     const bridge = await startBridge({ configToml: relayMountToml('/relay2', upstream.url('/up'), fallback) });
     t.after(() => bridge.stop());
     await waitForMount(bridge, '/relay2', (m) => m.playing === 'source' && m.relay?.state === 'connected', 15_000);
-    const listener = await connectListener(bridge.url('/relay2'));
+    const listener = await connectListener(bridge.url('/relay2'), { tap: true });
     t.after(() => listener.close());
     await listener.waitForAudioBytes(4 * MP3_BYTES_PER_S, 15_000);
 

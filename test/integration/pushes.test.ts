@@ -78,7 +78,7 @@ test('/live pushed to two icecast2 servers: one killed for 60 s, the other liste
   // A listener on each server; the one on #2 stays for the whole test.
   const l1 = await connectListenerWhenLive(`${one.baseUrl}/relay`, {}, 10_000);
   t.after(() => l1.close());
-  const l2 = await connectListenerWhenLive(`${two.baseUrl}/relay`, {}, 10_000);
+  const l2 = await connectListenerWhenLive(`${two.baseUrl}/relay`, { tap: true }, 10_000);
   t.after(() => l2.close());
   await Promise.all([l1.waitForAudioBytes(80_000, 15_000), l2.waitForAudioBytes(80_000, 15_000)]);
   await assertTone(l1, 'listener on icecast2 #1 before the kill');

@@ -56,7 +56,7 @@ describe('the studio show in process', { timeout: 90_000 }, () => {
 
     // A listener of /live.mp3 before Go live (the fallback), kept through the switch. The idle
     // station's rung encoder starts for this first listener (~0.3 s on an idle machine).
-    const mp3 = await connectListener(bridge.url('/live.mp3'));
+    const mp3 = await connectListener(bridge.url('/live.mp3'), { tap: true });
     assert.equal(mp3.statusCode, 200, mp3.rawHead);
     after(() => mp3.close());
     await mp3.waitForAudioBytes(1, 2000);

@@ -117,9 +117,9 @@ async function liveShowWithListeners(t: TestContext, prefix: string) {
   t.after(() => bridge.stop());
   const client = await shows.studio(bridge, source);
   await onAir(bridge, client);
-  const ogg = await connectListener(bridge.url('/live'));
+  const ogg = await connectListener(bridge.url('/live'), { tap: true });
   const oggHeadWallMs = Date.now() - ogg.sinceHeadMs();
-  const mp3 = await connectListener(bridge.url('/live.mp3'));
+  const mp3 = await connectListener(bridge.url('/live.mp3'), { tap: true });
   const mp3HeadWallMs = Date.now() - mp3.sinceHeadMs();
   t.after(() => { ogg.close(); mp3.close(); });
   return { dataDir, source, bridge, client, ogg, oggHeadWallMs, mp3, mp3HeadWallMs };
@@ -176,7 +176,7 @@ describe('a studio show whose connection drops', { timeout: 150_000 }, () => {
     t.after(() => bridge.stop());
     const client = await shows.studio(bridge, source);
     await onAir(bridge, client);
-    const mp3 = await connectListener(bridge.url('/live.mp3'));
+    const mp3 = await connectListener(bridge.url('/live.mp3'), { tap: true });
     t.after(() => mp3.close());
     await sleep(2000);
     // No close, pings go on: only the missing audio tells (STUDIO_AWAY_MS, then the move).
