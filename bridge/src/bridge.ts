@@ -146,10 +146,19 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
   let feedCounter = 0;
   /**
    * A media file uploaded or deleted after it was loaded gets a new generation: the next use loads it
-   * again under a new key, while listeners already on the old loop keep it (the registry has no way to
-   * drop a feed; the old audio stays in memory until a restart).
+   * again under a new key, listeners on the old loop move to the new one (registry.refeed), and the
+   * old loop is released once nothing plays it (staleFeeds, swept with the health sample).
    */
   const feedGenerations = new Map<string, number>();
+  const staleFeeds = new Set<string>();
+  const releaseStaleFeeds = () => {
+    for (const key of staleFeeds) {
+      if (!registry.releaseFileFeed(key)) continue;
+      staleFeeds.delete(key);
+      fileFeeds.delete(key);
+      log.info({ file: key }, 'fallback file released (replaced or deleted)');
+    }
+  };
   const feedKey = (file: string) => (feedGenerations.has(file) ? `${file}#${feedGenerations.get(file)}` : file);
   const fileFeedFor = (setting: string, format: StreamFormat): FileFeed | null => {
     const file = setting === 'bundled' ? BUNDLED_FILES[format] : resolvePath(config.configFile ? resolvePath(config.configFile, '..') : process.cwd(), setting);
@@ -178,7 +187,10 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
   /** The file changed on disk: a loop loaded from it before is not reused. */
   const mediaChanged = (name: string) => {
     const file = resolvePath(mediaDir, name);
-    if (fileFeeds.has(feedKey(file))) feedGenerations.set(file, (feedGenerations.get(file) ?? 0) + 1);
+    const key = feedKey(file);
+    if (!fileFeeds.has(key)) return;
+    feedGenerations.set(file, (feedGenerations.get(file) ?? 0) + 1);
+    staleFeeds.add(key);
   };
 
   // Metric series per mount, all dynamic mounts under one label: a source inventing paths cannot grow the series.
@@ -469,8 +481,8 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
     async uploadMedia(name, body, opts) {
       const uploaded = await mediaFiles.upload(name, body, opts);
       mediaChanged(name);
-      // A replaced file that a mount falls back to: the mounts take the new audio now (new listeners,
-      // ladders and pushes; listeners already on the old loop keep it until they reconnect).
+      // A replaced file that a mount falls back to: the mounts take the new audio now (listeners on
+      // the old loop move to the new one on their connections; ladders and pushes follow).
       if (uploaded.replaced && mediaUsers(name).length > 0) applyConfig(fileConfig, credentials, 'console');
       return uploaded;
     },
@@ -708,6 +720,8 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
     else if (!!tlsReloader !== !!tlsFiles) log.warn({}, 'turning HTTPS on or off on the web port needs a restart; the web port keeps its current scheme');
     registry.limits = registryLimits(config);
     registry.applyMounts(config.mounts);
+    // Listeners on a fallback hear the one chosen now (a changed file, a replaced upload).
+    registry.refeed();
     sourceRecorders.sync(registry.all());
     pushes.apply(pushPlan);
     ladders.apply(ladderPlan);
@@ -744,7 +758,10 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
       tlsReloader?.watch();
       startTicker();
       sampleHealth(); // memory now; the event-loop histogram starts here and its first window is measured 2 s later
-      healthTimer = setInterval(sampleHealth, 2000);
+      healthTimer = setInterval(() => {
+        sampleHealth();
+        releaseStaleFeeds();
+      }, 2000);
       healthTimer.unref();
       relays.apply(relayPlan);
       // Listeners per mount, one sample a minute for the console's 24 h graph; titles for recent tracks.

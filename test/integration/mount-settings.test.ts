@@ -218,11 +218,24 @@ test('a mount name and fallback file set in the console win over the config acro
   assert.equal((await api('PATCH', LIVE, op2, { fallback_file: 'Up Loop.mp3' })).status, 200);
   const first = await hear();
   assert.equal(await first.hz(), UPLOAD_HZ);
-  // Replaced while /live uses it: the next listener hears the new audio.
+  // Replaced while /live uses it: a listener already on the loop hears the new audio on its
+  // connection, with no pause, and so does the next listener.
+  const staying = await connectListener(bridge.url('/live'), { tap: true });
+  t.after(() => staying.close());
+  await staying.waitForAudioBytes(MP3_BYTES_PER_S, 15_000);
   const replaced = await put(op2, 'Up Loop.mp3', replacedTone, 'audio/mpeg', true);
   assert.equal(replaced.status, 200, JSON.stringify(replaced.body));
   assert.equal(replaced.body.replaced, true);
+  const atReplace = staying.audioByteCount;
+  await staying.waitForAudioBytes(atReplace + 3 * MP3_BYTES_PER_S, 15_000);
+  assertOneConnection(staying, 500);
+  staying.close();
+  // Skip a second for audio already on its way when the file was replaced.
+  const after = await decodeAudio(staying.audio.subarray(atReplace + MP3_BYTES_PER_S), { inputFormat: 'mp3' });
+  assert.equal(Math.round(dominantFrequencyHz(after.samples, after.sampleRateHz)! / 10) * 10, REPLACED_HZ, 'the listener on the old loop hears the new file');
   assert.equal(await (await hear()).hz(), REPLACED_HZ);
+  // Nothing plays the old loop any more: its audio leaves memory (swept with the 2 s health sample).
+  await bridge.proc.waitForLine(/"msg":"fallback file released \(replaced or deleted\)"/, 10_000);
 
   // Garbage, a path, a declared or streamed body over the limit: refused, and no file is left behind.
   const before = readdirSync(mediaDir).sort();

@@ -1,11 +1,15 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { isAircheckError } from '../../../shared/src/errors.ts';
 import { MountSchema } from '../../../config/src/config-schema.ts';
 import type { DropReason, Listener } from '../listeners/listener.ts';
 import type { MountSource } from './mount-source.ts';
 import { emptyInfo } from './mount.ts';
 import { MountRegistry, type RegistryObserver } from './mount-registry.ts';
+import { FileFeed } from './file-feed.ts';
 
 const CONFIGURED = [MountSchema.parse({ path: '/live' })];
 
@@ -138,5 +142,60 @@ describe('MountRegistry dynamic mounts', () => {
     assert.ok(!r.isDynamic('/night'));
     r.sourceEnded(session, 'source closed', null);
     assert.ok(r.get('/night'), 'configured now: it stays');
+  });
+});
+
+describe('a fallback file that changes (a reload, the console, a replaced upload)', () => {
+  /** `frames` MPEG-1 Layer III frames (128 kbps, 44.1 kHz, 26 ms each) whose payload bytes are all `fill`. */
+  function mp3File(path: string, fill: number, frames = 20): void {
+    const frame = new Uint8Array(417).fill(fill);
+    frame.set([0xff, 0xfb, 0x90, 0x64]);
+    writeFileSync(path, Buffer.concat(Array.from({ length: frames }, () => frame)));
+  }
+
+  it('moves a listener on the old loop to the new one on its connection, and releases the old loop once nothing plays it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aircheck-refeed-'));
+    try {
+      mp3File(join(dir, 'a.mp3'), 0x11);
+      mp3File(join(dir, 'b.mp3'), 0x22);
+      const feeds = new Map<string, FileFeed>();
+      const r: MountRegistry = new MountRegistry({
+        mounts: [MountSchema.parse({ path: '/live', fallback_file: 'a.mp3' })],
+        limits: { maxListeners: 100, maxSources: 100, listenerQueueSeconds: 15, maxDynamicMounts: 0 },
+        observer: { sourceStarted() {}, sourceEnded() {}, listenerJoined() {}, listenerLeft() {}, listenerMoved() {}, bytesSent() {}, bytesReceived() {}, mountRemoved() {} },
+        fileFeedFor: (file) => {
+          if (!feeds.has(file)) {
+            const feed = new FileFeed(join(dir, file), `#fallback-${feeds.size + 1}`, file);
+            feeds.set(file, feed);
+            r.registerFileFeed(file, feed);
+          }
+          return feeds.get(file)!;
+        },
+      });
+      const got: number[] = [];
+      const l = fakeListener('/live');
+      l.send = (chunk: Uint8Array) => {
+        got.push(chunk[chunk.length - 1]!); // a payload byte: which file the chunk came from
+        return true;
+      };
+      r.addListener(l, r.resolveFeed('/live', 'mp3')!);
+      let now = 1_000_000;
+      r.tick((now += 100));
+      assert.equal(got.at(-1), 0x11, 'the listener hears a.mp3');
+
+      r.applyMounts([MountSchema.parse({ path: '/live', fallback_file: 'b.mp3' })]);
+      r.refeed();
+      assert.equal(r.releaseFileFeed('a.mp3'), false, 'a.mp3 stays while its listener is on it');
+      r.tick((now += 100));
+      r.tick((now += 100));
+      assert.equal(got.at(-1), 0x22, 'the same listener hears b.mp3 now');
+      assert.equal(l.closed, false, 'on its connection');
+      assert.equal(l.feedPath, feeds.get('b.mp3')!.mount.path);
+      assert.equal(r.releaseFileFeed('a.mp3'), true, 'nothing plays a.mp3 any more: released');
+      r.tick((now += 100));
+      assert.equal(got.at(-1), 0x22);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

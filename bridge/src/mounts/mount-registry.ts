@@ -103,6 +103,8 @@ export class MountRegistry implements MountSourceHost {
   private fanout: Fanout | null = null;
   /** A tick came while `fanout` was under way: it runs once that is done (at this time). */
   private deferredTickMs: number | null = null;
+  /** A displaced listener's new file feed had no audio yet: the next tick moves it (rehome). */
+  private refeedPending = false;
 
   constructor(opts: {
     mounts: readonly MountConfig[];
@@ -202,6 +204,29 @@ export class MountRegistry implements MountSourceHost {
 
   registerFileFeed(key: string, feed: FileFeed): void {
     this.fileFeeds.set(key, feed);
+  }
+
+  /**
+   * Forgets the file feed under `key` once nothing plays it (no listener on its loop, no output fed
+   * by it), so its audio leaves memory (a replaced or deleted media file). Returns whether it is gone;
+   * while in use it stays, and the caller asks again later.
+   */
+  releaseFileFeed(key: string): boolean {
+    const feed = this.fileFeeds.get(key);
+    if (!feed) return true;
+    if (feed.mount.listeners.size > 0) return false;
+    for (const sub of this.heard) if (sub.feed === feed.mount) return false;
+    this.fileFeeds.delete(key);
+    return true;
+  }
+
+  /**
+   * Fallback settings or a fallback file changed (a reload, the console): listeners on a fallback
+   * move, on the same connection, to what their mount falls back to now, as soon as it has audio
+   * (a newly loaded file: at the next tick). 'Heard' outputs follow at the next tick too.
+   */
+  refeed(): void {
+    this.rehome();
   }
 
   /** The mount whose audio a listener of `path` hears now: itself, else its fallback chain. */
@@ -398,8 +423,11 @@ export class MountRegistry implements MountSourceHost {
       const current = l.feedPath ? this.feedMount(l.feedPath) : undefined;
       const target = this.resolveFeed(l.requestedPath, l.format);
       // A source that has released no audio yet would leave the listener without any (players
-      // underrun; VLC stops): it stays on its fallback until sourceUnits() brings the first audio.
-      if (target && target !== current && (target.hasReleasedAudio || current === undefined)) this.moveListener(l, current, target);
+      // underrun; VLC stops): it stays on its fallback until sourceUnits() brings the first audio,
+      // or, for a file feed, until the next tick has released its first audio.
+      if (!target || target === current) continue;
+      if (target.hasReleasedAudio || current === undefined) this.moveListener(l, current, target);
+      else if (target.isFileFeed) this.refeedPending = true;
     }
   }
 
@@ -506,6 +534,10 @@ export class MountRegistry implements MountSourceHost {
     this.deferredTickMs = null;
     for (const s of [...this.sources.values()]) s.tick(nowMs);
     for (const f of this.fileFeeds.values()) f.tick(nowMs);
+    if (this.refeedPending) {
+      this.refeedPending = false;
+      this.rehome();
+    }
     if (this.heard.size > 0) this.resolveHeard();
     const jobs: FlushJob[] = [];
     for (const m of this.mounts.values()) this.takeFlush(m, jobs);
