@@ -139,7 +139,8 @@ export function createBridge(initialConfig: Config, initialCredentials: Credenti
     version: VERSION,
   };
 
-  // Fallback files: loaded when first needed, kept while the server runs; a bad file fails loudly.
+  // Fallback files: loaded when first needed, kept while the server runs (a replaced or deleted media
+  // file's loop: until nothing plays it, see staleFeeds); a bad file fails loudly.
   const fileFeeds = new Map<string, FileFeed | null>();
   /** Why a fallback file is unusable (its FALLBACK_FILE_INVALID message), for the console's answer. */
   const fileFeedProblems = new Map<string, string>();
