@@ -287,7 +287,8 @@ test('a push added in the console reaches icecast2 at once, stays through a SIGH
   assert.equal(refused.body.code, 'AUTH_FORBIDDEN');
   assert.equal((await api('GET', '/api/v1/pushes', dj)).status, 403);
   const taken = await api('POST', '/api/v1/pushes', op, { ...push, name: 'cfg' });
-  assert.equal(taken.status, 400);
+  assert.equal(taken.status, 409);
+  assert.equal(taken.body.code, 'PUSH_CONFLICT');
   assert.match(taken.body.message, /push field "name" is "cfg": the config's push "cfg" of \/live has this name/);
   assert.deepEqual((await listed(op)).map((p) => [p.origin, p.id, p.label]), [['config', null, 'cfg']]);
 

@@ -32,8 +32,12 @@ function open(file = join(root, `station-${++dbCount}.sqlite`)) {
 }
 
 const NEW: PushCreate = { path: '/live', name: 'relay-one', host: 'ice.example', port: 8000, mount: '/one', password: 'console-secret-1' };
-const badRequest = (field: string, shown: string, problem: RegExp) => (e: unknown) =>
-  isAircheckError(e, 'API_BAD_REQUEST') && e.message.includes(`push field "${field}" is ${shown}`) && problem.test(e.message);
+const refused = (code: 'API_BAD_REQUEST' | 'PUSH_CONFLICT') => (field: string, shown: string, problem: RegExp) => (e: unknown) =>
+  isAircheckError(e, code) && e.message.includes(`push field "${field}" is ${shown}`) && problem.test(e.message);
+/** A value the push itself cannot have (400). */
+const badRequest = refused('API_BAD_REQUEST');
+/** A valid push that clashes with the station's other pushes (409). */
+const conflict = refused('PUSH_CONFLICT');
 
 describe('PushTargets', () => {
   it('stores a push with the config schema\'s defaults, keeps it across reopening, and changes it (an absent password stays)', () => {
@@ -77,16 +81,16 @@ describe('PushTargets', () => {
   it('refuses a name or target a config push has (on any mount), or another console push has, and more than the mount\'s limit', () => {
     const { db, pushes } = open();
     const add = (change: Partial<PushCreate>) => () => pushes.create({ ...NEW, ...change }, 'op', config.mounts);
-    assert.throws(add({ name: 'cfg' }), badRequest('name', '"cfg"', /the config's push "cfg" of \/live has this name; pick another name/));
-    assert.throws(add({ mount: '/cfg' }), badRequest('mount', '"/cfg"', /the config's push "cfg" of \/live already sends to ice\.example:8000\/cfg/));
-    assert.throws(add({ path: '/talk', host: 'ICE.example', mount: '/cfg' }), badRequest('mount', '"/cfg"', /config's push "cfg" of \/live already sends/), 'a host differing in case is the same server');
+    assert.throws(add({ name: 'cfg' }), conflict('name', '"cfg"', /the config's push "cfg" of \/live has this name; pick another name/));
+    assert.throws(add({ mount: '/cfg' }), conflict('mount', '"/cfg"', /the config's push "cfg" of \/live already sends to ice\.example:8000\/cfg/));
+    assert.throws(add({ path: '/talk', host: 'ICE.example', mount: '/cfg' }), conflict('mount', '"/cfg"', /config's push "cfg" of \/live already sends/), 'a host differing in case is the same server');
     const first = add({})();
-    assert.throws(add({ mount: '/two' }), badRequest('name', '"relay-one"', /the console's push "relay-one" of \/live has this name/));
-    assert.throws(add({ name: 'two', path: '/talk' }), badRequest('mount', '"/one"', /the console's push "relay-one" of \/live already sends to/));
+    assert.throws(add({ mount: '/two' }), conflict('name', '"relay-one"', /the console's push "relay-one" of \/live has this name/));
+    assert.throws(add({ name: 'two', path: '/talk' }), conflict('mount', '"/one"', /the console's push "relay-one" of \/live already sends to/));
     assert.equal(add({ path: '/talk' , mount: '/talk-one' })().name, 'relay-one', 'the same name on another mount is another push');
     assert.equal(pushes.update(first.id, { tls: true }, 'op', config.mounts).tls, true, 'a push does not collide with itself');
     for (let i = pushes.list().filter((p) => p.path === '/live').length + 1; i < MAX_PUSHES_PER_MOUNT; i++) add({ name: `n${i}`, mount: `/m${i}` })();
-    assert.throws(add({ name: 'one-too-many', mount: '/x' }), badRequest('path', '"/live"', new RegExp(`${MAX_PUSHES_PER_MOUNT + 1} pushes, and a mount has at most ${MAX_PUSHES_PER_MOUNT}`)));
+    assert.throws(add({ name: 'one-too-many', mount: '/x' }), conflict('path', '"/live"', new RegExp(`${MAX_PUSHES_PER_MOUNT + 1} pushes, and a mount has at most ${MAX_PUSHES_PER_MOUNT}`)));
     db.close();
   });
 

@@ -156,9 +156,9 @@ const FIX: Record<Field, string> = {
 };
 
 /** `fix` null: the problem says the fix itself (the config's regex messages do). */
-const bad = (field: Field, value: unknown, problem: string, fix: string | null = FIX[field]) => {
+const bad = (field: Field, value: unknown, problem: string, fix: string | null = FIX[field], code: 'API_BAD_REQUEST' | 'PUSH_CONFLICT' = 'API_BAD_REQUEST') => {
   const shown = field === 'password' ? '(not shown)' : JSON.stringify(typeof value === 'string' ? value.slice(0, 80) : value);
-  return new AircheckError('API_BAD_REQUEST', `push field "${field}" is ${shown}: ${problem}${fix === null ? '' : `; ${fix}`}`);
+  return new AircheckError(code, `push field "${field}" is ${shown}: ${problem}${fix === null ? '' : `; ${fix}`}`);
 };
 
 interface Problem {
@@ -166,6 +166,8 @@ interface Problem {
   value: unknown;
   problem: string;
   fix: string | null;
+  /** A valid push that clashes with the station's others (a name or target taken, a full mount): 409. */
+  conflict?: true;
 }
 
 /** The push in the config's own shape, checked with the config's own schema (PushSchema). */
@@ -210,29 +212,29 @@ function problemOf(p: ConsolePush, mounts: readonly MountConfig[], others: reado
   const keyValue = p.name ?? p.mount;
   for (const c of mount.push) {
     if (labelOf(c) === label) {
-      return { field: keyField, value: keyValue, problem: `the config's push "${labelOf(c)}" of ${p.path} has this ${p.name === null ? 'target' : 'name'}`, fix: 'pick another name (the config\'s pushes are changed in the config file)' };
+      return { field: keyField, value: keyValue, problem: `the config's push "${labelOf(c)}" of ${p.path} has this ${p.name === null ? 'target' : 'name'}`, fix: 'pick another name (the config\'s pushes are changed in the config file)', conflict: true };
     }
   }
   const target = targetOf(p);
   for (const m of mounts) {
     for (const c of m.push) {
       if (targetOf(c) === target) {
-        return { field: 'mount', value: p.mount, problem: `the config's push "${labelOf(c)}" of ${m.path} already sends to ${p.host}:${p.port}${p.mount}, and an Icecast mount takes one source`, fix: 'pick another mount on that server' };
+        return { field: 'mount', value: p.mount, problem: `the config's push "${labelOf(c)}" of ${m.path} already sends to ${p.host}:${p.port}${p.mount}, and an Icecast mount takes one source`, fix: 'pick another mount on that server', conflict: true };
       }
     }
   }
   for (const o of others) {
     if (o.id === p.id) continue;
     if (o.path === p.path && labelOf(o) === label) {
-      return { field: keyField, value: keyValue, problem: `the console's push "${labelOf(o)}" of ${p.path} has this ${p.name === null ? 'target' : 'name'}`, fix: 'pick another name, or change that push' };
+      return { field: keyField, value: keyValue, problem: `the console's push "${labelOf(o)}" of ${p.path} has this ${p.name === null ? 'target' : 'name'}`, fix: 'pick another name, or change that push', conflict: true };
     }
     if (targetOf(o) === target) {
-      return { field: 'mount', value: p.mount, problem: `the console's push "${labelOf(o)}" of ${o.path} already sends to ${p.host}:${p.port}${p.mount}, and an Icecast mount takes one source`, fix: 'pick another mount on that server, or change that push' };
+      return { field: 'mount', value: p.mount, problem: `the console's push "${labelOf(o)}" of ${o.path} already sends to ${p.host}:${p.port}${p.mount}, and an Icecast mount takes one source`, fix: 'pick another mount on that server, or change that push', conflict: true };
     }
   }
   const count = mount.push.length + others.filter((o) => o.id !== p.id && o.path === p.path).length + 1;
   if (count > MAX_PUSHES_PER_MOUNT) {
-    return { field: 'path', value: p.path, problem: `it would have ${count} pushes, and a mount has at most ${MAX_PUSHES_PER_MOUNT}`, fix: 'remove a push of this mount first' };
+    return { field: 'path', value: p.path, problem: `it would have ${count} pushes, and a mount has at most ${MAX_PUSHES_PER_MOUNT}`, fix: 'remove a push of this mount first', conflict: true };
   }
   return null;
 }
@@ -257,9 +259,9 @@ export class PushTargets {
 
   /**
    * Adds a push of a configured mount (`mounts`: the file config's). API_BAD_REQUEST naming the field,
-   * the value and the fix for a value the config's PushSchema refuses, a mount that is not configured,
-   * a `from` that is no mount or rung, a name or target another push (the config's or the console's)
-   * has, or a mount with MAX_PUSHES_PER_MOUNT pushes already.
+   * the value and the fix for a value the config's PushSchema refuses, a mount that is not configured
+   * or a `from` that is no mount or rung; PUSH_CONFLICT (409) for a name or target another push (the
+   * config's or the console's) has, or a mount with MAX_PUSHES_PER_MOUNT pushes already.
    */
   create(input: PushCreate, actor: string, mounts: readonly MountConfig[]): ConsolePush {
     const now = new Date().toISOString();
@@ -334,7 +336,7 @@ export class PushTargets {
 
   #check(p: ConsolePush, mounts: readonly MountConfig[]): void {
     const problem = problemOf(p, mounts, this.list());
-    if (problem) throw bad(problem.field, problem.value, problem.problem, problem.fix);
+    if (problem) throw bad(problem.field, problem.value, problem.problem, problem.fix, problem.conflict ? 'PUSH_CONFLICT' : 'API_BAD_REQUEST');
   }
 }
 
