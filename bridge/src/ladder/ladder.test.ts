@@ -360,6 +360,44 @@ test("a bitrate_from_studio rung encodes at the MP3 bitrate the feed asks for (t
   ladder.stop();
 });
 
+test('a switch to a feed that asks another MP3 bitrate (the studio\'s 64 kbps, then the fallback at the configured 128) starts an encoder at that bitrate and stops the old one', () => {
+  const registry = new MountRegistry({
+    mounts: [MountSchema.parse({ path: '/live', fallback_mount: '/fb' }), MountSchema.parse({ path: '/fb' }), MountSchema.parse({ path: '/live.mp3' })],
+    limits: { maxListeners: 100, maxSources: 100, listenerQueueSeconds: 15, maxDynamicMounts: 0 },
+    observer,
+    fileFeedFor: () => null,
+  });
+  const encoders: { kbps: number; encoder: FakeEncoder }[] = [];
+  const ladder = new Ladder(registry, {
+    parentPath: '/live', rungs: [{ path: '/live.mp3', codec: 'mp3', bitrate_kbps: 128, channels: 2, bitrate_from_studio: true }], engineName: 'fake',
+    createEncoder: (input, rungs, title, events) => {
+      const encoder = new FakeEncoder(input, title, events);
+      encoders.push({ kbps: rungs[0]!.bitrate_kbps, encoder });
+      return encoder;
+    },
+    log: { info() {}, warn() {}, error() {} } as never,
+  });
+  ladder.start();
+  addListener(registry, '/live.mp3'); // encoded on the fallback too
+  let now = 0;
+  const fb = InProcessSource.claim(registry, { kind: 'socket', mountPath: '/fb', remoteAddress: 'test' });
+  fb.start('mp3', emptyInfo());
+  const studio = InProcessSource.claim(registry, { kind: 'studio', mountPath: '/live', remoteAddress: 'studio' });
+  studio.start('mp3', { ...emptyInfo(), companionMp3Kbps: 64 });
+  studio.push([unit(mp3Frame())]);
+  fb.push([unit(mp3Frame())]);
+  registry.tick((now += 100));
+  studio.end('show over');
+  fb.push([unit(mp3Frame())]);
+  registry.tick((now += 100));
+  fb.push([unit(mp3Frame())]);
+  registry.tick(now + 100);
+  assert.deepEqual(encoders.map((e) => e.kbps), [64, 128], 'same MP3 frames, another bitrate: a new encoder');
+  assert.equal(encoders[0]!.encoder.killed, true, 'a switch of bitrate stops the old encoder');
+  assert.ok(encoders[1]!.encoder.written > 0);
+  ladder.stop();
+});
+
 test('LadderManager: an unchanged ladder keeps running on reload; newIn names only new or changed ones', async () => {
   const { LadderManager } = await import('./ladder-manager.ts');
   const { registry } = setup();

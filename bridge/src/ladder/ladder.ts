@@ -6,9 +6,10 @@
 // goes on across a switch of feed or a new Ogg chain whenever its decoder can decode what comes (Ogg:
 // the chains are joined into one logical stream by OggContinuity, as for Ogg listeners; MP3: the same
 // MPEG version, layer, sample rate and channels), so the rungs play through a fallback and a return
-// without the pause of an encoder start. Otherwise (another format, channel count, Vorbis setup, a
-// studio bitrate) a new encoder starts and the old one's tail is handed over, while the rungs'
-// sources, and so their listeners' connections, stay. Titles: ICY for MP3/AAC rungs; Ogg rungs get a
+// without the pause of an encoder start. A chain or frames the decoder cannot take (another channel
+// count, Vorbis setup, MP3 sample rate) start a new encoder and the old one's tail is handed over; a
+// switch to another format or studio bitrate stops the old one. The rungs' sources, and so their
+// listeners' connections, stay. Titles: ICY for MP3/AAC rungs; Ogg rungs get a
 // new chain whose comment header carries the title (the encoder restarts on a title change). Fed by
 // the registry's tick; feeds the rungs' mounts.
 import type { Logger } from 'pino';
@@ -176,7 +177,8 @@ export class Ladder implements MountOutput {
       this.#input = null;
       return;
     }
-    const sameRungs = this.#rungs.every((r) => sameRung(r.effective, effectiveRung(r.config, start.info)));
+    // effectiveRung() changes a rung's bitrate only (a studio show's MP3 bitrate).
+    const sameRungs = this.#rungs.every((r) => r.effective.bitrate_kbps === effectiveRung(r.config, start.info).bitrate_kbps);
     // The running encoder goes on when its decoder takes the new feed (checked as its first audio comes, in units()).
     const goOn = this.#encoder !== null && this.#draining === null && this.#input?.format === start.format && sameRungs;
     if (!goOn) this.#stopEncoder();
@@ -421,10 +423,6 @@ export class Ladder implements MountOutput {
 export function effectiveRung(config: RungConfig, parent: StreamInfo): RungConfig {
   const kbps = parent.companionMp3Kbps;
   return config.bitrate_from_studio && kbps !== undefined && kbps !== config.bitrate_kbps ? { ...config, bitrate_kbps: kbps } : config;
-}
-
-function sameRung(a: RungConfig, b: RungConfig): boolean {
-  return a.bitrate_kbps === b.bitrate_kbps && a.channels === b.channels && a.codec === b.codec;
 }
 
 /** What an MP3 decoder is set up for by a frame: MPEG version, layer, sample rate, channels ('' for no frame). */
