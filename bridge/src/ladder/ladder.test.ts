@@ -315,52 +315,8 @@ test('nothing left to play ends the rungs; an encoder failure ends them and logs
   assert.equal(registry.sourceOf('/live.opus'), undefined);
 });
 
-test("a bitrate_from_studio rung encodes at the MP3 bitrate the feed asks for (the studio DJ's), else at its own", () => {
-  const registry = new MountRegistry({
-    mounts: [MountSchema.parse({ path: '/live', fallback_mount: '/fb' }), MountSchema.parse({ path: '/fb' }), MountSchema.parse({ path: '/live.mp3' })],
-    limits: { maxListeners: 100, maxSources: 100, listenerQueueSeconds: 15, maxDynamicMounts: 0 },
-    observer,
-    fileFeedFor: () => null,
-  });
-  const asked: number[] = [];
-  const ladder = new Ladder(registry, {
-    parentPath: '/live', rungs: [{ path: '/live.mp3', codec: 'mp3', bitrate_kbps: 128, channels: 2, bitrate_from_studio: true }], engineName: 'fake',
-    createEncoder: (input, rungs, title, events) => {
-      asked.push(rungs[0]!.bitrate_kbps);
-      return new FakeEncoder(input, title, events);
-    },
-    log: { info() {}, warn() {}, error() {} } as never,
-  });
-  ladder.start();
-  let now = 0;
-  const studio = InProcessSource.claim(registry, { kind: 'studio', mountPath: '/live', remoteAddress: 'studio' });
-  studio.start('mp3', { ...emptyInfo(), companionMp3Kbps: 64 });
-  studio.push([unit(mp3Frame())]);
-  registry.tick((now += 100));
-  assert.deepEqual(asked, [64], "the DJ's bitrate");
-  assert.equal(registry.get('/live.mp3')!.info.bitrateKbps, 64, 'and the rung mount says so (icy-br, status)');
-  studio.setInfo({ ...emptyInfo(), name: 'Night Shift', companionMp3Kbps: 64 });
-  studio.push([unit(mp3Frame())]);
-  registry.tick((now += 100));
-  assert.deepEqual([registry.get('/live.mp3')!.info.name, registry.get('/live.mp3')!.info.bitrateKbps, asked.length], ['Night Shift', 64, 1], 'a rename reaches the rung; the encoder stays');
-  const fb = InProcessSource.claim(registry, { kind: 'socket', mountPath: '/fb', remoteAddress: 'test' });
-  fb.start('mp3', emptyInfo());
-  studio.end('show over');
-  fb.push([unit(mp3Frame())]);
-  registry.tick((now += 100));
-  assert.deepEqual(asked, [64], 'the fallback with nobody on the rung: no encoder (on demand)');
-  assert.equal(ladder.status.encoding, false);
-  addListener(registry, '/live.mp3');
-  fb.push([unit(mp3Frame())]);
-  registry.tick(now + 100);
-  assert.deepEqual(asked, [64, 128], 'a rung listener: the fallback is encoded, at the configured bitrate');
-  const st = ladder.status;
-  assert.deepEqual([st.engine, st.encoding, st.encoderStarts, st.failures, st.rungs.map((r) => [r.path, r.bitrateKbps, r.sampleRateHz])], ['fake', true, 2, 0, [['/live.mp3', 128, 44100]]]);
-  assert.equal(registry.get('/live.mp3')!.info.bitrateKbps, 128);
-  ladder.stop();
-});
-
-test('a switch to a feed that asks another MP3 bitrate (the studio\'s 64 kbps, then the fallback at the configured 128) starts an encoder at that bitrate and stops the old one', () => {
+/** /live with a fallback mount /fb and its built-in MP3 companion /live.mp3 (bitrate_from_studio), each encoder's bitrate kept. */
+function studioCompanion() {
   const registry = new MountRegistry({
     mounts: [MountSchema.parse({ path: '/live', fallback_mount: '/fb' }), MountSchema.parse({ path: '/fb' }), MountSchema.parse({ path: '/live.mp3' })],
     limits: { maxListeners: 100, maxSources: 100, listenerQueueSeconds: 15, maxDynamicMounts: 0 },
@@ -378,6 +334,43 @@ test('a switch to a feed that asks another MP3 bitrate (the studio\'s 64 kbps, t
     log: { info() {}, warn() {}, error() {} } as never,
   });
   ladder.start();
+  return { registry, ladder, encoders };
+}
+
+test("a bitrate_from_studio rung encodes at the MP3 bitrate the feed asks for (the studio DJ's), else at its own", () => {
+  const { registry, ladder, encoders } = studioCompanion();
+  /** The bitrate each encoder was started at. */
+  const asked = () => encoders.map((e) => e.kbps);
+  let now = 0;
+  const studio = InProcessSource.claim(registry, { kind: 'studio', mountPath: '/live', remoteAddress: 'studio' });
+  studio.start('mp3', { ...emptyInfo(), companionMp3Kbps: 64 });
+  studio.push([unit(mp3Frame())]);
+  registry.tick((now += 100));
+  assert.deepEqual(asked(), [64], "the DJ's bitrate");
+  assert.equal(registry.get('/live.mp3')!.info.bitrateKbps, 64, 'and the rung mount says so (icy-br, status)');
+  studio.setInfo({ ...emptyInfo(), name: 'Night Shift', companionMp3Kbps: 64 });
+  studio.push([unit(mp3Frame())]);
+  registry.tick((now += 100));
+  assert.deepEqual([registry.get('/live.mp3')!.info.name, registry.get('/live.mp3')!.info.bitrateKbps, asked().length], ['Night Shift', 64, 1], 'a rename reaches the rung; the encoder stays');
+  const fb = InProcessSource.claim(registry, { kind: 'socket', mountPath: '/fb', remoteAddress: 'test' });
+  fb.start('mp3', emptyInfo());
+  studio.end('show over');
+  fb.push([unit(mp3Frame())]);
+  registry.tick((now += 100));
+  assert.deepEqual(asked(), [64], 'the fallback with nobody on the rung: no encoder (on demand)');
+  assert.equal(ladder.status.encoding, false);
+  addListener(registry, '/live.mp3');
+  fb.push([unit(mp3Frame())]);
+  registry.tick(now + 100);
+  assert.deepEqual(asked(), [64, 128], 'a rung listener: the fallback is encoded, at the configured bitrate');
+  const st = ladder.status;
+  assert.deepEqual([st.engine, st.encoding, st.encoderStarts, st.failures, st.rungs.map((r) => [r.path, r.bitrateKbps, r.sampleRateHz])], ['fake', true, 2, 0, [['/live.mp3', 128, 44100]]]);
+  assert.equal(registry.get('/live.mp3')!.info.bitrateKbps, 128);
+  ladder.stop();
+});
+
+test('a switch to a feed that asks another MP3 bitrate (the studio\'s 64 kbps, then the fallback at the configured 128) starts an encoder at that bitrate and stops the old one', () => {
+  const { registry, ladder, encoders } = studioCompanion();
   addListener(registry, '/live.mp3'); // encoded on the fallback too
   let now = 0;
   const fb = InProcessSource.claim(registry, { kind: 'socket', mountPath: '/fb', remoteAddress: 'test' });
